@@ -1,0 +1,42 @@
+import { stringify } from 'yaml';
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'json', 'yaml'];
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | undefined;
+}
+
+export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
+  const cells = rows.map((r) => columns.map((c) => String(c.value(r) ?? '')));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** Prints a listing in the format asked for with -o; `quiet` prints only the first column. */
+export function printListing<T>(
+  rows: T[],
+  columns: Column<T>[],
+  opts: { output: OutputFormat; quiet?: boolean },
+): void {
+  if (opts.quiet) {
+    for (const r of rows) process.stdout.write(`${columns[0]?.value(r) ?? ''}\n`);
+    return;
+  }
+  switch (opts.output) {
+    case 'json':
+      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      return;
+    case 'yaml':
+      process.stdout.write(stringify(rows));
+      return;
+    case 'table':
+      process.stdout.write(renderTable(rows, columns));
+  }
+}

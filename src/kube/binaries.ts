@@ -1,0 +1,65 @@
+import { access, constants, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
+
+export const BINARIES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubectl',
+  'helm',
+  'kwok',
+] as const;
+export type BinaryName = (typeof BINARIES)[number];
+
+export interface BinaryVersions {
+  kubernetes: string;
+  etcd: string;
+  helm: string;
+  kwok: string;
+}
+
+/** Where `npm run k8s:build` puts the binaries; CORRAL_K8S_BIN_DIR moves it. */
+export function binDir(): string {
+  return process.env.CORRAL_K8S_BIN_DIR ?? join(packageRoot(), '.cache', 'k8s', 'bin');
+}
+
+export class MissingBinaryError extends Error {
+  constructor(
+    readonly binary: string,
+    readonly dir: string,
+  ) {
+    super(
+      `${binary} not found in ${dir}: build the Kubernetes binaries with \`npm run k8s:build\` ` +
+        `in the Corral source folder, or point CORRAL_K8S_BIN_DIR at a folder that has them`,
+    );
+  }
+}
+
+export async function binaryPath(name: BinaryName, dir = binDir()): Promise<string> {
+  const path = join(dir, name);
+  try {
+    await access(path, constants.X_OK);
+  } catch {
+    throw new MissingBinaryError(name, dir);
+  }
+  return path;
+}
+
+/** Resolves every named binary at once, so that a missing one is reported before anything starts. */
+export async function binaryPaths<N extends BinaryName>(
+  names: readonly N[],
+  dir = binDir(),
+): Promise<Record<N, string>> {
+  const entries = await Promise.all(names.map(async (n) => [n, await binaryPath(n, dir)] as const));
+  return Object.fromEntries(entries) as Record<N, string>;
+}
+
+export async function binaryVersions(dir = binDir()): Promise<BinaryVersions> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'versions.json'), 'utf8')) as BinaryVersions;
+  } catch {
+    throw new MissingBinaryError('versions.json', dir);
+  }
+}
