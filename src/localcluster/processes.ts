@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -60,13 +60,26 @@ export function startProcess(spec: ProcessSpec): ManagedProcess {
   }
 }
 
+/**
+ * Whether a process is running. A zombie (exited, not yet reaped: orphans of a detached dev
+ * cluster wait on a pid 1 that may never reap them) is not: it holds no ports or files.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM means it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
   }
 }
 
@@ -93,7 +106,7 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid) || (await isZombie(pid))) return;
+    if (!isAlive(pid)) return;
     await sleep(50);
   }
   try {
@@ -101,17 +114,7 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
   } catch {
     return;
   }
-  while (isAlive(pid) && !(await isZombie(pid))) await sleep(20);
-}
-
-// A child of ours that exited stays a zombie until Node reaps it; it no longer holds ports or files.
-async function isZombie(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  while (isAlive(pid)) await sleep(20);
 }
 
 export async function stopProcess(p: ManagedProcess, graceMs = 10_000): Promise<void> {
