@@ -1,0 +1,87 @@
+import type { Store, StoredObject } from '../../store/types.js';
+import type { PolicyRule } from '../authz/policy-rule.js';
+import type { TypeDef } from './schema.js';
+
+export interface AuthInfo {
+  user: StoredObject;
+  /** The token that authenticated this request (API key or session). */
+  token: StoredObject;
+  /** How the credential arrived: cookie-authenticated requests need the CSRF header. */
+  via: 'bearer' | 'basic' | 'cookie';
+}
+
+/** Everything a v3 handler needs about the request and the server. */
+export interface ApiContext {
+  store: Store;
+  auth: AuthInfo;
+  /** The caller's rules from their global roles. */
+  rules: PolicyRule[];
+  baseUrl: string;
+  /** Whether the caller's global roles allow `verb` on the type (optionally one object by id). */
+  can(verb: string, schema: TypeDef, id?: string): boolean;
+  settings: SettingsReader;
+  remoteAddress: string;
+}
+
+export interface SettingsReader {
+  get(name: string): Promise<string>;
+  getInt(name: string): Promise<number>;
+}
+
+/**
+ * What a type does beyond generic CRUD. Every hook is optional; the collection handler does the
+ * rest (validation, authorization, rendering, paging).
+ */
+export interface TypeBehavior {
+  /** Builds the object to store from validated fields; default: fields as spec. */
+  prepareCreate?(
+    fields: Record<string, unknown>,
+    ctx: ApiContext,
+  ): Promise<{
+    id?: string;
+    spec: Record<string, unknown>;
+    status?: Record<string, unknown>;
+    labels?: Record<string, string>;
+    /** Shown in the create response only (a token's secret); never stored. */
+    responseExtra?: Record<string, unknown>;
+  }>;
+  /** Replaces the generic create entirely (users: username claim, password hash, default roles). */
+  create?(fields: Record<string, unknown>, ctx: ApiContext, labels: Record<string, string>): Promise<StoredObject>;
+  /** Runs after the object is stored; may return extra fields for the response (a token's secret). */
+  afterCreate?(obj: StoredObject, ctx: ApiContext): Promise<Record<string, unknown> | void>;
+  /** Checks and adjusts an update; returns the new spec. */
+  prepareUpdate?(
+    existing: StoredObject,
+    fields: Record<string, unknown>,
+    ctx: ApiContext,
+  ): Promise<Record<string, unknown>>;
+  beforeDelete?(existing: StoredObject, ctx: ApiContext): Promise<void>;
+  afterDelete?(existing: StoredObject, ctx: ApiContext): Promise<void>;
+  /**
+   * Access a caller has to an object by ownership, beyond their global roles (their own user,
+   * their own tokens). Checked only when the global roles say no.
+   */
+  ownerAllows?(verb: string, obj: StoredObject, ctx: ApiContext): boolean;
+  /** When the caller may not list the type, the objects they still see (their own). */
+  ownListFilter?(ctx: ApiContext): ((obj: StoredObject) => boolean) | undefined;
+  /** Label selector narrowing an own-list query, for the store to use an index. */
+  ownListSelector?(ctx: ApiContext): string | undefined;
+  /** Fields computed per caller at render time (`me` on users, `current` on tokens). */
+  renderExtra?(obj: StoredObject, ctx: ApiContext): Record<string, unknown>;
+  resourceActions?: Record<
+    string,
+    (
+      obj: StoredObject,
+      input: Record<string, unknown>,
+      ctx: ApiContext,
+    ) => Promise<StoredObject | Record<string, unknown> | void>
+  >;
+  collectionActions?: Record<
+    string,
+    (input: Record<string, unknown>, ctx: ApiContext) => Promise<Record<string, unknown> | void>
+  >;
+  /** Serve GET of a single object by computing it (settings with defaults, principals). */
+  get?(id: string, ctx: ApiContext): Promise<StoredObject>;
+  /** Serve the collection by computing it. */
+  list?(ctx: ApiContext): Promise<StoredObject[]>;
+}

@@ -1,0 +1,140 @@
+import type { StoredObject } from '../../store/types.js';
+import { ApiError } from '../http/errors.js';
+import { DEFAULT_PAGE, MAX_PAGE, render } from './collection.js';
+import type { ApiContext, TypeBehavior } from './context.js';
+import type { TypeDef } from './schema.js';
+
+const RESERVED = new Set(['limit', 'marker', 'sort', 'order', 'action']);
+
+interface Filter {
+  field: string;
+  op: 'eq' | 'ne' | 'prefix';
+  value: string;
+}
+
+function parseFilters(schema: TypeDef, query: URLSearchParams): Filter[] {
+  const filters: Filter[] = [];
+  for (const [key, value] of query) {
+    if (RESERVED.has(key)) continue;
+    const m = /^(.+?)(_ne|_prefix)?$/.exec(key)!;
+    const field = m[1]!;
+    if (!(field in schema.fields) && field !== 'id' && field !== 'state') {
+      throw new ApiError('InvalidBodyContent', `cannot filter ${schema.plural} by unknown field "${field}"`, field);
+    }
+    filters.push({ field, op: m[2] === '_ne' ? 'ne' : m[2] === '_prefix' ? 'prefix' : 'eq', value });
+  }
+  return filters;
+}
+
+function fieldValue(obj: StoredObject, field: string): unknown {
+  if (field === 'id') return obj.id;
+  if (field === 'state') return obj.metadata.deletionTimestamp ? 'removing' : (obj.status.state ?? 'active');
+  return field in obj.spec ? obj.spec[field] : obj.status[field];
+}
+
+function matches(obj: StoredObject, f: Filter): boolean {
+  const v = fieldValue(obj, f.field);
+  const s = v === undefined || v === null ? '' : String(v);
+  if (f.op === 'eq') return s === f.value;
+  if (f.op === 'ne') return s !== f.value;
+  return s.startsWith(f.value);
+}
+
+function parseLimit(query: URLSearchParams): number {
+  const raw = query.get('limit');
+  if (raw === null) return DEFAULT_PAGE;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
+    throw new ApiError('InvalidFormat', `limit must be a whole number from 1 to ${MAX_PAGE}`, 'limit');
+  }
+  return n;
+}
+
+const encodeOffset = (n: number) => Buffer.from(`o:${n}`).toString('base64url');
+function decodeOffset(marker: string): number {
+  const m = /^o:(\d+)$/.exec(Buffer.from(marker, 'base64url').toString());
+  if (!m) throw new ApiError('InvalidFormat', 'marker is not one this server gave out', 'marker');
+  return Number(m[1]);
+}
+
+/**
+ * GET /v3/<type>. Without filters or sort the store pages (limit/continue, one index range per
+ * page); with them, the matching set is read, filtered and sorted in memory, then sliced.
+ */
+export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx: ApiContext, url: URL) {
+  const query = url.searchParams;
+  const limit = parseLimit(query);
+  const filters = parseFilters(schema, query);
+  const sortField = query.get('sort') ?? undefined;
+  if (sortField && !(sortField in schema.fields) && sortField !== 'id' && sortField !== 'created') {
+    throw new ApiError('InvalidBodyContent', `cannot sort ${schema.plural} by unknown field "${sortField}"`, 'sort');
+  }
+  const reverse = query.get('order') === 'desc';
+  const marker = query.get('marker') ?? undefined;
+
+  const full = ctx.can('list', schema);
+  const ownFilter = full ? undefined : behavior.ownListFilter?.(ctx);
+  if (!full && !ownFilter) throw new ApiError('PermissionDenied', `you may not list ${schema.plural}`);
+
+  let page: StoredObject[];
+  let next: string | undefined;
+  if (behavior.list || filters.length || sortField || reverse || ownFilter) {
+    let all = behavior.list
+      ? await behavior.list(ctx)
+      : await readAll(ctx, schema, ownFilter ? behavior.ownListSelector?.(ctx) : undefined);
+    if (ownFilter) all = all.filter(ownFilter);
+    all = all.filter((o) => filters.every((f) => matches(o, f)));
+    if (sortField) {
+      const key = (o: StoredObject) =>
+        sortField === 'created' ? o.metadata.creationTimestamp : String(fieldValue(o, sortField) ?? '');
+      all.sort((a, b) => key(a).localeCompare(key(b)) || a.id.localeCompare(b.id));
+    }
+    if (reverse) all.reverse();
+    const offset = marker ? decodeOffset(marker) : 0;
+    page = all.slice(offset, offset + limit);
+    if (offset + limit < all.length) next = encodeOffset(offset + limit);
+  } else {
+    const result = await ctx.store.list(schema.id, { limit, continue: marker });
+    page = result.items;
+    next = result.continue;
+  }
+
+  const self = `${ctx.baseUrl}${url.pathname}${url.search}`;
+  const nextUrl = next ? withParam(url, ctx.baseUrl, 'marker', next) : undefined;
+  const createTypes: Record<string, string> = {};
+  if (schema.collectionMethods.includes('POST') && ctx.can('create', schema)) {
+    createTypes[schema.id] = `${ctx.baseUrl}/v3/${schema.plural}`;
+  }
+  const actions: Record<string, string> = {};
+  for (const name of Object.keys(schema.collectionActions ?? {})) {
+    actions[name] = `${ctx.baseUrl}/v3/${schema.plural}?action=${name}`;
+  }
+  return {
+    type: 'collection',
+    resourceType: schema.id,
+    links: { self },
+    createTypes,
+    actions,
+    pagination: { limit, ...(marker ? { marker } : {}), ...(nextUrl ? { next: nextUrl, partial: true } : {}) },
+    sort: { order: reverse ? 'desc' : 'asc', ...(sortField ? { name: sortField } : {}) },
+    filters: Object.fromEntries(filters.map((f) => [f.field, [{ modifier: f.op, value: f.value }]])),
+    data: page.map((o) => render(schema, behavior, o, ctx)),
+  };
+}
+
+async function readAll(ctx: ApiContext, schema: TypeDef, labelSelector?: string): Promise<StoredObject[]> {
+  const out: StoredObject[] = [];
+  let cont: string | undefined;
+  do {
+    const r = await ctx.store.list(schema.id, { labelSelector, limit: 1000, continue: cont });
+    out.push(...r.items);
+    cont = r.continue;
+  } while (cont);
+  return out;
+}
+
+function withParam(url: URL, baseUrl: string, key: string, value: string): string {
+  const u = new URL(url.pathname + url.search, baseUrl);
+  u.searchParams.set(key, value);
+  return u.toString();
+}

@@ -1,0 +1,13 @@
+import type { TypeDef } from '../schema.js';
+import './common.js';
+import { globalRole, globalRoleBinding } from './global-role.js';
+import { principal } from './principal.js';
+import { roleTemplate } from './role-template.js';
+import { setting } from './setting.js';
+import { token } from './token.js';
+import { user } from './user.js';
+
+/** Every v3 type the server serves, in the order /v3 lists them. */
+export const TYPES: TypeDef[] = [user, token, globalRole, globalRoleBinding, roleTemplate, setting, principal];
+
+export { globalRole, globalRoleBinding, principal, roleTemplate, setting, token, user };

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LeaderElector, Store } from '../store/types.js';
+import type { ApiContext, AuthInfo, TypeBehavior } from './api/context.js';
+import { v3Router } from './api/router.js';
+import type { TypeDef } from './api/schema.js';
+import { TYPES } from './api/types/index.js';
+import { AuditLog } from './audit.js';
+import { authenticate } from './auth/authenticate.js';
+import { CLEAR_SESSION_COOKIES, LocalLogin } from './auth/login.js';
+import { principalBehavior } from './auth/principals.js';
+import { tokenBehavior } from './auth/tokens.js';
+import { userBehavior } from './auth/users.js';
+import { rulesAllow } from './authz/policy-rule.js';
+import { globalRoleBehavior, globalRoleBindingBehavior, roleTemplateBehavior } from './authz/role-behaviors.js';
+import type { UserRules } from './authz/user-rules.js';
+import { readJsonObject } from './http/body.js';
+import { ApiError } from './http/errors.js';
+import { sendError, sendJson, sendText } from './http/respond.js';
+import type { Logger } from './log.js';
+import { isPublicSetting, settingBehavior, type Settings } from './settings/behavior.js';
+import type { ServingTls } from './tls.js';
+
+export interface AppDeps {
+  store: Store;
+  settings: Settings;
+  userRules: UserRules;
+  tls: ServingTls;
+  log: Logger;
+  audit: AuditLog;
+  leader: LeaderElector;
+  version: string;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** What a user who must change their password may still do: read, change it, log out. */
+function allowedBeforePasswordChange(method: string, url: URL): boolean {
+  if (method === 'GET') return true;
+  const action = url.searchParams.get('action');
+  return (
+    (url.pathname.toLowerCase() === '/v3/users' && action === 'changepassword') ||
+    (url.pathname.toLowerCase() === '/v3/tokens' && action === 'logout')
+  );
+}
+
+export function createApp(deps: AppDeps) {
+  const behaviors: Record<string, TypeBehavior> = {
+    user: userBehavior(deps.userRules),
+    token: tokenBehavior,
+    globalRole: globalRoleBehavior,
+    globalRoleBinding: globalRoleBindingBehavior,
+    roleTemplate: roleTemplateBehavior,
+    setting: settingBehavior,
+    principal: principalBehavior,
+  };
+  const routeV3 = v3Router({ types: TYPES, behaviors });
+  const login = new LocalLogin(deps.store, deps.settings);
+
+  async function baseUrlFor(req: IncomingMessage): Promise<string> {
+    const configured = await deps.settings.get('server-url');
+    return configured ? configured.replace(/\/$/, '') : `https://${req.headers.host ?? 'localhost'}`;
+  }
+
+  async function apiContext(req: IncomingMessage, auth: AuthInfo): Promise<ApiContext> {
+    const rules = await deps.userRules.rulesFor(auth.user.id);
+    return {
+      store: deps.store,
+      auth,
+      rules,
+      baseUrl: await baseUrlFor(req),
+      settings: deps.settings,
+      remoteAddress: req.socket.remoteAddress ?? '',
+      can: (verb: string, schema: TypeDef, id?: string) =>
+        rulesAllow(rules, { apiGroup: schema.authz.apiGroup, resource: schema.authz.resource, verb, name: id }),
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, track: { userId?: string }) {
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (path === '/healthz' || path === '/ping') return sendText(res, 200, 'ok');
+    if (path === '/cacerts') {
+      if (!deps.tls.caPem)
+        throw new ApiError(
+          'NotFound',
+          'this server uses a certificate from a public CA; there is no private CA to trust',
+        );
+      return sendText(res, 200, deps.tls.caPem, 'application/x-pem-file');
+    }
+    if (path.toLowerCase() === '/v3-public/localproviders/local' && method === 'POST') {
+      if (url.searchParams.get('action') !== 'login')
+        throw new ApiError('InvalidAction', 'the local provider has only the action "login"');
+      const result = await login.login(await readJsonObject(req, 64 * 1024), req.socket.remoteAddress ?? '');
+      return sendJson(res, result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
+    }
+    if (path.toLowerCase() === '/v3-public/authproviders' && method === 'GET') {
+      return sendJson(res, 200, { type: 'collection', data: [{ id: 'local', type: 'localProvider' }] });
+    }
+    const settingMatch = /^\/v3\/settings\/([^/]+)$/i.exec(path);
+    if (
+      settingMatch &&
+      method === 'GET' &&
+      isPublicSetting(settingMatch[1]!) &&
+      !req.headers.authorization &&
+      !req.headers.cookie
+    ) {
+      const obj = await deps.store.get('setting', settingMatch[1]!);
+      const ctx = { ...(await publicContext(req)) };
+      return sendJson(res, 200, { id: obj.id, type: 'setting', ...settingBehavior.renderExtra!(obj, ctx) });
+    }
+    if (path === '/v3' || path.startsWith('/v3/')) {
+      const auth = await authenticate(deps.store, req);
+      track.userId = auth.user.id;
+      if (auth.user.spec.mustChangePassword === true && !allowedBeforePasswordChange(method, url)) {
+        throw new ApiError(
+          'PasswordChangeRequired',
+          'change your password first: POST /v3/users?action=changepassword',
+        );
+      }
+      const ctx = await apiContext(req, auth);
+      if (method === 'POST' && path.toLowerCase() === '/v3/tokens' && url.searchParams.get('action') === 'logout') {
+        await deps.store.delete('token', auth.token.id);
+        return sendJson(res, 200, {}, { 'set-cookie': CLEAR_SESSION_COOKIES });
+      }
+      const reply = await routeV3(req, url, ctx);
+      return sendJson(res, reply.status, reply.body);
+    }
+    if (path === '/metrics') {
+      const auth = await authenticate(deps.store, req);
+      track.userId = auth.user.id;
+      const rules = await deps.userRules.rulesFor(auth.user.id);
+      if (!rulesAllow(rules, { path: '/metrics', verb: 'get' }))
+        throw new ApiError('PermissionDenied', 'you may not read metrics');
+      return sendText(res, 200, metrics(deps), 'text/plain; version=0.0.4');
+    }
+    throw new ApiError('NotFound', `no such path ${path}`);
+  }
+
+  async function publicContext(req: IncomingMessage): Promise<ApiContext> {
+    return { baseUrl: await baseUrlFor(req) } as ApiContext;
+  }
+
+  return function listener(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const track: { userId?: string } = {};
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://corral.invalid');
+    } catch {
+      sendError(res, new ApiError('InvalidFormat', 'malformed request URL'));
+      return;
+    }
+    handle(req, res, url, track)
+      .catch((err: unknown) => {
+        const status = sendError(res, err);
+        if (status >= 500)
+          deps.log.error('request failed', {
+            requestId,
+            path: url.pathname,
+            error: String((err as Error)?.stack ?? err),
+          });
+      })
+      .finally(() => {
+        const method = req.method ?? 'GET';
+        if (!WRITE_METHODS.has(method)) return;
+        deps.audit.record({
+          time: new Date().toISOString(),
+          requestId,
+          userId: track.userId,
+          method,
+          ...AuditLog.describePath(url),
+          status: res.statusCode,
+          remoteAddress: req.socket.remoteAddress ?? '',
+          durationMs: Math.round(performance.now() - started),
+        });
+      });
+  };
+}
+
+function metrics(deps: AppDeps): string {
+  return [
+    '# HELP corral_leader Whether this replica runs the controllers (1) or only serves the API (0).',
+    '# TYPE corral_leader gauge',
+    `corral_leader ${deps.leader.isLeader() ? 1 : 0}`,
+    '# HELP corral_build_info Corral version.',
+    '# TYPE corral_build_info gauge',
+    `corral_build_info{version="${deps.version}"} 1`,
+    '',
+  ].join('\n');
+}

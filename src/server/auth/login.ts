@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../../store/types.js';
+import type { SettingsReader } from '../api/context.js';
+import { ApiError } from '../http/errors.js';
+import { CSRF_COOKIE, SESSION_COOKIE } from './credentials.js';
+import { verifyPassword } from './passwords.js';
+import { FailureLimiter } from './rate-limit.js';
+import { issueToken } from './tokens.js';
+import { userIdForUsername } from './users.js';
+
+export interface LoginInput {
+  username?: unknown;
+  password?: unknown;
+  responseType?: unknown;
+  ttl?: unknown;
+  description?: unknown;
+}
+
+export interface LoginResult {
+  status: number;
+  body: Record<string, unknown>;
+  cookies: string[];
+}
+
+const FAILURE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Local username/password login. Failed attempts are limited per client address and username and
+ * per username overall, so neither one client nor many can guess a password quickly.
+ */
+export class LocalLogin {
+  private readonly perClient = new FailureLimiter(5, FAILURE_WINDOW_MS);
+  private readonly perUser = new FailureLimiter(20, FAILURE_WINDOW_MS);
+
+  constructor(
+    private readonly store: Store,
+    private readonly settings: SettingsReader,
+  ) {}
+
+  async login(input: LoginInput, remoteAddress: string): Promise<LoginResult> {
+    if (typeof input.username !== 'string' || !input.username)
+      throw new ApiError('MissingRequired', 'username is required', 'username');
+    if (typeof input.password !== 'string' || !input.password)
+      throw new ApiError('MissingRequired', 'password is required', 'password');
+    const responseType = input.responseType ?? 'token';
+    if (responseType !== 'token' && responseType !== 'cookie' && responseType !== 'json') {
+      throw new ApiError('InvalidOption', 'responseType must be token or cookie', 'responseType');
+    }
+    const ttl = input.ttl === undefined ? 0 : input.ttl;
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) {
+      throw new ApiError('InvalidType', 'ttl must be a whole number of milliseconds', 'ttl');
+    }
+    const username = input.username;
+    const clientKey = `${remoteAddress}|${username.toLowerCase()}`;
+    const userKey = username.toLowerCase();
+    const wait = Math.max(this.perClient.retryAfterMs(clientKey), this.perUser.retryAfterMs(userKey));
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new ApiError('TooManyRequests', `too many failed logins; try again in ${seconds} s`, undefined, {
+        'retry-after': String(seconds),
+      });
+    }
+    const userId = await userIdForUsername(this.store, username);
+    const user = userId ? await this.store.get('user', userId).catch(() => undefined) : undefined;
+    const ok = await verifyPassword(user?.spec.passwordHash as string | undefined, input.password);
+    if (!ok || !user) {
+      this.perClient.fail(clientKey);
+      this.perUser.fail(userKey);
+      throw new ApiError('Unauthorized', 'wrong username or password');
+    }
+    if (user.spec.enabled === false) throw new ApiError('Unauthorized', 'this user is disabled; ask an administrator');
+    this.perClient.reset(clientKey);
+    const { obj, value } = await issueToken(this.store, this.settings, {
+      userId: user.id,
+      kind: 'session',
+      ttlMs: ttl,
+      description: typeof input.description === 'string' ? input.description : 'login session',
+    });
+    if (responseType === 'cookie') {
+      const maxAge = Math.floor(Number(obj.spec.ttl) / 1000);
+      const csrf = randomBytes(16).toString('hex');
+      return {
+        status: 200,
+        body: {},
+        cookies: [
+          `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Lax`,
+          // Readable by the page on purpose: it sends it back as a header (double-submit CSRF).
+          `${CSRF_COOKIE}=${csrf}; Path=/; Max-Age=${maxAge}; Secure; SameSite=Lax`,
+        ],
+      };
+    }
+    return {
+      status: 201,
+      body: {
+        type: 'token',
+        id: obj.id,
+        name: obj.id,
+        token: value,
+        userId: user.id,
+        ttl: obj.spec.ttl,
+        expiresAt: obj.spec.expiresAt,
+        mustChangePassword: user.spec.mustChangePassword === true,
+      },
+      cookies: [],
+    };
+  }
+}
+
+export const CLEAR_SESSION_COOKIES = [
+  `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
+  `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`,
+];

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createLeaderElector, openStore, type StoreConfig } from '../store/index.js';
+import type { LeaderElector, Store } from '../store/types.js';
+import { createApp } from './app.js';
+import { AuditLog } from './audit.js';
+import { bindGlobalRole, createUser, userIdForUsername } from './auth/users.js';
+import { seedBuiltinRoles } from './authz/role-behaviors.js';
+import { UserRules } from './authz/user-rules.js';
+import { runControllers } from './controllers/runner.js';
+import { reconcileExpiredTokens } from './controllers/token-cleanup.js';
+import { listenHttps, type Listening } from './http/server.js';
+import type { Logger } from './log.js';
+import { Settings } from './settings/behavior.js';
+import { loadServingTls } from './tls.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  /** host:port */
+  listen: string;
+  store: StoreConfig;
+  tlsCert?: string;
+  tlsKey?: string;
+  serverUrl?: string;
+  bootstrapPassword?: string;
+  version: string;
+  log: Logger;
+  /** Leader lease for etcd-backed replicas. */
+  leaseTtlSeconds?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  caChecksum: string;
+  /** Set when this start created the admin user. */
+  bootstrap?: { username: string; password: string; generated: boolean };
+  leader: LeaderElector;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--listen must be host:port, such as 0.0.0.0:8443, not "${listen}"`);
+  }
+  return { host: m[1] ?? m[2] ?? '0.0.0.0', port };
+}
+
+/** Creates the admin user on an empty store. Returns its password when this call created it. */
+async function bootstrapAdmin(store: Store, settings: Settings, wanted: string | undefined) {
+  if (await userIdForUsername(store, 'admin')) return undefined;
+  const password = wanted ?? randomBytes(15).toString('base64url');
+  try {
+    const admin = await createUser(store, settings, {
+      username: 'admin',
+      password,
+      name: 'Default Admin',
+      mustChangePassword: true,
+    });
+    await bindGlobalRole(store, admin.id, 'admin');
+  } catch (err) {
+    // Another replica bootstrapped at the same moment: its admin stands.
+    if ((err as { code?: string }).code === 'NotUnique') return undefined;
+    throw err;
+  }
+  return { username: 'admin', password, generated: wanted === undefined };
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { host, port } = parseListen(opts.listen);
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const [store, tls] = await Promise.all([
+    openStore(opts.store),
+    loadServingTls({
+      dataDir: opts.dataDir,
+      serverUrl: opts.serverUrl,
+      listenHost: host,
+      tlsCert: opts.tlsCert,
+      tlsKey: opts.tlsKey,
+    }),
+  ]);
+  const settings = new Settings(store);
+  const closers: (() => Promise<unknown>)[] = [() => store.close()];
+  try {
+    await Promise.all([settings.seed(), seedBuiltinRoles(store)]);
+    await Promise.all([
+      settings.setInternal('cacerts', tls.caPem),
+      settings.setInternal('server-version', opts.version),
+      opts.serverUrl ? settings.setInternal('server-url', opts.serverUrl.replace(/\/$/, '')) : Promise.resolve(),
+    ]);
+    const bootstrap = await bootstrapAdmin(store, settings, opts.bootstrapPassword);
+    const userRules = new UserRules(store);
+    await userRules.start();
+    closers.unshift(async () => userRules.stop());
+    const audit = await AuditLog.open(join(opts.dataDir, 'audit.log'));
+    closers.unshift(() => audit.close());
+
+    const leader = createLeaderElector(store, {
+      name: 'corral-controllers',
+      ttlSeconds: opts.leaseTtlSeconds,
+      onError: (err) => opts.log.warn('leader election', { error: String(err) }),
+    });
+    leader.start({
+      onStartedLeading: (signal) => {
+        opts.log.info('this replica now runs the controllers');
+        runControllers(
+          [{ name: 'token-cleanup', intervalMs: 60_000, reconcile: () => reconcileExpiredTokens(store) }],
+          signal,
+          opts.log,
+        );
+      },
+      onStoppedLeading: () => opts.log.info('this replica no longer runs the controllers'),
+    });
+    closers.unshift(() => leader.stop());
+
+    const app = createApp({ store, settings, userRules, tls, log: opts.log, audit, leader, version: opts.version });
+    const listening: Listening = await listenHttps({ cert: tls.cert, key: tls.key, host, port }, app);
+    closers.unshift(() => listening.close());
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    const url = opts.serverUrl?.replace(/\/$/, '') ?? `https://${shownHost}:${listening.port}`;
+    return {
+      url,
+      port: listening.port,
+      caChecksum: tls.caChecksum,
+      bootstrap,
+      leader,
+      store,
+      stop: async () => {
+        for (const close of closers) await close().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw err;
+  }
+}
