@@ -145,6 +145,8 @@ export function createApp(deps: AppDeps) {
     const started = performance.now();
     const requestId = randomUUID();
     const track: { userId?: string } = {};
+    // Read now: the socket is gone once a client hangs up, and the audit entry still needs it.
+    const remoteAddress = req.socket.remoteAddress ?? '';
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'https://corral.invalid');
@@ -165,6 +167,7 @@ export function createApp(deps: AppDeps) {
       .finally(() => {
         const method = req.method ?? 'GET';
         if (!WRITE_METHODS.has(method)) return;
+        // The entry is written whatever happened to the request; a failure here must not take the server down.
         deps.audit.record({
           time: new Date().toISOString(),
           requestId,
@@ -172,7 +175,7 @@ export function createApp(deps: AppDeps) {
           method,
           ...AuditLog.describePath(url),
           status: res.statusCode,
-          remoteAddress: req.socket.remoteAddress ?? '',
+          remoteAddress,
           durationMs: Math.round(performance.now() - started),
         });
       });

@@ -123,7 +123,7 @@ export async function updateResource(
   if (!schema.resourceMethods.includes('PUT'))
     throw new ApiError('MethodNotAllowed', `${schema.plural} cannot be updated`);
   if (body.id !== undefined && body.id !== id)
-    throw new ApiError('InvalidBodyContent', `id "${String(body.id)}" does not match the URL`, 'id');
+    throw new ApiError('InvalidValue', `id "${String(body.id)}" does not match the URL`, 'id');
   const existing = await fetchVisible(schema, behavior, ctx, id, 'update');
   const input = validateInput(schema, body, 'update', { ...existing.status, ...existing.spec });
   if (input.resourceVersion !== undefined && input.resourceVersion !== existing.metadata.resourceVersion) {

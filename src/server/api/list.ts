@@ -19,7 +19,7 @@ function parseFilters(schema: TypeDef, query: URLSearchParams): Filter[] {
     const m = /^(.+?)(_ne|_prefix)?$/.exec(key)!;
     const field = m[1]!;
     if (!(field in schema.fields) && field !== 'id' && field !== 'state') {
-      throw new ApiError('InvalidBodyContent', `cannot filter ${schema.plural} by unknown field "${field}"`, field);
+      throw new ApiError('UnknownField', `cannot filter ${schema.plural} by unknown field "${field}"`, field);
     }
     filters.push({ field, op: m[2] === '_ne' ? 'ne' : m[2] === '_prefix' ? 'prefix' : 'eq', value });
   }
@@ -67,7 +67,7 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
   const filters = parseFilters(schema, query);
   const sortField = query.get('sort') ?? undefined;
   if (sortField && !(sortField in schema.fields) && sortField !== 'id' && sortField !== 'created') {
-    throw new ApiError('InvalidBodyContent', `cannot sort ${schema.plural} by unknown field "${sortField}"`, 'sort');
+    throw new ApiError('UnknownField', `cannot sort ${schema.plural} by unknown field "${sortField}"`, 'sort');
   }
   const reverse = query.get('order') === 'desc';
   const marker = query.get('marker') ?? undefined;

@@ -111,7 +111,7 @@ function checkObject(
   for (const [key, value] of Object.entries(input)) {
     const path = prefix ? `${prefix}.${key}` : key;
     const field = fields[key];
-    if (!field) throw new ApiError('InvalidBodyContent', `unknown field "${path}"`, path);
+    if (!field) throw new ApiError('UnknownField', `unknown field "${path}"`, path);
     const checked = checkValue(field, value, path);
     if (checked !== undefined) out[key] = checked;
   }
@@ -155,12 +155,12 @@ export function validateInput(
     if (field) {
       if (mode === 'create' && !fieldCreatable(field)) {
         if (fieldReadOnly(field)) continue;
-        throw new ApiError('InvalidBodyContent', `${key} cannot be set on create`, key);
+        throw new ApiError('NotUpdatable', `${key} cannot be set on create`, key);
       }
       if (mode === 'update' && !fieldUpdatable(field)) {
         if (fieldReadOnly(field) || field.writeOnly) continue;
         if (current && JSON.stringify(current[key]) !== JSON.stringify(value) && value !== undefined) {
-          throw new ApiError('InvalidBodyContent', `${key} cannot be changed after create`, key);
+          throw new ApiError('NotUpdatable', `${key} cannot be changed after create`, key);
         }
         continue;
       }
@@ -168,7 +168,7 @@ export function validateInput(
       continue;
     }
     const common = COMMON_FIELDS[key];
-    if (!common) throw new ApiError('InvalidBodyContent', `unknown field "${key}" for type ${schema.id}`, key);
+    if (!common) throw new ApiError('UnknownField', `unknown field "${key}" for type ${schema.id}`, key);
     if (key === 'labels' || key === 'annotations') {
       result[key] = checkValue(common, value, key) as Record<string, string> | undefined;
     } else if (key === 'resourceVersion' && mode === 'update' && value !== undefined) {

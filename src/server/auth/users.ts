@@ -129,7 +129,7 @@ export function userBehavior(rules: UserRules): TypeBehavior {
     async prepareUpdate(existing, fields, ctx) {
       await checkActorCovers(ctx, rules, existing);
       if (existing.id === ctx.auth.user.id && fields.enabled === false) {
-        throw new ApiError('InvalidBodyContent', 'you cannot disable your own user', 'enabled');
+        throw new ApiError('NotUpdatable', 'you cannot disable your own user', 'enabled');
       }
       return { ...existing.spec, ...fields };
     },
@@ -165,11 +165,11 @@ export function userBehavior(rules: UserRules): TypeBehavior {
       async changepassword(input, ctx) {
         const user = await ctx.store.get('user', ctx.auth.user.id);
         if (!(await verifyPassword(user.spec.passwordHash as string, String(input.currentPassword)))) {
-          throw new ApiError('InvalidBodyContent', 'the current password is wrong', 'currentPassword');
+          throw new ApiError('InvalidValue', 'the current password is wrong', 'currentPassword');
         }
         const password = String(input.newPassword);
         if (password === input.currentPassword) {
-          throw new ApiError('InvalidBodyContent', 'the new password must differ from the current one', 'newPassword');
+          throw new ApiError('InvalidValue', 'the new password must differ from the current one', 'newPassword');
         }
         checkPasswordPolicy(password, await ctx.settings.getInt('password-min-length'), String(user.spec.username));
         await ctx.store.update({

@@ -46,11 +46,7 @@ export const globalRoleBehavior: TypeBehavior = {
       fields.rules !== undefined &&
       JSON.stringify(fields.rules) !== JSON.stringify(existing.spec.rules)
     ) {
-      throw new ApiError(
-        'InvalidBodyContent',
-        `the rules of built-in global role ${existing.id} cannot be changed`,
-        'rules',
-      );
+      throw new ApiError('NotUpdatable', `the rules of built-in global role ${existing.id} cannot be changed`, 'rules');
     }
     if (fields.rules !== undefined) refuseEscalation(ctx.rules, fields.rules as PolicyRule[]);
     return { ...existing.spec, ...fields };
@@ -135,7 +131,7 @@ export const roleTemplateBehavior: TypeBehavior = {
       );
       if (changed.length) {
         throw new ApiError(
-          'InvalidBodyContent',
+          'NotUpdatable',
           `built-in role template ${existing.id} allows changing only ${[...BUILTIN_TEMPLATE_TOGGLES].join(', ')}`,
           changed[0],
         );

@@ -3,24 +3,42 @@ import { ApiError } from './errors.js';
 
 export const DEFAULT_BODY_LIMIT = 1 << 20; // 1 MiB: far above any v3 object, far below harm.
 
-/** Reads the request body, refusing more than `limit` bytes with 413 before buffering it all. */
-export async function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw new ApiError('RequestTooLarge', `request body of ${declared} bytes is over the limit of ${limit} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
+/**
+ * Reads the request body, refusing more than `limit` bytes with 413 without buffering them. The
+ * rest of an oversized body is drained, not read into memory, so that the 413 reaches the client
+ * instead of a reset connection.
+ */
+export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (what: string) =>
+      new ApiError('RequestTooLarge', `request body ${what} is over the limit of ${limit} bytes`, undefined, {
+        connection: 'close',
+      });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      throw new ApiError('RequestTooLarge', `request body is over the limit of ${limit} bytes`);
+      reject(tooLarge(`of ${declared} bytes`));
+      return;
     }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        chunks.length = 0;
+        reject(tooLarge(`of more than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
 }
 
 /** Reads a JSON object body. Empty means `{}`; anything but a JSON object is a 400. */

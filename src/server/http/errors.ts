@@ -6,6 +6,12 @@ import { StoreError } from '../../store/types.js';
  */
 export const ERROR_CODES = {
   InvalidBodyContent: 400,
+  /** A field the type does not have (a typo must not silently do nothing). */
+  UnknownField: 422,
+  /** A field that cannot be set on create or changed on update. */
+  NotUpdatable: 422,
+  /** Well-formed, but not acceptable (a wrong current password, a rule that would be broken). */
+  InvalidValue: 422,
   InvalidFormat: 422,
   InvalidType: 422,
   InvalidOption: 422,

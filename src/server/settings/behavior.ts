@@ -82,7 +82,7 @@ export const settingBehavior: TypeBehavior = {
     const def = SETTINGS[existing.id];
     if (def?.readOnly)
       throw new ApiError(
-        'InvalidBodyContent',
+        'NotUpdatable',
         `setting ${existing.id} is managed by the server and cannot be changed`,
         'value',
       );

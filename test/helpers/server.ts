@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { CORRAL_BIN } from './cli.js';
+import { testDir } from './control-plane.js';
+import { httpsCall, type HttpResponse, type RequestOptions } from './http.js';
+import { freePort } from '../../src/localcluster/ports.js';
+import { pollUntil } from '../../src/util/poll.js';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface TestServerOptions {
+  dataDir?: string;
+  port?: number;
+  /** Extra flags for `corral server`. */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Default: a fixed bootstrap password, so tests can log in. Pass null for a generated one. */
+  bootstrapPassword?: string | null;
+  /** Leave stopping to the caller (for kill -9 tests). */
+  manual?: boolean;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  ca: string;
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  call(path: string, opts?: RequestOptions): Promise<HttpResponse>;
+  /** Logs in and returns the session token. */
+  login(username: string, password: string): Promise<string>;
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+}
+
+/** Runs the real built `corral server` executable on a free loopback port and waits until it serves. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await testDir('server'));
+  const port = opts.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  delete env.CORRAL_BOOTSTRAP_PASSWORD;
+  if (opts.bootstrapPassword !== null) env.CORRAL_BOOTSTRAP_PASSWORD = opts.bootstrapPassword ?? ADMIN_PASSWORD;
+  const child = spawn(
+    process.execPath,
+    [CORRAL_BIN, 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args ?? [])],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  const url = `https://127.0.0.1:${port}`;
+  try {
+    await pollUntil(
+      async () => {
+        if (!out.includes('is serving')) throw new Error('not serving yet');
+      },
+      {
+        what: 'corral server to serve',
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        abortIf: () => {
+          if (exitCode !== undefined) throw new Error(`corral server exited with ${exitCode}:\n${err}`);
+        },
+      },
+    );
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+  const server: TestServer = {
+    url,
+    port,
+    dataDir,
+    ca,
+    process: child,
+    stdout: () => out,
+    stderr: () => err,
+    call: (path, o) => httpsCall(url, ca, path, o),
+    async login(username, password) {
+      const r = await httpsCall(url, ca, '/v3-public/localProviders/local?action=login', {
+        body: { username, password },
+      });
+      if (r.status !== 201) throw new Error(`login as ${username} failed: ${r.status} ${r.text}`);
+      return r.json.token as string;
+    },
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      if (exitCode !== undefined) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  if (!opts.manual) onTestFinished(() => server.kill9());
+  return server;
+}
+
+/** Logs in as the bootstrap admin and sets a new password, returning a usable admin token. */
+export async function adminToken(server: TestServer, newPassword = 'admin-password-changed-1'): Promise<string> {
+  const first = await server.login('admin', ADMIN_PASSWORD);
+  const r = await server.call('/v3/users?action=changepassword', {
+    token: first,
+    body: { currentPassword: ADMIN_PASSWORD, newPassword },
+  });
+  if (r.status !== 200) throw new Error(`changepassword failed: ${r.status} ${r.text}`);
+  return first;
+}
