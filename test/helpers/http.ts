@@ -5,7 +5,7 @@ export interface HttpResponse {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** Parsed JSON body, or undefined when it is not JSON. */
-  json: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: Record<string, any>;
 }
 
 export interface RequestOptions {
