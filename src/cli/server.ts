@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,7 @@ interface ServerFlags {
   serverUrl?: string;
   bootstrapPassword?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  leaderLeaseSeconds: number;
 }
 
 /** `corral server`: the management server (v3 API, login, roles). */
@@ -56,6 +57,21 @@ export function serverCommand(version: string): Command {
         '--bootstrap-password <password>',
         'first password of the admin user (default: random, printed once)',
       ).env('CORRAL_BOOTSTRAP_PASSWORD'),
+    )
+    .addOption(
+      new Option(
+        '--leader-lease-seconds <n>',
+        'with --store etcd: how long a lost leader holds the controllers before another replica takes over',
+      )
+        .env('CORRAL_LEADER_LEASE_SECONDS')
+        .default(15)
+        .argParser((v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1 || n > 300) {
+            throw new InvalidArgumentError('must be a whole number of seconds from 1 to 300');
+          }
+          return n;
+        }),
     )
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -103,6 +119,7 @@ Examples:
         bootstrapPassword: flags.bootstrapPassword || undefined,
         version,
         log,
+        leaseTtlSeconds: flags.leaderLeaseSeconds,
       });
       log.info('serving', { url: server.url, store: flags.store, dataDir: flags.dataDir });
       const out = [`Corral ${version} is serving ${server.url}`];

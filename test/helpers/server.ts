@@ -20,6 +20,8 @@ export interface TestServerOptions {
   bootstrapPassword?: string | null;
   /** Leave stopping to the caller (for kill -9 tests). */
   manual?: boolean;
+  /** The CA to trust when the server was given --tls-cert (default: the one it generated). */
+  ca?: string;
 }
 
 export interface TestServer {
@@ -75,7 +77,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     child.kill('SIGKILL');
     throw e;
   }
-  const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+  const ca = opts.ca ?? (await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8'));
   const server: TestServer = {
     url,
     port,
