@@ -13,6 +13,7 @@ import { reconcileExpiredTokens } from './controllers/token-cleanup.js';
 import { listenHttps, type Listening } from './http/server.js';
 import type { Logger } from './log.js';
 import { Settings } from './settings/behavior.js';
+import { StoreFollower } from './store-follower.js';
 import { loadServingTls } from './tls.js';
 
 export interface ServerOptions {
@@ -94,8 +95,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ]);
     const bootstrap = await bootstrapAdmin(store, settings, opts.bootstrapPassword);
     const userRules = new UserRules(store);
-    await userRules.start();
-    closers.unshift(async () => userRules.stop());
+    const follower = new StoreFollower(store);
+    follower.add(userRules);
+    follower.add(settings);
+    await follower.start();
+    closers.unshift(async () => follower.stop());
     const audit = await AuditLog.open(join(opts.dataDir, 'audit.log'));
     closers.unshift(() => audit.close());
 

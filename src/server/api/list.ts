@@ -1,3 +1,4 @@
+import { listAll } from '../../store/list-all.js';
 import type { StoredObject } from '../../store/types.js';
 import { ApiError } from '../http/errors.js';
 import { DEFAULT_PAGE, MAX_PAGE, render } from './collection.js';
@@ -81,7 +82,7 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
   if (behavior.list || filters.length || sortField || reverse || ownFilter) {
     let all = behavior.list
       ? await behavior.list(ctx)
-      : await readAll(ctx, schema, ownFilter ? behavior.ownListSelector?.(ctx) : undefined);
+      : await listAll(ctx.store, schema.id, ownFilter ? behavior.ownListSelector?.(ctx) : undefined);
     if (ownFilter) all = all.filter(ownFilter);
     all = all.filter((o) => filters.every((f) => matches(o, f)));
     if (sortField) {
@@ -120,17 +121,6 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
     filters: Object.fromEntries(filters.map((f) => [f.field, [{ modifier: f.op, value: f.value }]])),
     data: page.map((o) => render(schema, behavior, o, ctx)),
   };
-}
-
-async function readAll(ctx: ApiContext, schema: TypeDef, labelSelector?: string): Promise<StoredObject[]> {
-  const out: StoredObject[] = [];
-  let cont: string | undefined;
-  do {
-    const r = await ctx.store.list(schema.id, { labelSelector, limit: 1000, continue: cont });
-    out.push(...r.items);
-    cont = r.continue;
-  } while (cont);
-  return out;
 }
 
 function withParam(url: URL, baseUrl: string, key: string, value: string): string {

@@ -1,7 +1,8 @@
 import type { StoredObject } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
-import { listAll } from '../authz/user-rules.js';
+import { listAll } from '../../store/list-all.js';
+
 import { ApiError } from '../http/errors.js';
 import { render } from '../api/collection.js';
 import { principal } from '../api/types/index.js';

@@ -12,7 +12,8 @@ import {
   validateRoleTemplateInheritance,
   type RoleTemplate,
 } from './roles.js';
-import { GLOBAL_ROLE_LABEL, listAll, USER_ID_LABEL } from './user-rules.js';
+import { listAll } from '../../store/list-all.js';
+import { GLOBAL_ROLE_LABEL, USER_ID_LABEL } from './user-rules.js';
 
 /** Turns "you would grant more than you hold" into the API's 403 with the uncovered rules. */
 function refuseEscalation(actor: PolicyRule[], requested: PolicyRule[]): void {

@@ -1,4 +1,6 @@
-import type { Store, StoredObject } from '../../store/types.js';
+import type { Store, WatchEvent } from '../../store/types.js';
+import { listAll } from '../../store/list-all.js';
+import type { FollowerListener } from '../store-follower.js';
 import type { PolicyRule } from './policy-rule.js';
 
 export const USER_ID_LABEL = 'cattle.io/userId';
@@ -6,45 +8,20 @@ export const GLOBAL_ROLE_LABEL = 'cattle.io/globalRoleId';
 
 /**
  * The global rules each user holds, from their global role bindings. Cached per user and dropped
- * whenever any global role or binding changes anywhere (the store's watch tells every replica),
+ * whenever any global role or binding changes anywhere (the store follower tells every replica),
  * so that a revoked role stops working at once without a lookup chain on every request.
  */
-export class UserRules {
+export class UserRules implements FollowerListener {
   private readonly cache = new Map<string, PolicyRule[]>();
-  private readonly abort = new AbortController();
   private generation = 0;
 
   constructor(private readonly store: Store) {}
 
-  /** Starts following changes; call once at startup. */
-  async start(): Promise<void> {
-    const from = await this.store.currentRevision();
-    void this.follow(from);
+  onEvent(event: WatchEvent): void {
+    if (event.object.type === 'globalRole' || event.object.type === 'globalRoleBinding') this.onReset();
   }
 
-  private async follow(from: string): Promise<void> {
-    let revision = from;
-    while (!this.abort.signal.aborted) {
-      try {
-        for await (const event of this.store.watch({ resourceVersion: revision, signal: this.abort.signal })) {
-          revision = event.object.metadata.resourceVersion;
-          if (event.object.type === 'globalRole' || event.object.type === 'globalRoleBinding') this.invalidate();
-        }
-      } catch {
-        // History gone or store hiccup: forget everything and follow from now.
-        this.invalidate();
-        if (this.abort.signal.aborted) return;
-        await new Promise((r) => setTimeout(r, 500));
-        try {
-          revision = await this.store.currentRevision();
-        } catch {
-          // try again on the next turn
-        }
-      }
-    }
-  }
-
-  invalidate(): void {
+  onReset(): void {
     this.generation++;
     this.cache.clear();
   }
@@ -62,19 +39,4 @@ export class UserRules {
     if (generation === this.generation) this.cache.set(userId, rules);
     return rules;
   }
-
-  stop(): void {
-    this.abort.abort();
-  }
-}
-
-export async function listAll(store: Store, type: string, labelSelector?: string): Promise<StoredObject[]> {
-  const out: StoredObject[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await store.list(type, { labelSelector, limit: 1000, continue: cont });
-    out.push(...page.items);
-    cont = page.continue;
-  } while (cont);
-  return out;
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../../store/types.js';
 import { tokenExpired } from '../auth/authenticate.js';
-import { listAll } from '../authz/user-rules.js';
+import { listAll } from '../../store/list-all.js';
 
 /**
  * Deletes expired tokens. Level-triggered: each pass reads every token and removes what is

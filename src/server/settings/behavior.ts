@@ -1,17 +1,41 @@
-import type { Store, StoredObject } from '../../store/types.js';
+import type { Store, StoredObject, WatchEvent } from '../../store/types.js';
+import type { FollowerListener } from '../store-follower.js';
 import { StoreError } from '../../store/types.js';
 import type { SettingsReader, TypeBehavior } from '../api/context.js';
 import { ApiError } from '../http/errors.js';
 import { caChecksum } from '../tls.js';
 import { SETTINGS } from './definitions.js';
 
-export class Settings implements SettingsReader {
+/** Settings are read on every request (server-url for links); cached, and kept current by the store follower. */
+export class Settings implements SettingsReader, FollowerListener {
+  // Each entry keeps the revision it was read at, so a slow read never overwrites a newer event.
+  private readonly cache = new Map<string, { value: string; revision: bigint }>();
+
   constructor(private readonly store: Store) {}
 
+  private remember(obj: StoredObject): void {
+    const revision = BigInt(obj.metadata.resourceVersion);
+    const known = this.cache.get(obj.id);
+    if (!known || known.revision < revision) this.cache.set(obj.id, { value: String(obj.spec.value ?? ''), revision });
+  }
+
+  onEvent(event: WatchEvent): void {
+    if (event.object.type !== 'setting') return;
+    if (event.type === 'DELETED') this.cache.delete(event.object.id);
+    else this.remember(event.object);
+  }
+
+  onReset(): void {
+    this.cache.clear();
+  }
+
   async get(name: string): Promise<string> {
+    const cached = this.cache.get(name);
+    if (cached !== undefined) return cached.value;
     const def = SETTINGS[name];
     try {
       const obj = await this.store.get('setting', name);
+      this.remember(obj);
       return String(obj.spec.value ?? def?.default ?? '');
     } catch (err) {
       if (err instanceof StoreError && err.code === 'NotFound') return def?.default ?? '';
