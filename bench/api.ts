@@ -1,31 +1,21 @@
 // The v3 API under load, on SQLite and on etcd, side by side in one run: GET one user, list
 // 10,000 users in pages, and creates per second; with the store called directly as the baseline
 // for what the HTTPS API layer adds. Usage: npm run bench:api [-- users]
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryPath } from '../src/kube/binaries.js';
 import { startEtcd } from '../src/localcluster/etcd.js';
-import { freePort } from '../src/localcluster/ports.js';
 import { stopProcess } from '../src/localcluster/processes.js';
 import { createCA, issueCertificate, writeCertificate } from '../src/pki/index.js';
 import { hashPassword } from '../src/server/auth/passwords.js';
 import { openStore, type StoreConfig } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
-import { packageRoot } from '../src/util/package-root.js';
+import { benchAdmin, ms, pct, startBenchServer } from './lib/harness.js';
 
 const USERS = Number(process.argv[2] ?? 10_000);
 const GETS = 3000;
 const CREATES = 1000;
-const PASSWORD = 'bench-admin-password';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 async function seedUsers(store: Store): Promise<string> {
   // One real argon2id hash reused: the benchmark measures the API, not password hashing.
@@ -55,70 +45,6 @@ async function seedUsers(store: Store): Promise<string> {
   return firstId;
 }
 
-interface Client {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-function client(url: string, ca: string, token?: string): Client {
-  const agent = new Agent({ keepAlive: true, maxSockets: 8, ca });
-  return {
-    call: (method, path, body) =>
-      new Promise((resolve, reject) => {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = request(
-          new URL(path, url),
-          {
-            method,
-            agent,
-            headers: {
-              ...(payload ? { 'content-type': 'application/json' } : {}),
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-            },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }),
-            );
-          },
-        );
-        req.on('error', reject);
-        if (payload) req.write(payload);
-        req.end();
-      }),
-  };
-}
-
-async function startServer(dataDir: string, storeArgs: string[]) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      join(packageRoot(), 'dist', 'src', 'cli', 'main.js'),
-      'server',
-      '--data-dir',
-      dataDir,
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--log-level',
-      'warn',
-      ...storeArgs,
-    ],
-    { env: { ...process.env, CORRAL_BOOTSTRAP_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('is serving')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
-  return { url: `https://127.0.0.1:${port}`, ca, stop: () => child.kill('SIGKILL') };
-}
-
 async function measure(name: string, config: StoreConfig, storeArgs: string[], dataDir: string) {
   const store = await openStore(config);
   const t0 = performance.now();
@@ -133,18 +59,9 @@ async function measure(name: string, config: StoreConfig, storeArgs: string[], d
   }
   await store.close();
 
-  const server = await startServer(dataDir, storeArgs);
+  const server = await startBenchServer(dataDir, undefined, storeArgs);
   try {
-    const anon = client(server.url, server.ca);
-    const login = await anon.call('POST', '/v3-public/localProviders/local?action=login', {
-      username: 'admin',
-      password: PASSWORD,
-    });
-    const api = client(server.url, server.ca, login.json.token);
-    await api.call('POST', '/v3/users?action=changepassword', {
-      currentPassword: PASSWORD,
-      newPassword: 'bench-admin-password-2',
-    });
+    const { api } = await benchAdmin(server);
 
     for (let i = 0; i < 200; i++) await api.call('GET', `/v3/users/${firstUser}`); // warm up
     const gets: number[] = [];
@@ -158,10 +75,11 @@ async function measure(name: string, config: StoreConfig, storeArgs: string[], d
     const pages: number[] = [];
     const listStart = performance.now();
     let next: string | undefined = '/v3/users?limit=1000';
+    type Page = { json: { data: unknown[]; pagination: { next?: string } } };
     let listed = 0;
     while (next) {
       const s = performance.now();
-      const r = await api.call('GET', next);
+      const r: Page = await api.call('GET', next);
       pages.push(performance.now() - s);
       listed += r.json.data.length;
       next = r.json.pagination.next;
@@ -184,7 +102,7 @@ async function measure(name: string, config: StoreConfig, storeArgs: string[], d
     const createSeconds = (performance.now() - createStart) / 1000;
     return { name, direct, gets, pages, listMs, listed, creates, createsPerSecond: CREATES / createSeconds };
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 

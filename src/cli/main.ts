@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
+import { agentCommand } from './agent.js';
 import { devCommand } from './dev.js';
 import { serverCommand } from './server.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
   program.addCommand(devCommand());
   program.addCommand(serverCommand(version));
+  program.addCommand(agentCommand(version));
   return program;
 }
 

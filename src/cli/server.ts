@@ -16,6 +16,8 @@ interface ServerFlags {
   bootstrapPassword?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   leaderLeaseSeconds: number;
+  encryptionKeyFile?: string;
+  localCluster?: boolean;
 }
 
 /** `corral server`: the management server (v3 API, login, roles). */
@@ -74,6 +76,16 @@ export function serverCommand(version: string): Command {
         }),
     )
     .addOption(
+      new Option('--encryption-key-file <file>', 'key for secrets at rest (default: <data-dir>/encryption-key, created once)').env(
+        'CORRAL_ENCRYPTION_KEY_FILE',
+      ),
+    )
+    .addOption(
+      new Option('--local-cluster', 'also start a local Kubernetes control plane and register it as cluster "local"').env(
+        'CORRAL_LOCAL_CLUSTER',
+      ),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('CORRAL_LOG_LEVEL')
@@ -120,6 +132,8 @@ Examples:
         version,
         log,
         leaseTtlSeconds: flags.leaderLeaseSeconds,
+        encryptionKeyFile: flags.encryptionKeyFile,
+        localCluster: flags.localCluster,
       });
       log.info('serving', { url: server.url, store: flags.store, dataDir: flags.dataDir });
       const out = [`Corral ${version} is serving ${server.url}`];

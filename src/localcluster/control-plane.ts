@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { binaryPaths, binaryVersions, binDir, type BinaryName, type BinaryVersions } from '../kube/binaries.js';
@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
   timeoutMs?: number;
   /** Progress messages. */
   onProgress?: (message: string) => void;
+  /** Write kube-apiserver's audit log (every request at Metadata level) to `<dir>/logs/audit.log`. */
+  auditLog?: boolean;
 }
 
 export interface ComponentInfo {
@@ -44,6 +46,8 @@ export interface ControlPlane {
   server: string;
   kubeconfigPath: string;
   etcdEndpoint: string;
+  /** With `auditLog`, where kube-apiserver writes it. */
+  auditLogPath?: string;
   versions: BinaryVersions;
   components: ComponentInfo[];
   /** A client-node configuration for the admin user. */
@@ -93,6 +97,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const pki = await ensureControlPlanePki(opts.dir);
   const p = pki.paths;
   const started: ManagedProcess[] = [];
+  const auditLogPath = opts.auditLog ? join(opts.dir, 'logs', 'audit.log') : undefined;
   const spawn = (component: string, command: string, args: string[]) => {
     const proc = startProcess({
       name: component,
@@ -129,11 +134,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await writeComponentKubeconfigs(name, server, p, kubeconfigs);
 
     progress('starting kube-apiserver');
-    const apiserver = spawn(
-      'kube-apiserver',
-      bins['kube-apiserver'],
-      apiServerArgs(opts.dir, p, etcd.endpoint, apiPort),
-    );
+    const apiArgs = apiServerArgs(opts.dir, p, etcd.endpoint, apiPort);
+    if (auditLogPath) {
+      const policy = join(opts.dir, 'audit-policy.yaml');
+      await writeFile(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n');
+      apiArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${auditLogPath}`);
+    }
+    const apiserver = spawn('kube-apiserver', bins['kube-apiserver'], apiArgs);
     const adminTls: ProbeTls = {
       ca: pki.ca.certPem,
       cert: pki.admin.certPem,
@@ -189,7 +196,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       abortIf: () => [kcm, ...others].forEach(exitedCheck),
     });
 
-    return makeControlPlane(name, opts.dir, server, etcd.endpoint, kubeconfigs.admin, versions, started);
+    return { ...makeControlPlane(name, opts.dir, server, etcd.endpoint, kubeconfigs.admin, versions, started), auditLogPath };
   } catch (err) {
     throw await failedStartError(`control plane "${name}"`, err, started.slice().reverse());
   }

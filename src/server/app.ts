@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { LeaderElector, Store } from '../store/types.js';
-import type { ApiContext, AuthInfo, TypeBehavior } from './api/context.js';
+import type { ApiContext, AuthInfo, ServerServices, TypeBehavior } from './api/context.js';
 import { v3Router } from './api/router.js';
 import type { TypeDef } from './api/schema.js';
 import { TYPES } from './api/types/index.js';
@@ -14,15 +15,23 @@ import { userBehavior } from './auth/users.js';
 import { rulesAllow } from './authz/policy-rule.js';
 import { globalRoleBehavior, globalRoleBindingBehavior, roleTemplateBehavior } from './authz/role-behaviors.js';
 import type { UserRules } from './authz/user-rules.js';
+import { clusterBehavior } from './clusters/cluster-behavior.js';
+import { agentConnectHandler, CONNECT_PATH } from './clusters/connect.js';
+import { crtbBehavior } from './clusters/crtb-behavior.js';
+import { agentManifest } from './clusters/manifest.js';
+import { clusterMemberships } from './clusters/memberships.js';
+import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
 import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
 import { sendError, sendJson, sendText } from './http/respond.js';
 import type { Logger } from './log.js';
+import { isProxyPath, k8sProxy } from './proxy/k8s-proxy.js';
 import { isPublicSetting, settingBehavior, type Settings } from './settings/behavior.js';
 import type { ServingTls } from './tls.js';
 
 export interface AppDeps {
   store: Store;
+  services: ServerServices;
   settings: Settings;
   userRules: UserRules;
   tls: ServingTls;
@@ -53,18 +62,41 @@ export function createApp(deps: AppDeps) {
     roleTemplate: roleTemplateBehavior,
     setting: settingBehavior,
     principal: principalBehavior,
+    cluster: clusterBehavior,
+    clusterRegistrationToken: registrationTokenBehavior,
+    clusterRoleTemplateBinding: crtbBehavior,
   };
   const routeV3 = v3Router({ types: TYPES, behaviors });
   const login = new LocalLogin(deps.store, deps.settings);
+  const proxy = k8sProxy({
+    store: deps.store,
+    connections: deps.services.connections,
+    log: deps.log,
+    allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
+  });
+  const connect = agentConnectHandler({
+    store: deps.store,
+    secretBox: deps.services.secretBox,
+    connections: deps.services.connections,
+    log: deps.log,
+  });
 
   async function baseUrlFor(req: IncomingMessage): Promise<string> {
     const configured = await deps.settings.get('server-url');
     return configured ? configured.replace(/\/$/, '') : `https://${req.headers.host ?? 'localhost'}`;
   }
 
-  async function apiContext(req: IncomingMessage, auth: AuthInfo): Promise<ApiContext> {
-    const rules = await deps.userRules.rulesFor(auth.user.id);
+  async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
+    // Cluster memberships matter only to cluster types; other requests skip the lookup.
+    const clusterScoped = /^\/v3\/cluster/i.test(url.pathname);
+    const [rules, memberships] = await Promise.all([
+      deps.userRules.rulesFor(auth.user.id),
+      clusterScoped ? clusterMemberships(deps.store, auth.user.id) : Promise.resolve(new Map<string, Set<string>>()),
+    ]);
     return {
+      query: url.searchParams,
+      memberships,
+      services: deps.services,
       store: deps.store,
       auth,
       rules,
@@ -94,6 +126,13 @@ export function createApp(deps: AppDeps) {
       const result = await login.login(await readJsonObject(req, 64 * 1024), req.socket.remoteAddress ?? '');
       return sendJson(res, result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
     }
+    const manifest = /^\/v3\/import\/([^/]+)$/.exec(path);
+    if (manifest && method === 'GET') return sendText(res, 200, await importManifest(manifest[1]!, req), 'application/yaml');
+    if (isProxyPath(path)) {
+      const auth = await proxy.handleRequest(req, res, url);
+      track.userId = auth?.user.id;
+      return;
+    }
     if (path.toLowerCase() === '/v3-public/authproviders' && method === 'GET') {
       return sendJson(res, 200, { type: 'collection', data: [{ id: 'local', type: 'localProvider' }] });
     }
@@ -118,7 +157,7 @@ export function createApp(deps: AppDeps) {
           'change your password first: POST /v3/users?action=changepassword',
         );
       }
-      const ctx = await apiContext(req, auth);
+      const ctx = await apiContext(req, url, auth);
       if (method === 'POST' && path.toLowerCase() === '/v3/tokens' && url.searchParams.get('action') === 'logout') {
         await deps.store.delete('token', auth.token.id);
         return sendJson(res, 200, {}, { 'set-cookie': CLEAR_SESSION_COOKIES });
@@ -137,11 +176,39 @@ export function createApp(deps: AppDeps) {
     throw new ApiError('NotFound', `no such path ${path}`);
   }
 
+  /** The agent manifest, served without login: the token in its name is the credential. */
+  async function importManifest(name: string, req: IncomingMessage): Promise<string> {
+    const parsed = parseManifestName(name);
+    const registration = parsed && (await findRegistration(deps.store, deps.services.secretBox, parsed.clusterId, parsed.token));
+    if (!parsed || !registration) throw new ApiError('NotFound', 'no such import manifest (the token may have been regenerated)');
+    return agentManifest({
+      serverUrl: await baseUrlFor(req),
+      clusterId: parsed.clusterId,
+      token: parsed.token,
+      caChecksum: deps.tls.caChecksum,
+      image: (await deps.settings.get('agent-image')) || `corral/agent:${deps.version}`,
+    });
+  }
+
   async function publicContext(req: IncomingMessage): Promise<ApiContext> {
     return { baseUrl: await baseUrlFor(req) } as ApiContext;
   }
 
-  return function listener(req: IncomingMessage, res: ServerResponse): void {
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://corral.invalid');
+    } catch {
+      socket.destroy();
+      return;
+    }
+    if (url.pathname === CONNECT_PATH) connect.handleUpgrade(req, socket, head);
+    else if (isProxyPath(url.pathname)) proxy.handleUpgrade(req, socket, head, url);
+    else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  }
+
+  function listener(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const requestId = randomUUID();
     const track: { userId?: string } = {};
@@ -179,7 +246,9 @@ export function createApp(deps: AppDeps) {
           durationMs: Math.round(performance.now() - started),
         });
       });
-  };
+  }
+
+  return { listener, onUpgrade, close: () => connect.close() };
 }
 
 function metrics(deps: AppDeps): string {
@@ -187,6 +256,10 @@ function metrics(deps: AppDeps): string {
     '# HELP corral_leader Whether this replica runs the controllers (1) or only serves the API (0).',
     '# TYPE corral_leader gauge',
     `corral_leader ${deps.leader.isLeader() ? 1 : 0}`,
+    '# HELP corral_cluster_connections Clusters this replica reaches now (agent tunnels and direct).',
+    '# TYPE corral_cluster_connections gauge',
+    `corral_cluster_connections{kind="tunnel"} ${deps.services.connections.ids().filter((id) => deps.services.connections.get(id)?.kind === 'tunnel').length}`,
+    `corral_cluster_connections{kind="direct"} ${deps.services.connections.ids().filter((id) => deps.services.connections.get(id)?.kind === 'direct').length}`,
     '# HELP corral_build_info Corral version.',
     '# TYPE corral_build_info gauge',
     `corral_build_info{version="${deps.version}"} 1`,

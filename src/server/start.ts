@@ -15,6 +15,10 @@ import type { Logger } from './log.js';
 import { Settings } from './settings/behavior.js';
 import { StoreFollower } from './store-follower.js';
 import { loadServingTls } from './tls.js';
+import { ClusterConnections } from './clusters/connections.js';
+import { ClusterHealth } from './clusters/health.js';
+import { startLocalCluster } from './clusters/local-cluster.js';
+import { SecretBox } from './secrets/encryption.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -29,6 +33,10 @@ export interface ServerOptions {
   log: Logger;
   /** Leader lease for etcd-backed replicas. */
   leaseTtlSeconds?: number;
+  /** Key for secrets at rest; default `<dataDir>/encryption-key`, created if missing. */
+  encryptionKeyFile?: string;
+  /** Start an embedded control plane and register it as cluster `local`. */
+  localCluster?: boolean;
 }
 
 export interface RunningServer {
@@ -39,6 +47,7 @@ export interface RunningServer {
   bootstrap?: { username: string; password: string; generated: boolean };
   leader: LeaderElector;
   store: Store;
+  connections: ClusterConnections;
   stop(): Promise<void>;
 }
 
@@ -121,8 +130,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     closers.unshift(() => leader.stop());
 
-    const app = createApp({ store, settings, userRules, tls, log: opts.log, audit, leader, version: opts.version });
-    const listening: Listening = await listenHttps({ cert: tls.cert, key: tls.key, host, port }, app);
+    const secretBox = await SecretBox.open(opts.encryptionKeyFile ?? join(opts.dataDir, 'encryption-key'));
+    const connections = new ClusterConnections();
+    closers.unshift(async () => connections.closeAll());
+    if (opts.localCluster) {
+      const local = await startLocalCluster(store, secretBox, opts.dataDir, opts.log);
+      closers.push(() => local.stop());
+    }
+    const health = new ClusterHealth(store, connections, secretBox, opts.log);
+    health.start();
+    closers.unshift(async () => health.stop());
+
+    const services = { secretBox, connections, caPem: tls.caPem };
+    const app = createApp({ store, services, settings, userRules, tls, log: opts.log, audit, leader, version: opts.version });
+    closers.unshift(async () => app.close());
+    const listening: Listening = await listenHttps({ cert: tls.cert, key: tls.key, host, port }, app.listener);
+    listening.server.on('upgrade', app.onUpgrade);
     closers.unshift(() => listening.close());
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
     const url = opts.serverUrl?.replace(/\/$/, '') ?? `https://${shownHost}:${listening.port}`;
@@ -133,6 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       bootstrap,
       leader,
       store,
+      connections,
       stop: async () => {
         for (const close of closers) await close().catch(() => undefined);
       },

@@ -1,5 +1,7 @@
 import type { Store, StoredObject } from '../../store/types.js';
 import type { PolicyRule } from '../authz/policy-rule.js';
+import type { ClusterConnections } from '../clusters/connections.js';
+import type { SecretBox } from '../secrets/encryption.js';
 import type { TypeDef } from './schema.js';
 
 export interface AuthInfo {
@@ -21,6 +23,19 @@ export interface ApiContext {
   can(verb: string, schema: TypeDef, id?: string): boolean;
   settings: SettingsReader;
   remoteAddress: string;
+  /** The request's query parameters (e.g. DELETE ?force=true). */
+  query: URLSearchParams;
+  /** Cluster role templates the caller holds, per cluster id (from clusterRoleTemplateBindings). */
+  memberships: Map<string, Set<string>>;
+  services: ServerServices;
+}
+
+/** Long-lived parts of the server that type behaviours use. */
+export interface ServerServices {
+  secretBox: SecretBox;
+  connections: ClusterConnections;
+  /** PEM of the CA clients should trust ('' with a public certificate). */
+  caPem: string;
 }
 
 export interface SettingsReader {

@@ -31,10 +31,14 @@ export const SETTINGS: Record<string, SettingDefinition> = {
   'server-version': { default: '', public: true, readOnly: true },
   'first-login': { default: 'true', public: true, readOnly: true },
   'ui-pl': { default: 'Corral', public: true },
+  /** The image the import manifest runs; empty means corral/agent:<server version>. */
+  'agent-image': { default: '' },
   /** Lifetime of a login session. */
   'auth-user-session-ttl-minutes': { default: '960', validate: positiveInt },
   /** Upper bound for any token; API keys asking for more (or for 0, "no expiry") get this. Corral caps at 90 days, where Rancher defaults to none. */
   'auth-token-max-ttl-minutes': { default: '129600', validate: positiveInt },
+  /** Lifetime of the token in a generated kubeconfig (Rancher's name); capped by auth-token-max-ttl-minutes. */
+  'kubeconfig-default-token-ttl-minutes': { default: '43200', validate: positiveInt },
   'password-min-length': {
     default: '12',
     validate: (v) =>

@@ -1,4 +1,5 @@
 import type { TypeDef } from '../schema.js';
+import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
 import { globalRole, globalRoleBinding } from './global-role.js';
 import { principal } from './principal.js';
@@ -8,6 +9,17 @@ import { token } from './token.js';
 import { user } from './user.js';
 
 /** Every v3 type the server serves, in the order /v3 lists them. */
-export const TYPES: TypeDef[] = [user, token, globalRole, globalRoleBinding, roleTemplate, setting, principal];
+export const TYPES: TypeDef[] = [
+  user,
+  token,
+  globalRole,
+  globalRoleBinding,
+  roleTemplate,
+  setting,
+  principal,
+  cluster,
+  clusterRegistrationToken,
+  clusterRoleTemplateBinding,
+];
 
-export { globalRole, globalRoleBinding, principal, roleTemplate, setting, token, user };
+export { cluster, clusterRegistrationToken, clusterRoleTemplateBinding, globalRole, globalRoleBinding, principal, roleTemplate, setting, token, user };

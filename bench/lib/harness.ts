@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { join } from 'node:path';
+import { freePort } from '../../src/localcluster/ports.js';
+import { packageRoot } from '../../src/util/package-root.js';
+
+export const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+export const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+export interface JsonClient {
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** A keep-alive HTTPS JSON client for benchmarks: CA, optional client certificate or bearer token. */
+export function jsonClient(
+  baseUrl: string,
+  tls: { ca?: string; cert?: string; key?: string },
+  token?: string,
+  maxSockets = 16,
+): JsonClient {
+  const agent = new Agent({ keepAlive: true, maxSockets, ...tls });
+  return {
+    call: (method, path, body) =>
+      new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const req = request(
+          new URL(path, baseUrl),
+          {
+            method,
+            agent,
+            servername: '',
+            headers: {
+              ...(payload ? { 'content-type': 'application/json' } : {}),
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString();
+              let json: unknown = {};
+              try {
+                json = JSON.parse(text);
+              } catch {
+                // not JSON
+              }
+              resolve({ status: res.statusCode ?? 0, text, json });
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      }),
+  };
+}
+
+export interface BenchServer {
+  url: string;
+  ca: string;
+  process: ChildProcess;
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Runs the built `corral server` with a fixed bootstrap password. */
+export async function startBenchServer(dataDir: string, port?: number, args: string[] = []): Promise<BenchServer> {
+  const listenPort = port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${listenPort}`, '--log-level', 'warn', ...args],
+    { env: { ...process.env, CORRAL_BOOTSTRAP_PASSWORD: 'bench-admin-password' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('is serving')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    url: `https://127.0.0.1:${listenPort}`,
+    ca: await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8'),
+    process: child,
+    pid: child.pid!,
+    port: listenPort,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Logs in as the bootstrap admin, changes the password, and returns a token. */
+export async function benchAdmin(server: BenchServer): Promise<{ token: string; api: JsonClient }> {
+  const anon = jsonClient(server.url, { ca: server.ca });
+  let login = await anon.call('POST', '/v3-public/localProviders/local?action=login', { username: 'admin', password: 'bench-admin-password' });
+  if (login.status !== 201) {
+    login = await anon.call('POST', '/v3-public/localProviders/local?action=login', { username: 'admin', password: 'bench-admin-password-2' });
+  }
+  const token = login.json.token as string;
+  const api = jsonClient(server.url, { ca: server.ca }, token);
+  if (login.json.mustChangePassword) {
+    await api.call('POST', '/v3/users?action=changepassword', { currentPassword: 'bench-admin-password', newPassword: 'bench-admin-password-2' });
+  }
+  return { token, api };
+}
+
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}

@@ -1,0 +1,218 @@
+// The authentication proxy side by side with its baseline, in one run: the same requests straight
+// to kube-apiserver, through Corral to a directly registered cluster, and through Corral and an
+// agent's tunnel. GET one object, LIST 1,000 ConfigMaps, 1,000 watch events.
+// Usage: npm run bench:proxy
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { startAgent } from '../src/agent/agent.js';
+import { binaryPath } from '../src/kube/binaries.js';
+import { startControlPlane } from '../src/localcluster/control-plane.js';
+import { benchAdmin, jsonClient, ms, pct, startBenchServer, type JsonClient } from './lib/harness.js';
+
+const execFileP = promisify(execFile);
+const GETS = 2000;
+const CONCURRENCY = 8;
+const CONFIGMAPS = 1000;
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface PathResult {
+  name: string;
+  getLatencies: number[];
+  getPerSecond: number;
+  listMs: number[];
+  watchMs: number;
+}
+
+async function measure(name: string, client: JsonClient, watchStream: (path: string) => Promise<(count: number) => Promise<number>>, writer: JsonClient): Promise<PathResult> {
+  for (let i = 0; i < 100; i++) await client.call('GET', '/api/v1/namespaces/bench/configmaps/cm-0');
+  const getLatencies: number[] = [];
+  for (let i = 0; i < GETS; i++) {
+    const s = performance.now();
+    const r = await client.call('GET', '/api/v1/namespaces/bench/configmaps/cm-0');
+    getLatencies.push(performance.now() - s);
+    if (r.status !== 200) throw new Error(`${name}: GET answered ${r.status} ${r.text}`);
+  }
+  const t0 = performance.now();
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (done < GETS) {
+        done++;
+        await client.call('GET', '/api/v1/namespaces/bench/configmaps/cm-1');
+      }
+    }),
+  );
+  const getPerSecond = GETS / ((performance.now() - t0) / 1000);
+  const listMs: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = performance.now();
+    const r = await client.call('GET', '/api/v1/namespaces/bench/configmaps');
+    listMs.push(performance.now() - s);
+    if (r.json.items.length < CONFIGMAPS) throw new Error(`${name}: LIST gave ${r.json.items.length}`);
+  }
+  // Watch: open it, then make 1,000 changes; time until the watcher has seen every one.
+  const rv = (await client.call('GET', '/api/v1/namespaces/bench/configmaps?limit=1')).json.metadata.resourceVersion as string;
+  const waitFor = await watchStream(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${rv}`);
+  const w0 = performance.now();
+  const writes = Array.from({ length: CONFIGMAPS }, (_, i) => i);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = writes.shift(); i !== undefined; i = writes.shift()) {
+        await writer.call('PATCH', `/api/v1/namespaces/bench/configmaps/cm-${i}`, undefined);
+      }
+    }),
+  );
+  const watchMs = (await waitFor(CONFIGMAPS)) - w0;
+  return { name, getLatencies, getPerSecond, listMs, watchMs };
+}
+
+/** Opens a watch and returns a function that resolves with the time the n-th event arrived. */
+function watcher(baseUrl: string, tls: { ca?: string; cert?: string; key?: string }, token?: string) {
+  return async (path: string) => {
+    let events = 0;
+    let resolveAt: ((t: number) => void) | undefined;
+    let want = Infinity;
+    const req = request(new URL(path, baseUrl), {
+      agent: new Agent({ ...tls }),
+      servername: '',
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    await new Promise<void>((resolve, reject) => {
+      req.on('response', (res) => {
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString();
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            buf = buf.slice(i + 1);
+            events++;
+            if (events >= want) resolveAt?.(performance.now());
+          }
+        });
+        resolve();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    return (count: number) =>
+      new Promise<number>((resolve) => {
+        want = count;
+        resolveAt = (t) => {
+          req.destroy();
+          resolve(t);
+        };
+        if (events >= want) resolveAt(performance.now());
+      });
+  };
+}
+
+const root = await mkdtemp(join(tmpdir(), 'corral-bench-proxy-'));
+const cp = await startControlPlane({ dir: join(root, 'cp'), name: 'bench' });
+const server = await startBenchServer(join(root, 'server'));
+let agent: ReturnType<typeof startAgent> | undefined;
+try {
+  const kubectl = await binaryPath('kubectl');
+  const k = (...a: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...a], { maxBuffer: 64 << 20 });
+  const { token, api } = await benchAdmin(server);
+  const adminId = (await api.call('GET', '/v3/users?username=admin')).json.data[0].id as string;
+  await k('create', 'clusterrolebinding', 'bench-admin', '--clusterrole=cluster-admin', `--user=${adminId}`);
+  await k('create', 'namespace', 'bench');
+  const adminKc = await readFile(cp.kubeconfigPath, 'utf8');
+  const b64 = (key: string) => Buffer.from(adminKc.match(new RegExp(`${key}: (\\S+)`))![1]!, 'base64').toString();
+  const direct = { ca: b64('certificate-authority-data'), cert: b64('client-certificate-data'), key: b64('client-key-data') };
+  const straight = jsonClient(cp.server, direct);
+  for (let i = 0; i < CONFIGMAPS; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        straight.call('POST', '/api/v1/namespaces/bench/configmaps', { metadata: { name: `cm-${i + j}` }, data: { v: 'x'.repeat(200) } }),
+      ),
+    );
+  }
+  // Patches as JSON merge patches: one per write, a watch event each.
+  const patcher: JsonClient = {
+    call: (method, path) =>
+      new Promise((resolve, reject) => {
+        const body = JSON.stringify({ data: { v: String(Math.random()) } });
+        const req = request(new URL(path, cp.server), {
+          method,
+          agent: patchAgent,
+          servername: '',
+          headers: { 'content-type': 'application/merge-patch+json' },
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: '', json: {} }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      }),
+  };
+  const patchAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ...direct });
+
+  const directCluster = await api.call('POST', '/v3/clusters', { name: 'direct', importedConfig: { kubeConfig: adminKc } });
+  const tunnelCluster = await api.call('POST', '/v3/clusters', { name: 'tunnel' });
+  const reg = (await api.call('GET', `/v3/clusterRegistrationTokens?clusterId=${tunnelCluster.json.id}`)).json.data[0];
+  const saToken = (await k('create', 'serviceaccount', 'bench-agent', '-n', 'default').then(() =>
+    k('create', 'clusterrolebinding', 'bench-agent', '--clusterrole=cluster-admin', '--serviceaccount=default:bench-agent'),
+  ).then(() => k('create', 'token', 'bench-agent', '--duration=2h'))).stdout.trim();
+  const agentKc = join(root, 'agent.kubeconfig');
+  await writeFile(agentKc, stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority-data': Buffer.from(direct.ca).toString('base64') } }],
+    users: [{ name: 'u', user: { token: saToken } }],
+    contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }], 'current-context': 'c',
+  }));
+  const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;
+  agent = startAgent({ serverUrl: server.url, token: reg.token, clusterId: tunnelCluster.json.id, caChecksum: checksum, kubeconfig: agentKc, version: 'bench', log: () => {} });
+  for (const id of [directCluster.json.id, tunnelCluster.json.id]) {
+    await until(async () => (await api.call('GET', `/v3/clusters/${id}`)).json.state === 'active', `cluster ${id} active`);
+  }
+
+  const results: PathResult[] = [];
+  results.push(await measure('kube-apiserver (baseline)', straight, watcher(cp.server, direct), patcher));
+  const via = (id: string) => jsonClient(`${server.url}/k8s/clusters/${id}/`, { ca: server.ca }, token);
+  const prefixed = (id: string): JsonClient => {
+    const c = via(id);
+    return { call: (m, p, b) => c.call(m, `/k8s/clusters/${id}${p}`, b) };
+  };
+  const watchVia = (id: string) => {
+    const w = watcher(server.url, { ca: server.ca }, token);
+    return (p: string) => w(`/k8s/clusters/${id}${p}`);
+  };
+  results.push(await measure('Corral, direct', prefixed(directCluster.json.id), watchVia(directCluster.json.id), patcher));
+  results.push(await measure('Corral, agent tunnel', prefixed(tunnelCluster.json.id), watchVia(tunnelCluster.json.id), patcher));
+
+  const base = results[0]!;
+  console.log(`\nproxy paths, ${GETS} GETs, ${CONFIGMAPS} ConfigMaps (2-core machine; everything on one host)`);
+  console.log('path                         GET p50 / p99          GET/s (8 in flight)   LIST 1000 p50 / p99       1000 watch events');
+  for (const r of results) {
+    console.log(
+      r.name.padEnd(29) +
+        `${ms(pct(r.getLatencies, 50))} / ${ms(pct(r.getLatencies, 99))}`.padEnd(23) +
+        `${r.getPerSecond.toFixed(0)} (${((r.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%)`.padEnd(22) +
+        `${ms(pct(r.listMs, 50))} / ${ms(pct(r.listMs, 99))}`.padEnd(26) +
+        `${ms(r.watchMs)}`,
+    );
+  }
+  const tunnel = results[2]!;
+  const directR = results[1]!;
+  console.log(`\nadded GET p50: direct ${ms(pct(directR.getLatencies, 50) - pct(base.getLatencies, 50))}, tunnel ${ms(pct(tunnel.getLatencies, 50) - pct(base.getLatencies, 50))} (aim: under 1 ms)`);
+  console.log(`tunnel GET throughput / direct path: ${((tunnel.getPerSecond / directR.getPerSecond) * 100).toFixed(0)}% (aim: at least 80%)`);
+} finally {
+  await agent?.stop();
+  await server.stop();
+  await cp.stop();
+  await rm(root, { recursive: true, force: true });
+}

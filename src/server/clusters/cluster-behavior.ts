@@ -1,0 +1,144 @@
+import { stringify } from 'yaml';
+import { listAll } from '../../store/list-all.js';
+import type { Store, StoredObject } from '../../store/types.js';
+import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
+import type { ApiContext, TypeBehavior } from '../api/context.js';
+import { randomSuffix } from '../auth/token-secret.js';
+import { issueToken } from '../auth/tokens.js';
+import { USER_ID_LABEL } from '../authz/user-rules.js';
+import { ApiError } from '../http/errors.js';
+import { directConnection, type ClusterConnections } from './connections.js';
+import { AGENT_NAME, AGENT_NAMESPACE } from './manifest.js';
+import { CLUSTER_ID_LABEL, isMember, isOwner } from './memberships.js';
+import { createRegistrationToken } from './registration.js';
+
+export async function bindClusterRole(store: Store, clusterId: string, userId: string, roleTemplateId: string) {
+  return store.create({
+    type: 'clusterRoleTemplateBinding',
+    metadata: {
+      generateName: 'crtb-',
+      labels: { [CLUSTER_ID_LABEL]: clusterId, [USER_ID_LABEL]: userId },
+      annotations: { 'field.cattle.io/creatorId': userId },
+    },
+    spec: { clusterId, roleTemplateId, userId, userPrincipalId: `local://${userId}` },
+  });
+}
+
+/** Checks that a kubeconfig can be used before storing it; the message says what is wrong with it. */
+function checkKubeconfig(yaml: string): void {
+  try {
+    directConnection(yaml).close();
+  } catch (err) {
+    throw new ApiError('InvalidFormat', `importedConfig.kubeConfig is not a usable kubeconfig: ${(err as Error).message}`, 'importedConfig.kubeConfig');
+  }
+}
+
+/** Removes what Corral installed in the cluster (the agent and its RBAC). */
+async function cleanUpDownstream(connections: ClusterConnections, cluster: StoredObject): Promise<void> {
+  const conn = connections.get(cluster.id);
+  if (!conn) throw new UpstreamError('not connected');
+  if (cluster.spec.driver !== 'imported') return;
+  const gone = (p: Promise<unknown>) =>
+    p.catch((err: unknown) => {
+      if (!(err instanceof UpstreamError && err.status === 404)) throw err;
+    });
+  // The namespace last: deleting it ends the agent, and with it the tunnel these calls ride on.
+  await gone(upstreamJson(conn.upstream, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${AGENT_NAME}`));
+  await gone(upstreamJson(conn.upstream, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${AGENT_NAME}`));
+  await gone(upstreamJson(conn.upstream, 'DELETE', `/api/v1/namespaces/${AGENT_NAMESPACE}`));
+}
+
+export function kubeconfigFor(opts: { serverUrl: string; clusterId: string; clusterName: string; caPem: string; token: string; username: string }): string {
+  const cluster: Record<string, string> = { server: `${opts.serverUrl}/k8s/clusters/${opts.clusterId}` };
+  if (opts.caPem) cluster['certificate-authority-data'] = Buffer.from(opts.caPem).toString('base64');
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: opts.clusterName, cluster }],
+    users: [{ name: `${opts.clusterName}-${opts.username}`, user: { token: opts.token } }],
+    contexts: [{ name: opts.clusterName, context: { cluster: opts.clusterName, user: `${opts.clusterName}-${opts.username}` } }],
+    'current-context': opts.clusterName,
+  });
+}
+
+export const clusterBehavior: TypeBehavior = {
+  async create(fields, ctx, labels) {
+    const id = `c-${randomSuffix(5)}`;
+    const imported = fields.importedConfig as { kubeConfig?: string } | undefined;
+    const spec: Record<string, unknown> = {
+      name: fields.name,
+      description: fields.description ?? '',
+      driver: imported ? 'direct' : 'imported',
+      internal: false,
+    };
+    if (imported?.kubeConfig) {
+      checkKubeconfig(imported.kubeConfig);
+      spec.kubeConfigEncrypted = ctx.services.secretBox.encrypt(imported.kubeConfig);
+    }
+    const cluster = await ctx.store.create({
+      type: 'cluster',
+      id,
+      metadata: { name: id, labels, annotations: { 'field.cattle.io/creatorId': ctx.auth.user.id } },
+      spec,
+      status: { state: imported ? 'provisioning' : 'pending', conditions: [] },
+    });
+    // The creator owns the cluster (Rancher's clusterCreatorDefault).
+    await bindClusterRole(ctx.store, id, ctx.auth.user.id, 'cluster-owner');
+    if (imported?.kubeConfig) ctx.services.connections.set(id, directConnection(imported.kubeConfig));
+    else await createRegistrationToken(ctx.store, ctx.services.secretBox, id, ctx.auth.user.id);
+    return cluster;
+  },
+  ownerAllows: (verb, obj, ctx) =>
+    verb === 'get' || verb === 'list' ? isMember(ctx.memberships, obj.id) : ['update', 'delete'].includes(verb) && isOwner(ctx.memberships, obj.id),
+  ownListFilter: (ctx) => (obj) => isMember(ctx.memberships, obj.id),
+  async prepareUpdate(existing, fields) {
+    return { ...existing.spec, ...fields };
+  },
+  async beforeDelete(existing, ctx) {
+    const force = ctx.query.get('force') === 'true';
+    try {
+      await cleanUpDownstream(ctx.services.connections, existing);
+    } catch (err) {
+      if (!force) {
+        throw new ApiError(
+          'ServiceUnavailable',
+          `cluster ${existing.id} cannot be reached to remove the Corral agent (${(err as Error).message}); ` +
+            'bring it back, or DELETE with ?force=true to forget it without cleaning up',
+        );
+      }
+    }
+  },
+  async afterDelete(existing, ctx) {
+    ctx.services.connections.remove(existing.id);
+    const [crts, crtbs, tokens] = await Promise.all([
+      listAll(ctx.store, 'clusterRegistrationToken', `${CLUSTER_ID_LABEL}=${existing.id}`),
+      listAll(ctx.store, 'clusterRoleTemplateBinding', `${CLUSTER_ID_LABEL}=${existing.id}`),
+      listAll(ctx.store, 'token'),
+    ]);
+    const scoped = tokens.filter((t) => t.spec.clusterId === existing.id);
+    await Promise.all([...crts, ...crtbs, ...scoped].map((o) => ctx.store.delete(o.type, o.id).catch(() => undefined)));
+  },
+  resourceActions: {
+    async generateKubeconfig(obj: StoredObject, _input, ctx: ApiContext) {
+      const ttlMinutes = await ctx.settings.getInt('kubeconfig-default-token-ttl-minutes');
+      const { value } = await issueToken(ctx.store, ctx.settings, {
+        userId: ctx.auth.user.id,
+        kind: 'apikey',
+        ttlMs: ttlMinutes * 60_000,
+        description: `kubeconfig for cluster ${obj.id}`,
+        clusterId: obj.id,
+      });
+      return {
+        type: 'generateKubeConfigOutput',
+        config: kubeconfigFor({
+          serverUrl: ctx.baseUrl,
+          clusterId: obj.id,
+          clusterName: String(obj.spec.name),
+          caPem: ctx.services.caPem,
+          token: value,
+          username: String(ctx.auth.user.spec.username),
+        }),
+      };
+    },
+  },
+};

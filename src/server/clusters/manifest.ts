@@ -1,0 +1,90 @@
+import { stringify } from 'yaml';
+
+export const AGENT_NAMESPACE = 'corral-system';
+export const AGENT_NAME = 'corral-agent';
+export const MANAGED_LABEL = 'corral.io/managed';
+
+export interface ManifestInput {
+  serverUrl: string;
+  clusterId: string;
+  token: string;
+  caChecksum: string;
+  image: string;
+}
+
+/**
+ * What `kubectl apply` creates in an imported cluster: the agent's namespace, service account,
+ * RBAC, credentials Secret and Deployment. The agent's ClusterRole holds only what it needs:
+ * impersonation (every proxied request acts as the user, and Kubernetes RBAC decides), reading
+ * nodes and namespaces for health, and removing its own objects when the cluster is deleted.
+ */
+export function agentManifest(input: ManifestInput): string {
+  const labels = { [MANAGED_LABEL]: 'true', 'app.kubernetes.io/name': AGENT_NAME };
+  const docs = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AGENT_NAMESPACE, labels } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: AGENT_NAME, namespace: AGENT_NAMESPACE, labels } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: AGENT_NAME, labels },
+      rules: [
+        { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
+        { apiGroups: ['authentication.k8s.io'], resources: ['userextras/principalid', 'userextras/username', 'userextras/requesttokenid'], verbs: ['impersonate'] },
+        { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['namespaces'], resourceNames: [AGENT_NAMESPACE], verbs: ['delete'] },
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['clusterroles', 'clusterrolebindings'],
+          resourceNames: [AGENT_NAME],
+          verbs: ['delete'],
+        },
+        { nonResourceURLs: ['/version', '/healthz', '/readyz', '/livez'], verbs: ['get'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: AGENT_NAME, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: AGENT_NAMESPACE }],
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${AGENT_NAME}-credentials`, namespace: AGENT_NAMESPACE, labels },
+      type: 'Opaque',
+      stringData: {
+        CORRAL_SERVER: input.serverUrl,
+        CORRAL_TOKEN: input.token,
+        CORRAL_CLUSTER_ID: input.clusterId,
+        CORRAL_CA_CHECKSUM: input.caChecksum,
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: AGENT_NAME, namespace: AGENT_NAMESPACE, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            containers: [
+              {
+                name: 'agent',
+                image: input.image,
+                args: ['agent'],
+                envFrom: [{ secretRef: { name: `${AGENT_NAME}-credentials` } }],
+                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000 },
+              },
+            ],
+          },
+        },
+      },
+    },
+  ];
+  return docs.map((d) => stringify(d)).join('---\n');
+}

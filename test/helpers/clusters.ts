@@ -1,0 +1,127 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { onTestFinished } from 'vitest';
+import { stringify } from 'yaml';
+import { binaryPath } from '../../src/kube/binaries.js';
+import type { ControlPlane } from '../../src/localcluster/control-plane.js';
+import { CORRAL_BIN } from './cli.js';
+import { testDir } from './control-plane.js';
+import { eventually } from './eventually.js';
+import type { TestServer } from './server.js';
+
+const execFileP = promisify(execFile);
+
+export interface ImportedCluster {
+  clusterId: string;
+  agent: ChildProcess;
+  agentLog(): string;
+  /** Runs the agent again (after kill), with the same credentials. */
+  startAgent(): Promise<void>;
+  killAgent(): Promise<void>;
+}
+
+export async function waitForState(server: TestServer, token: string, clusterId: string, state: string, timeoutMs = 60_000) {
+  return eventually(async () => {
+    const r = await server.call(`/v3/clusters/${clusterId}`, { token });
+    if (r.json.state !== state) throw new Error(`state ${r.json.state}: ${JSON.stringify(r.json.conditions)}`);
+    return r.json;
+  }, `cluster ${clusterId} to be ${state}`, timeoutMs);
+}
+
+/**
+ * Imports a control plane as a user would: create the cluster, apply the printed insecure command
+ * with the real kubectl, then run the agent as a process with the credentials the manifest put
+ * in the cluster (the Secret, and a token of the agent's service account), as its pod would.
+ */
+export async function importWithAgent(server: TestServer, token: string, cp: ControlPlane, name: string): Promise<ImportedCluster> {
+  const created = await server.call('/v3/clusters', { token, body: { name } });
+  if (created.status !== 201) throw new Error(`create cluster: ${created.status} ${created.text}`);
+  const clusterId = created.json.id as string;
+  const regs = await server.call(`/v3/clusterRegistrationTokens?clusterId=${clusterId}`, { token });
+  const command = regs.json.data[0].insecureCommand as string;
+  const kubectl = await binaryPath('kubectl');
+  await execFileP('sh', ['-c', command], {
+    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, PATH: `${dirname(kubectl)}:${process.env.PATH}` },
+  });
+  const k = (...args: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args]);
+  const secret = JSON.parse((await k('get', 'secret', 'corral-agent-credentials', '-n', 'corral-system', '-o', 'json')).stdout);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data as Record<string, string>)) env[key] = Buffer.from(value, 'base64').toString();
+  const saToken = (await k('create', 'token', 'corral-agent', '-n', 'corral-system', '--duration=2h')).stdout.trim();
+  const adminKc = (await readFile(cp.kubeconfigPath, 'utf8')).match(/certificate-authority-data: (\S+)/)![1]!;
+  const dir = await testDir(`agent-${name}`);
+  const agentKubeconfig = join(dir, 'kubeconfig');
+  await writeFile(
+    agentKubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name, cluster: { server: cp.server, 'certificate-authority-data': adminKc } }],
+      users: [{ name: 'corral-agent', user: { token: saToken } }],
+      contexts: [{ name, context: { cluster: name, user: 'corral-agent' } }],
+      'current-context': name,
+    }),
+    { mode: 0o600 },
+  );
+  let log = '';
+  const imported: ImportedCluster = {
+    clusterId,
+    agent: undefined as unknown as ChildProcess,
+    agentLog: () => log,
+    async startAgent() {
+      const child = spawn(process.execPath, [CORRAL_BIN, 'agent', '--kubeconfig', agentKubeconfig], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      imported.agent = child;
+    },
+    async killAgent() {
+      const child = imported.agent;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await imported.startAgent();
+  onTestFinished(() => imported.killAgent());
+  await waitForState(server, token, clusterId, 'active');
+  return imported;
+}
+
+export async function registerDirect(server: TestServer, token: string, cp: ControlPlane, name: string): Promise<string> {
+  const kubeConfig = await readFile(cp.kubeconfigPath, 'utf8');
+  const r = await server.call('/v3/clusters', { token, body: { name, importedConfig: { kubeConfig } } });
+  if (r.status !== 201) throw new Error(`register ${name}: ${r.status} ${r.text}`);
+  await waitForState(server, token, r.json.id, 'active');
+  return r.json.id as string;
+}
+
+/** A kubeconfig from the server's generateKubeconfig action, written to a file for kubectl. */
+export async function generatedKubeconfig(server: TestServer, token: string, clusterId: string): Promise<string> {
+  const r = await server.call(`/v3/clusters/${clusterId}?action=generateKubeconfig`, { token, body: {} });
+  if (r.status !== 200) throw new Error(`generateKubeconfig: ${r.status} ${r.text}`);
+  const path = join(await testDir('kubeconfig'), 'config');
+  await writeFile(path, r.json.config as string, { mode: 0o600 });
+  return path;
+}
+
+export interface KubectlRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real kubectl with a given kubeconfig; resolves with the exit code instead of throwing. */
+export async function kubectlWith(kubeconfig: string, ...args: string[]): Promise<KubectlRun> {
+  const bin = await binaryPath('kubectl');
+  return new Promise((resolve) => {
+    execFile(bin, [`--kubeconfig=${kubeconfig}`, ...args], { maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
