@@ -37,16 +37,27 @@ try {
   const kubectl = await binaryPath('kubectl');
   const k = (...a: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...a]);
   await k('create', 'serviceaccount', 'bench-agent', '-n', 'default');
-  await k('create', 'clusterrolebinding', 'bench-agent', '--clusterrole=cluster-admin', '--serviceaccount=default:bench-agent');
+  await k(
+    'create',
+    'clusterrolebinding',
+    'bench-agent',
+    '--clusterrole=cluster-admin',
+    '--serviceaccount=default:bench-agent',
+  );
   const saToken = (await k('create', 'token', 'bench-agent', '--duration=2h')).stdout.trim();
   const ca = (await readFile(cp.kubeconfigPath, 'utf8')).match(/certificate-authority-data: (\S+)/)![1]!;
   const agentKc = join(root, 'agent.kubeconfig');
-  await writeFile(agentKc, stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority-data': ca } }],
-    users: [{ name: 'u', user: { token: saToken } }],
-    contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }], 'current-context': 'c',
-  }));
+  await writeFile(
+    agentKc,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority-data': ca } }],
+      users: [{ name: 'u', user: { token: saToken } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'c',
+    }),
+  );
 
   const { token, api } = await benchAdmin(server);
   const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;
@@ -62,7 +73,17 @@ try {
   const withClustersRss = await rssKiB(server.pid);
   const t0 = performance.now();
   for (const c of clusters) {
-    agents.push(startAgent({ serverUrl: server.url, token: c.token, clusterId: c.id, caChecksum: checksum, kubeconfig: agentKc, version: 'bench', log: () => {} }));
+    agents.push(
+      startAgent({
+        serverUrl: server.url,
+        token: c.token,
+        clusterId: c.id,
+        caChecksum: checksum,
+        kubeconfig: agentKc,
+        version: 'bench',
+        log: () => {},
+      }),
+    );
   }
   await waitFor(async () => (await connectedTunnels(server, token)) === COUNT, `${COUNT} tunnels`);
   const firstConnectMs = performance.now() - t0;
@@ -87,9 +108,13 @@ try {
   console.log(`server RSS, no clusters:            ${(idleRss / 1024).toFixed(1)} MiB (baseline)`);
   console.log(`server RSS, ${COUNT} clusters, no agents: ${(withClustersRss / 1024).toFixed(1)} MiB`);
   console.log(`server RSS, ${COUNT} agents connected:   ${(connectedRss / 1024).toFixed(1)} MiB`);
-  console.log(`memory per connected cluster:       ${((connectedRss - idleRss) / COUNT).toFixed(0)} KiB (tunnel and health: ${((connectedRss - withClustersRss) / COUNT).toFixed(0)} KiB)`);
+  console.log(
+    `memory per connected cluster:       ${((connectedRss - idleRss) / COUNT).toFixed(0)} KiB (tunnel and health: ${((connectedRss - withClustersRss) / COUNT).toFixed(0)} KiB)`,
+  );
   console.log(`first connection of all agents:     ${(firstConnectMs / 1000).toFixed(2)} s`);
-  console.log(`after a server restart: serving in ${(serving / 1000).toFixed(2)} s, all ${COUNT} agents back in ${(reconnectMs / 1000).toFixed(2)} s`);
+  console.log(
+    `after a server restart: serving in ${(serving / 1000).toFixed(2)} s, all ${COUNT} agents back in ${(reconnectMs / 1000).toFixed(2)} s`,
+  );
 } finally {
   await Promise.all(agents.map((a) => a.stop()));
   await server.stop();

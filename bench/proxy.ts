@@ -36,7 +36,12 @@ interface PathResult {
   watchMs: number;
 }
 
-async function measure(name: string, client: JsonClient, watchStream: (path: string) => Promise<(count: number) => Promise<number>>, writer: JsonClient): Promise<PathResult> {
+async function measure(
+  name: string,
+  client: JsonClient,
+  watchStream: (path: string) => Promise<(count: number) => Promise<number>>,
+  writer: JsonClient,
+): Promise<PathResult> {
   for (let i = 0; i < 100; i++) await client.call('GET', '/api/v1/namespaces/bench/configmaps/cm-0');
   const getLatencies: number[] = [];
   for (let i = 0; i < GETS; i++) {
@@ -64,7 +69,8 @@ async function measure(name: string, client: JsonClient, watchStream: (path: str
     if (r.json.items.length < CONFIGMAPS) throw new Error(`${name}: LIST gave ${r.json.items.length}`);
   }
   // Watch: open it, then make 1,000 changes; time until the watcher has seen every one.
-  const rv = (await client.call('GET', '/api/v1/namespaces/bench/configmaps?limit=1')).json.metadata.resourceVersion as string;
+  const rv = (await client.call('GET', '/api/v1/namespaces/bench/configmaps?limit=1')).json.metadata
+    .resourceVersion as string;
   const waitFor = await watchStream(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${rv}`);
   const w0 = performance.now();
   const writes = Array.from({ length: CONFIGMAPS }, (_, i) => i);
@@ -125,19 +131,27 @@ const server = await startBenchServer(join(root, 'server'));
 let agent: ReturnType<typeof startAgent> | undefined;
 try {
   const kubectl = await binaryPath('kubectl');
-  const k = (...a: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...a], { maxBuffer: 64 << 20 });
+  const k = (...a: string[]) =>
+    execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...a], { maxBuffer: 64 << 20 });
   const { token, api } = await benchAdmin(server);
   const adminId = (await api.call('GET', '/v3/users?username=admin')).json.data[0].id as string;
   await k('create', 'clusterrolebinding', 'bench-admin', '--clusterrole=cluster-admin', `--user=${adminId}`);
   await k('create', 'namespace', 'bench');
   const adminKc = await readFile(cp.kubeconfigPath, 'utf8');
   const b64 = (key: string) => Buffer.from(adminKc.match(new RegExp(`${key}: (\\S+)`))![1]!, 'base64').toString();
-  const direct = { ca: b64('certificate-authority-data'), cert: b64('client-certificate-data'), key: b64('client-key-data') };
+  const direct = {
+    ca: b64('certificate-authority-data'),
+    cert: b64('client-certificate-data'),
+    key: b64('client-key-data'),
+  };
   const straight = jsonClient(cp.server, direct);
   for (let i = 0; i < CONFIGMAPS; i += 50) {
     await Promise.all(
       Array.from({ length: 50 }, (_, j) =>
-        straight.call('POST', '/api/v1/namespaces/bench/configmaps', { metadata: { name: `cm-${i + j}` }, data: { v: 'x'.repeat(200) } }),
+        straight.call('POST', '/api/v1/namespaces/bench/configmaps', {
+          metadata: { name: `cm-${i + j}` },
+          data: { v: 'x'.repeat(200) },
+        }),
       ),
     );
   }
@@ -146,38 +160,76 @@ try {
     call: (method, path) =>
       new Promise((resolve, reject) => {
         const body = JSON.stringify({ data: { v: String(Math.random()) } });
-        const req = request(new URL(path, cp.server), {
-          method,
-          agent: patchAgent,
-          servername: '',
-          headers: { 'content-type': 'application/merge-patch+json' },
-        }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: '', json: {} }));
-        });
+        const req = request(
+          new URL(path, cp.server),
+          {
+            method,
+            agent: patchAgent,
+            servername: '',
+            headers: { 'content-type': 'application/merge-patch+json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: '', json: {} }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       }),
   };
   const patchAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ...direct });
 
-  const directCluster = await api.call('POST', '/v3/clusters', { name: 'direct', importedConfig: { kubeConfig: adminKc } });
+  const directCluster = await api.call('POST', '/v3/clusters', {
+    name: 'direct',
+    importedConfig: { kubeConfig: adminKc },
+  });
   const tunnelCluster = await api.call('POST', '/v3/clusters', { name: 'tunnel' });
   const reg = (await api.call('GET', `/v3/clusterRegistrationTokens?clusterId=${tunnelCluster.json.id}`)).json.data[0];
-  const saToken = (await k('create', 'serviceaccount', 'bench-agent', '-n', 'default').then(() =>
-    k('create', 'clusterrolebinding', 'bench-agent', '--clusterrole=cluster-admin', '--serviceaccount=default:bench-agent'),
-  ).then(() => k('create', 'token', 'bench-agent', '--duration=2h'))).stdout.trim();
+  const saToken = (
+    await k('create', 'serviceaccount', 'bench-agent', '-n', 'default')
+      .then(() =>
+        k(
+          'create',
+          'clusterrolebinding',
+          'bench-agent',
+          '--clusterrole=cluster-admin',
+          '--serviceaccount=default:bench-agent',
+        ),
+      )
+      .then(() => k('create', 'token', 'bench-agent', '--duration=2h'))
+  ).stdout.trim();
   const agentKc = join(root, 'agent.kubeconfig');
-  await writeFile(agentKc, stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority-data': Buffer.from(direct.ca).toString('base64') } }],
-    users: [{ name: 'u', user: { token: saToken } }],
-    contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }], 'current-context': 'c',
-  }));
+  await writeFile(
+    agentKc,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'c',
+          cluster: { server: cp.server, 'certificate-authority-data': Buffer.from(direct.ca).toString('base64') },
+        },
+      ],
+      users: [{ name: 'u', user: { token: saToken } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'c',
+    }),
+  );
   const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;
-  agent = startAgent({ serverUrl: server.url, token: reg.token, clusterId: tunnelCluster.json.id, caChecksum: checksum, kubeconfig: agentKc, version: 'bench', log: () => {} });
+  agent = startAgent({
+    serverUrl: server.url,
+    token: reg.token,
+    clusterId: tunnelCluster.json.id,
+    caChecksum: checksum,
+    kubeconfig: agentKc,
+    version: 'bench',
+    log: () => {},
+  });
   for (const id of [directCluster.json.id, tunnelCluster.json.id]) {
-    await until(async () => (await api.call('GET', `/v3/clusters/${id}`)).json.state === 'active', `cluster ${id} active`);
+    await until(
+      async () => (await api.call('GET', `/v3/clusters/${id}`)).json.state === 'active',
+      `cluster ${id} active`,
+    );
   }
 
   const results: PathResult[] = [];
@@ -191,12 +243,18 @@ try {
     const w = watcher(server.url, { ca: server.ca }, token);
     return (p: string) => w(`/k8s/clusters/${id}${p}`);
   };
-  results.push(await measure('Corral, direct', prefixed(directCluster.json.id), watchVia(directCluster.json.id), patcher));
-  results.push(await measure('Corral, agent tunnel', prefixed(tunnelCluster.json.id), watchVia(tunnelCluster.json.id), patcher));
+  results.push(
+    await measure('Corral, direct', prefixed(directCluster.json.id), watchVia(directCluster.json.id), patcher),
+  );
+  results.push(
+    await measure('Corral, agent tunnel', prefixed(tunnelCluster.json.id), watchVia(tunnelCluster.json.id), patcher),
+  );
 
   const base = results[0]!;
   console.log(`\nproxy paths, ${GETS} GETs, ${CONFIGMAPS} ConfigMaps (2-core machine; everything on one host)`);
-  console.log('path                         GET p50 / p99          GET/s (8 in flight)   LIST 1000 p50 / p99       1000 watch events');
+  console.log(
+    'path                         GET p50 / p99          GET/s (8 in flight)   LIST 1000 p50 / p99       1000 watch events',
+  );
   for (const r of results) {
     console.log(
       r.name.padEnd(29) +
@@ -208,8 +266,12 @@ try {
   }
   const tunnel = results[2]!;
   const directR = results[1]!;
-  console.log(`\nadded GET p50: direct ${ms(pct(directR.getLatencies, 50) - pct(base.getLatencies, 50))}, tunnel ${ms(pct(tunnel.getLatencies, 50) - pct(base.getLatencies, 50))} (aim: under 1 ms)`);
-  console.log(`tunnel GET throughput / direct path: ${((tunnel.getPerSecond / directR.getPerSecond) * 100).toFixed(0)}% (aim: at least 80%)`);
+  console.log(
+    `\nadded GET p50: direct ${ms(pct(directR.getLatencies, 50) - pct(base.getLatencies, 50))}, tunnel ${ms(pct(tunnel.getLatencies, 50) - pct(base.getLatencies, 50))} (aim: under 1 ms)`,
+  );
+  console.log(
+    `tunnel GET throughput / direct path: ${((tunnel.getPerSecond / directR.getPerSecond) * 100).toFixed(0)}% (aim: at least 80%)`,
+  );
 } finally {
   await agent?.stop();
   await server.stop();

@@ -7,7 +7,11 @@ import { generatedKubeconfig, importWithAgent, kubectlWith, registerDirect, wait
 import { eventually } from './helpers/eventually.js';
 import { adminToken, startTestServer } from './helpers/server.js';
 
-async function userId(server: Awaited<ReturnType<typeof startTestServer>>, token: string, username: string): Promise<string> {
+async function userId(
+  server: Awaited<ReturnType<typeof startTestServer>>,
+  token: string,
+  username: string,
+): Promise<string> {
   const r = await server.call(`/v3/users?username=${username}`, { token });
   return r.json.data[0].id;
 }
@@ -16,13 +20,16 @@ describe('clusters', () => {
   test('two imported with the agent and one registered directly: kubectl through the proxy lists, creates and streams', async () => {
     const [server, cpA, cpB, cpC] = await Promise.all([
       startTestServer(),
-      startTestControlPlane({ name: 'alpha', nodes: 1 }),
+      startTestControlPlane({ name: 'alpha', nodes: 1, podLogsAndExec: true }),
       startTestControlPlane({ name: 'beta' }),
-      startTestControlPlane({ name: 'gamma' }),
+      startTestControlPlane({ name: 'gamma', nodes: 1, podLogsAndExec: true }),
     ]);
     const admin = await adminToken(server);
     const adminId = await userId(server, admin, 'admin');
-    const [a, b] = await Promise.all([importWithAgent(server, admin, cpA, 'alpha'), importWithAgent(server, admin, cpB, 'beta')]);
+    const [a, b] = await Promise.all([
+      importWithAgent(server, admin, cpA, 'alpha'),
+      importWithAgent(server, admin, cpB, 'beta'),
+    ]);
     const c = await registerDirect(server, admin, cpC, 'gamma');
 
     // The status comes from the cluster itself.
@@ -30,7 +37,10 @@ describe('clusters', () => {
     expect(alpha.json.version.gitVersion).toBe(cpA.versions.kubernetes);
     expect(alpha.json.nodeCount).toBe(1);
     expect(alpha.json.capacity).toMatchObject({ cpu: '32', pods: '110' });
-    expect(alpha.json.conditions.map((x: { type: string; status: string }) => `${x.type}=${x.status}`)).toEqual(['Connected=True', 'Ready=True']);
+    expect(alpha.json.conditions.map((x: { type: string; status: string }) => `${x.type}=${x.status}`)).toEqual([
+      'Connected=True',
+      'Ready=True',
+    ]);
     expect(alpha.json.driver).toBe('imported');
     // A registered kubeconfig is never returned.
     const gamma = await server.call(`/v3/clusters/${c}`, { token: admin });
@@ -44,7 +54,14 @@ describe('clusters', () => {
       [cpC, c, false],
     ] as const) {
       // Downstream RBAC decides: give the admin's user id rights in the cluster itself.
-      await kubectl(cp, 'create', 'clusterrolebinding', 'corral-admin', '--clusterrole=cluster-admin', `--user=${adminId}`);
+      await kubectl(
+        cp,
+        'create',
+        'clusterrolebinding',
+        'corral-admin',
+        '--clusterrole=cluster-admin',
+        `--user=${adminId}`,
+      );
       const kc = await generatedKubeconfig(server, admin, clusterId);
       expect(await readFile(kc, 'utf8')).toContain(`${server.url}/k8s/clusters/${clusterId}`);
       const ns = await eventually(async () => {
@@ -61,9 +78,13 @@ describe('clusters', () => {
 
     // A watch through the tunnel streams each event as it happens.
     const kcA = await generatedKubeconfig(server, admin, a.clusterId);
-    const watch = spawn(await binaryPath('kubectl'), [`--kubeconfig=${kcA}`, 'get', 'configmaps', '-w', '-o', 'name', '-n', 'default'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const watch = spawn(
+      await binaryPath('kubectl'),
+      [`--kubeconfig=${kcA}`, 'get', 'configmaps', '-w', '-o', 'name', '-n', 'default'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let seen = '';
     watch.stdout.on('data', (d: Buffer) => (seen += d.toString()));
     try {
@@ -81,18 +102,45 @@ describe('clusters', () => {
       watch.kill();
     }
 
-    // kwok runs the Deployment's pod on its fake node; reading it through the proxy works.
-    await eventually(async () => {
-      const r = await kubectlWith(kcA, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].status.phase}');
-      if (r.stdout !== 'Running') throw new Error(`${r.stdout} ${r.stderr}`);
-    }, 'the pod to run');
+    // kwok runs the Deployment's pods; logs (streamed) and exec (an upgraded connection) work
+    // through the tunnel and through the direct path.
+    for (const [clusterId, path] of [
+      [a.clusterId, 'tunnel'],
+      [c, 'direct'],
+    ] as const) {
+      const kc = await generatedKubeconfig(server, admin, clusterId);
+      const pod = await eventually(async () => {
+        const r = await kubectlWith(
+          kc,
+          'get',
+          'pods',
+          '-l',
+          'app=web',
+          '-o',
+          'jsonpath={.items[0].metadata.name} {.items[0].status.phase}',
+        );
+        const [name, phase] = r.stdout.split(' ');
+        if (phase !== 'Running') throw new Error(`${r.stdout} ${r.stderr}`);
+        return name!;
+      }, `the pod to run (${path})`);
+      const logs = await kubectlWith(kc, 'logs', pod);
+      expect(logs.stdout, `${path}: ${logs.stderr}`).toContain('kwok pod log line 2');
+      const exec = await kubectlWith(kc, 'exec', pod, '--', 'echo', `exec-through-${path}`);
+      expect(exec.stdout, `${path}: ${exec.stderr}`).toContain(`exec-through-${path}`);
+    }
   });
 
   test("requests act as the user and nothing more: 403 until the cluster's own RBAC allows, spoofed identities ignored", async () => {
-    const [server, cp] = await Promise.all([startTestServer(), startTestControlPlane({ name: 'ident', auditLog: true })]);
+    const [server, cp] = await Promise.all([
+      startTestServer(),
+      startTestControlPlane({ name: 'ident', auditLog: true }),
+    ]);
     const admin = await adminToken(server);
     const imported = await importWithAgent(server, admin, cp, 'ident');
-    const bob = await server.call('/v3/users', { token: admin, body: { username: 'bob', password: 'bob-password-123' } });
+    const bob = await server.call('/v3/users', {
+      token: admin,
+      body: { username: 'bob', password: 'bob-password-123' },
+    });
     const bobId = bob.json.id as string;
     await server.call('/v3/clusterRoleTemplateBindings', {
       token: admin,
@@ -113,7 +161,10 @@ describe('clusters', () => {
       { 'x-remote-user': 'admin', 'x-remote-group': 'system:masters' },
     ];
     for (const headers of spoofs) {
-      const r = await server.call(`/k8s/clusters/${imported.clusterId}/api/v1/namespaces/kube-system/secrets`, { token: kcToken, headers });
+      const r = await server.call(`/k8s/clusters/${imported.clusterId}/api/v1/namespaces/kube-system/secrets`, {
+        token: kcToken,
+        headers,
+      });
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect(r.json.message).toContain(`User "${bobId}"`);
     }
@@ -154,13 +205,24 @@ describe('clusters', () => {
     const admin = await adminToken(server);
     const imported = await importWithAgent(server, admin, cp, 'faulty');
     const adminId = await userId(server, admin, 'admin');
-    await kubectl(cp, 'create', 'clusterrolebinding', 'corral-admin', '--clusterrole=cluster-admin', `--user=${adminId}`);
+    await kubectl(
+      cp,
+      'create',
+      'clusterrolebinding',
+      'corral-admin',
+      '--clusterrole=cluster-admin',
+      `--user=${adminId}`,
+    );
     const kc = await generatedKubeconfig(server, admin, imported.clusterId);
 
     // A watch in flight when the tunnel is cut ends instead of hanging.
-    const watch = spawn(await binaryPath('kubectl'), [`--kubeconfig=${kc}`, 'get', 'configmaps', '-w', '-n', 'default'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const watch = spawn(
+      await binaryPath('kubectl'),
+      [`--kubeconfig=${kc}`, 'get', 'configmaps', '-w', '-n', 'default'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const watchEnded = new Promise<number | null>((r) => watch.once('exit', r));
     let watchOut = '';
     watch.stdout.on('data', (d: Buffer) => (watchOut += d.toString()));
@@ -183,7 +245,10 @@ describe('clusters', () => {
   });
 
   test('the agent reconnects after the server restarts, and a regenerated token shuts the old one out', async () => {
-    const [server, cp] = await Promise.all([startTestServer({ manual: true }), startTestControlPlane({ name: 'restart' })]);
+    const [server, cp] = await Promise.all([
+      startTestServer({ manual: true }),
+      startTestControlPlane({ name: 'restart' }),
+    ]);
     const admin = await adminToken(server);
     const imported = await importWithAgent(server, admin, cp, 'restart');
     expect(await server.stop()).toBe(0);
@@ -193,12 +258,16 @@ describe('clusters', () => {
     // Regenerate: the connected agent is cut off and cannot come back with the old token.
     const regs = await again.call(`/v3/clusterRegistrationTokens?clusterId=${imported.clusterId}`, { token: admin });
     const oldCommand = regs.json.data[0].command as string;
-    const regen = await again.call(`/v3/clusterRegistrationTokens/${regs.json.data[0].id}?action=regenerate`, { token: admin, body: {} });
+    const regen = await again.call(`/v3/clusterRegistrationTokens/${regs.json.data[0].id}?action=regenerate`, {
+      token: admin,
+      body: {},
+    });
     expect(regen.status).toBe(200);
     expect(regen.json.command).not.toBe(oldCommand);
     await waitForState(again, admin, imported.clusterId, 'unavailable', 45_000);
     await eventually(async () => {
-      if (!imported.agentLog().includes('registration token is not valid')) throw new Error(imported.agentLog().slice(-500));
+      if (!imported.agentLog().includes('registration token is not valid'))
+        throw new Error(imported.agentLog().slice(-500));
     }, 'the agent to be refused');
     const oldManifest = await again.call(new URL(oldCommand.split(' ').pop()!).pathname);
     expect(oldManifest.status).toBe(404);
@@ -211,15 +280,34 @@ describe('clusters', () => {
     const [server, cp] = await Promise.all([startTestServer(), startTestControlPlane({ name: 'doomed' })]);
     const admin = await adminToken(server);
     const imported = await importWithAgent(server, admin, cp, 'doomed');
-    const kcToken = (await readFile(await generatedKubeconfig(server, admin, imported.clusterId), 'utf8')).match(/token: (\S+)/)![1]!;
+    const kcToken = (await readFile(await generatedKubeconfig(server, admin, imported.clusterId), 'utf8')).match(
+      /token: (\S+)/,
+    )![1]!;
     const del = await server.call(`/v3/clusters/${imported.clusterId}`, { method: 'DELETE', token: admin });
     expect(del.status, del.text).toBe(200);
     await eventually(async () => {
-      const r = await kubectl(cp, 'get', 'ns', 'corral-system', '-o', 'jsonpath={.status.phase}').catch((e) => ({ stdout: String(e.stderr) }));
+      const r = await kubectl(cp, 'get', 'ns', 'corral-system', '-o', 'jsonpath={.status.phase}').catch((e) => ({
+        stdout: String(e.stderr),
+      }));
       if (!r.stdout.includes('NotFound')) throw new Error(r.stdout);
     }, 'the agent namespace to be gone');
-    expect((await kubectl(cp, 'get', 'clusterrolebinding', '-l', 'corral.io/managed=true', '-o', 'name')).stdout.trim()).toBe('');
-    expect((await server.call(`/v3/clusterRoleTemplateBindings?clusterId=${imported.clusterId}`, { token: admin })).json.data).toEqual([]);
+    // The garbage collector removes the cluster-wide RBAC the namespace owned.
+    await eventually(async () => {
+      const left = await kubectl(
+        cp,
+        'get',
+        'clusterrolebindings,clusterroles',
+        '-l',
+        'corral.io/managed=true',
+        '-o',
+        'name',
+      );
+      if (left.stdout.trim() !== '') throw new Error(left.stdout);
+    }, 'the agent RBAC to be collected');
+    expect(
+      (await server.call(`/v3/clusterRoleTemplateBindings?clusterId=${imported.clusterId}`, { token: admin })).json
+        .data,
+    ).toEqual([]);
     expect((await server.call('/v3/users', { token: kcToken })).status).toBe(401);
   });
 });

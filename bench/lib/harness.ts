@@ -73,8 +73,21 @@ export async function startBenchServer(dataDir: string, port?: number, args: str
   const listenPort = port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${listenPort}`, '--log-level', 'warn', ...args],
-    { env: { ...process.env, CORRAL_BOOTSTRAP_PASSWORD: 'bench-admin-password' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    [
+      join(packageRoot(), 'dist', 'src', 'cli', 'main.js'),
+      'server',
+      '--data-dir',
+      dataDir,
+      '--listen',
+      `127.0.0.1:${listenPort}`,
+      '--log-level',
+      'warn',
+      ...args,
+    ],
+    {
+      env: { ...process.env, CORRAL_BOOTSTRAP_PASSWORD: 'bench-admin-password' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -101,14 +114,23 @@ export async function startBenchServer(dataDir: string, port?: number, args: str
 /** Logs in as the bootstrap admin, changes the password, and returns a token. */
 export async function benchAdmin(server: BenchServer): Promise<{ token: string; api: JsonClient }> {
   const anon = jsonClient(server.url, { ca: server.ca });
-  let login = await anon.call('POST', '/v3-public/localProviders/local?action=login', { username: 'admin', password: 'bench-admin-password' });
+  let login = await anon.call('POST', '/v3-public/localProviders/local?action=login', {
+    username: 'admin',
+    password: 'bench-admin-password',
+  });
   if (login.status !== 201) {
-    login = await anon.call('POST', '/v3-public/localProviders/local?action=login', { username: 'admin', password: 'bench-admin-password-2' });
+    login = await anon.call('POST', '/v3-public/localProviders/local?action=login', {
+      username: 'admin',
+      password: 'bench-admin-password-2',
+    });
   }
   const token = login.json.token as string;
   const api = jsonClient(server.url, { ca: server.ca }, token);
   if (login.json.mustChangePassword) {
-    await api.call('POST', '/v3/users?action=changepassword', { currentPassword: 'bench-admin-password', newPassword: 'bench-admin-password-2' });
+    await api.call('POST', '/v3/users?action=changepassword', {
+      currentPassword: 'bench-admin-password',
+      newPassword: 'bench-admin-password-2',
+    });
   }
   return { token, api };
 }

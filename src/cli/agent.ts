@@ -17,9 +17,15 @@ export function agentCommand(version: string): Command {
     .addOption(new Option('--token <token>', 'the cluster registration token').env('CORRAL_TOKEN'))
     .addOption(new Option('--cluster-id <id>', 'the cluster id (c-xxxxx)').env('CORRAL_CLUSTER_ID'))
     .addOption(
-      new Option('--ca-checksum <sha256>', 'SHA-256 of the server CA; the agent trusts only that CA').env('CORRAL_CA_CHECKSUM'),
+      new Option('--ca-checksum <sha256>', 'SHA-256 of the server CA; the agent trusts only that CA').env(
+        'CORRAL_CA_CHECKSUM',
+      ),
     )
-    .addOption(new Option('--kubeconfig <file>', 'kubeconfig for this cluster (default: the in-cluster service account)').env('KUBECONFIG'))
+    .addOption(
+      new Option('--kubeconfig <file>', 'kubeconfig for this cluster (default: the in-cluster service account)').env(
+        'KUBECONFIG',
+      ),
+    )
     .addHelpText(
       'after',
       `
@@ -31,12 +37,19 @@ Example (outside a cluster, for testing):
     .action(async (flags: AgentFlags) => {
       const missing = (['server', 'token', 'clusterId'] as const).filter((k) => !flags[k]);
       if (missing.length) {
-        throw new Error(`missing ${missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')} (or the CORRAL_* environment variables)`);
+        throw new Error(
+          `missing ${missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')} (or the CORRAL_* environment variables)`,
+        );
       }
-      const [{ startAgent }, { createLogger }] = await Promise.all([import('../agent/agent.js'), import('../server/log.js')]);
+      const [{ startAgent }, { createLogger }] = await Promise.all([
+        import('../agent/agent.js'),
+        import('../server/log.js'),
+      ]);
       const logger = createLogger('info');
       // The token may also come from a mounted file.
-      const token = flags.token!.startsWith('@') ? (await readFile(flags.token!.slice(1), 'utf8')).trim() : flags.token!;
+      const token = flags.token!.startsWith('@')
+        ? (await readFile(flags.token!.slice(1), 'utf8')).trim()
+        : flags.token!;
       const agent = startAgent({
         serverUrl: flags.server!,
         token,

@@ -76,14 +76,16 @@ export function serverCommand(version: string): Command {
         }),
     )
     .addOption(
-      new Option('--encryption-key-file <file>', 'key for secrets at rest (default: <data-dir>/encryption-key, created once)').env(
-        'CORRAL_ENCRYPTION_KEY_FILE',
-      ),
+      new Option(
+        '--encryption-key-file <file>',
+        'key for secrets at rest (default: <data-dir>/encryption-key, created once)',
+      ).env('CORRAL_ENCRYPTION_KEY_FILE'),
     )
     .addOption(
-      new Option('--local-cluster', 'also start a local Kubernetes control plane and register it as cluster "local"').env(
-        'CORRAL_LOCAL_CLUSTER',
-      ),
+      new Option(
+        '--local-cluster',
+        'also start a local Kubernetes control plane and register it as cluster "local"',
+      ).env('CORRAL_LOCAL_CLUSTER'),
     )
     .addOption(
       new Option('--log-level <level>', 'log level')

@@ -61,6 +61,8 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeade
 }
 
 export function send(upstream: Upstream, method: string, path: string, headers: OutgoingHttpHeaders): ClientRequest {
+  // The client's Host names this hop; Node derives the upstream's (and its TLS server name) itself.
+  const { host: _host, ...outgoing } = headers;
   const options: RequestOptions = {
     ...upstream.options,
     protocol: upstream.protocol,
@@ -68,7 +70,7 @@ export function send(upstream: Upstream, method: string, path: string, headers: 
     port: upstream.port,
     method,
     path: (upstream.basePath ?? '') + path,
-    headers: { ...headers, ...upstream.headers },
+    headers: { ...outgoing, ...upstream.headers },
   };
   return upstream.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
 }

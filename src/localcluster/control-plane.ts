@@ -29,6 +29,11 @@ export interface ControlPlaneOptions {
   timeoutMs?: number;
   /** Progress messages. */
   onProgress?: (message: string) => void;
+  /**
+   * kwok serves `kubectl logs` (a fixed log file) and `kubectl exec` (runs the command on this
+   * host, in the cluster's folder) for pods on its nodes. Tests only: exec runs host commands.
+   */
+  podLogsAndExec?: boolean;
   /** Write kube-apiserver's audit log (every request at Metadata level) to `<dir>/logs/audit.log`. */
   auditLog?: boolean;
 }
@@ -183,6 +188,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           `--server-address=127.0.0.1:${kwokPort}`,
           '--cidr=10.244.0.0/16',
           '--node-ip=127.0.0.1',
+          // kube-apiserver reaches "kubelets" (logs, exec) at the nodes' InternalIP and this port.
+          `--node-port=${kwokPort}`,
+          `--tls-cert-file=${p.kubelet.cert}`,
+          `--tls-private-key-file=${p.kubelet.key}`,
+          ...(opts.podLogsAndExec ? [`--config=${await writeKwokLogsAndExec(opts.dir)}`] : []),
         ]),
       );
       const kc = new KubeConfig();
@@ -196,7 +206,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       abortIf: () => [kcm, ...others].forEach(exitedCheck),
     });
 
-    return { ...makeControlPlane(name, opts.dir, server, etcd.endpoint, kubeconfigs.admin, versions, started), auditLogPath };
+    return {
+      ...makeControlPlane(name, opts.dir, server, etcd.endpoint, kubeconfigs.admin, versions, started),
+      auditLogPath,
+    };
   } catch (err) {
     throw await failedStartError(`control plane "${name}"`, err, started.slice().reverse());
   }
@@ -294,6 +307,9 @@ function apiServerArgs(dir: string, p: PkiPaths, etcdEndpoint: string, port: num
     '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--proxy-client-cert-file=${p.frontProxyClient.cert}`,
     `--proxy-client-key-file=${p.frontProxyClient.key}`,
+    `--kubelet-client-certificate=${p.kubeletClient.cert}`,
+    `--kubelet-client-key=${p.kubeletClient.key}`,
+    '--kubelet-preferred-address-types=InternalIP',
     // Several control planes share 127.0.0.1, and Kubernetes refuses a loopback address as the
     // endpoint of the `kubernetes` Service; nothing in-cluster needs to reach it here.
     '--endpoint-reconciler-type=none',
@@ -316,4 +332,31 @@ function controllerManagerArgs(dir: string, p: PkiPaths, kubeconfig: string, por
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--leader-elect=false',
   ];
+}
+
+/** kwok configuration that answers logs with a file and exec with a local process, for every pod. */
+async function writeKwokLogsAndExec(dir: string): Promise<string> {
+  const logFile = join(dir, 'pod-container.log');
+  // kwok reads it as a container runtime (CRI) log: time, stream, tag, text.
+  const now = new Date().toISOString();
+  await writeFile(logFile, `${now} stdout F kwok pod log line 1\n${now} stdout F kwok pod log line 2\n`);
+  const config = join(dir, 'kwok-logs-exec.yaml');
+  await writeFile(
+    config,
+    [
+      'apiVersion: kwok.x-k8s.io/v1alpha1',
+      'kind: ClusterLogs',
+      'metadata: {name: all-pods}',
+      'spec:',
+      `  logs: [{logsFile: ${JSON.stringify(logFile)}, follow: true}]`,
+      '---',
+      'apiVersion: kwok.x-k8s.io/v1alpha1',
+      'kind: ClusterExec',
+      'metadata: {name: all-pods}',
+      'spec:',
+      `  execs: [{local: {workDir: ${JSON.stringify(dir)}}}]`,
+      '',
+    ].join('\n'),
+  );
+  return config;
 }

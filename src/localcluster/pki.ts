@@ -29,6 +29,9 @@ export function pkiPaths(dir: string) {
     etcdCA: pair('etcd-ca'),
     etcdServer: pair('etcd-server'),
     etcdClient: pair('apiserver-etcd-client'),
+    /** kwok's serving certificate: it stands in for the kubelets of the fake nodes. */
+    kubelet: pair('kubelet'),
+    kubeletClient: pair('apiserver-kubelet-client'),
     serviceAccountKey: join(pki, 'sa.key'),
     serviceAccountPub: join(pki, 'sa.pub'),
   };
@@ -61,29 +64,45 @@ export async function ensureControlPlanePki(dir: string): Promise<ControlPlanePk
     createCA({ commonName: 'etcd-ca' }),
     createCA({ commonName: 'front-proxy-ca' }),
   ]);
-  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, etcdServer, etcdClient, saKey] =
-    await Promise.all([
-      issueCertificate(ca, {
-        commonName: 'kube-apiserver',
-        usages: ['server'],
-        altNames: [
-          ...LOOPBACK_NAMES,
-          FIRST_SERVICE_IP,
-          'kubernetes',
-          'kubernetes.default',
-          'kubernetes.default.svc',
-          'kubernetes.default.svc.cluster.local',
-        ],
-      }),
-      issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usages: ['client'] }),
-      issueCertificate(ca, { commonName: 'system:kube-controller-manager', usages: ['client'] }),
-      issueCertificate(ca, { commonName: 'system:kube-scheduler', usages: ['client'] }),
-      issueCertificate(frontProxyCA, { commonName: 'front-proxy-client', usages: ['client'] }),
-      // etcd uses one certificate to serve clients and to talk to its peers.
-      issueCertificate(etcdCA, { commonName: 'etcd', usages: ['server', 'client'], altNames: LOOPBACK_NAMES }),
-      issueCertificate(etcdCA, { commonName: 'kube-apiserver-etcd-client', usages: ['client'] }),
-      generateKeyPair(),
-    ]);
+  const [
+    apiserver,
+    admin,
+    controllerManager,
+    scheduler,
+    frontProxyClient,
+    etcdServer,
+    etcdClient,
+    kubelet,
+    kubeletClient,
+    saKey,
+  ] = await Promise.all([
+    issueCertificate(ca, {
+      commonName: 'kube-apiserver',
+      usages: ['server'],
+      altNames: [
+        ...LOOPBACK_NAMES,
+        FIRST_SERVICE_IP,
+        'kubernetes',
+        'kubernetes.default',
+        'kubernetes.default.svc',
+        'kubernetes.default.svc.cluster.local',
+      ],
+    }),
+    issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usages: ['client'] }),
+    issueCertificate(ca, { commonName: 'system:kube-controller-manager', usages: ['client'] }),
+    issueCertificate(ca, { commonName: 'system:kube-scheduler', usages: ['client'] }),
+    issueCertificate(frontProxyCA, { commonName: 'front-proxy-client', usages: ['client'] }),
+    // etcd uses one certificate to serve clients and to talk to its peers.
+    issueCertificate(etcdCA, { commonName: 'etcd', usages: ['server', 'client'], altNames: LOOPBACK_NAMES }),
+    issueCertificate(etcdCA, { commonName: 'kube-apiserver-etcd-client', usages: ['client'] }),
+    issueCertificate(ca, { commonName: 'kwok-kubelet', usages: ['server'], altNames: LOOPBACK_NAMES }),
+    issueCertificate(ca, {
+      commonName: 'kube-apiserver-kubelet-client',
+      organizations: ['system:masters'],
+      usages: ['client'],
+    }),
+    generateKeyPair(),
+  ]);
   await Promise.all([
     writeCertificate(ca, paths.ca),
     writeCertificate(etcdCA, paths.etcdCA),
@@ -95,6 +114,8 @@ export async function ensureControlPlanePki(dir: string): Promise<ControlPlanePk
     writeCertificate(frontProxyClient, paths.frontProxyClient),
     writeCertificate(etcdServer, paths.etcdServer),
     writeCertificate(etcdClient, paths.etcdClient),
+    writeCertificate(kubelet, paths.kubelet),
+    writeCertificate(kubeletClient, paths.kubeletClient),
     writePem(paths.serviceAccountKey, await privateKeyToPem(saKey.privateKey)),
     writePem(paths.serviceAccountPub, await publicKeyToPem(saKey.publicKey)),
   ]);

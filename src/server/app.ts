@@ -127,7 +127,8 @@ export function createApp(deps: AppDeps) {
       return sendJson(res, result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
     }
     const manifest = /^\/v3\/import\/([^/]+)$/.exec(path);
-    if (manifest && method === 'GET') return sendText(res, 200, await importManifest(manifest[1]!, req), 'application/yaml');
+    if (manifest && method === 'GET')
+      return sendText(res, 200, await importManifest(manifest[1]!, req), 'application/yaml');
     if (isProxyPath(path)) {
       const auth = await proxy.handleRequest(req, res, url);
       track.userId = auth?.user.id;
@@ -179,8 +180,10 @@ export function createApp(deps: AppDeps) {
   /** The agent manifest, served without login: the token in its name is the credential. */
   async function importManifest(name: string, req: IncomingMessage): Promise<string> {
     const parsed = parseManifestName(name);
-    const registration = parsed && (await findRegistration(deps.store, deps.services.secretBox, parsed.clusterId, parsed.token));
-    if (!parsed || !registration) throw new ApiError('NotFound', 'no such import manifest (the token may have been regenerated)');
+    const registration =
+      parsed && (await findRegistration(deps.store, deps.services.secretBox, parsed.clusterId, parsed.token));
+    if (!parsed || !registration)
+      throw new ApiError('NotFound', 'no such import manifest (the token may have been regenerated)');
     return agentManifest({
       serverUrl: await baseUrlFor(req),
       clusterId: parsed.clusterId,

@@ -142,11 +142,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     closers.unshift(async () => health.stop());
 
     const services = { secretBox, connections, caPem: tls.caPem };
-    const app = createApp({ store, services, settings, userRules, tls, log: opts.log, audit, leader, version: opts.version });
+    const app = createApp({
+      store,
+      services,
+      settings,
+      userRules,
+      tls,
+      log: opts.log,
+      audit,
+      leader,
+      version: opts.version,
+    });
     closers.unshift(async () => app.close());
     const listening: Listening = await listenHttps({ cert: tls.cert, key: tls.key, host, port }, app.listener);
     listening.server.on('upgrade', app.onUpgrade);
-    closers.unshift(() => listening.close());
+    closers.unshift(async () => {
+      // Tunnels are upgraded sockets the HTTP server still counts: end them first, or close() waits forever.
+      app.close();
+      connections.closeAll();
+      await listening.close();
+    });
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
     const url = opts.serverUrl?.replace(/\/$/, '') ?? `https://${shownHost}:${listening.port}`;
     return {

@@ -22,12 +22,22 @@ export interface ImportedCluster {
   killAgent(): Promise<void>;
 }
 
-export async function waitForState(server: TestServer, token: string, clusterId: string, state: string, timeoutMs = 60_000) {
-  return eventually(async () => {
-    const r = await server.call(`/v3/clusters/${clusterId}`, { token });
-    if (r.json.state !== state) throw new Error(`state ${r.json.state}: ${JSON.stringify(r.json.conditions)}`);
-    return r.json;
-  }, `cluster ${clusterId} to be ${state}`, timeoutMs);
+export async function waitForState(
+  server: TestServer,
+  token: string,
+  clusterId: string,
+  state: string,
+  timeoutMs = 60_000,
+) {
+  return eventually(
+    async () => {
+      const r = await server.call(`/v3/clusters/${clusterId}`, { token });
+      if (r.json.state !== state) throw new Error(`state ${r.json.state}: ${JSON.stringify(r.json.conditions)}`);
+      return r.json;
+    },
+    `cluster ${clusterId} to be ${state}`,
+    timeoutMs,
+  );
 }
 
 /**
@@ -35,7 +45,12 @@ export async function waitForState(server: TestServer, token: string, clusterId:
  * with the real kubectl, then run the agent as a process with the credentials the manifest put
  * in the cluster (the Secret, and a token of the agent's service account), as its pod would.
  */
-export async function importWithAgent(server: TestServer, token: string, cp: ControlPlane, name: string): Promise<ImportedCluster> {
+export async function importWithAgent(
+  server: TestServer,
+  token: string,
+  cp: ControlPlane,
+  name: string,
+): Promise<ImportedCluster> {
   const created = await server.call('/v3/clusters', { token, body: { name } });
   if (created.status !== 201) throw new Error(`create cluster: ${created.status} ${created.text}`);
   const clusterId = created.json.id as string;
@@ -46,9 +61,12 @@ export async function importWithAgent(server: TestServer, token: string, cp: Con
     env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, PATH: `${dirname(kubectl)}:${process.env.PATH}` },
   });
   const k = (...args: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args]);
-  const secret = JSON.parse((await k('get', 'secret', 'corral-agent-credentials', '-n', 'corral-system', '-o', 'json')).stdout);
+  const secret = JSON.parse(
+    (await k('get', 'secret', 'corral-agent-credentials', '-n', 'corral-system', '-o', 'json')).stdout,
+  );
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(secret.data as Record<string, string>)) env[key] = Buffer.from(value, 'base64').toString();
+  for (const [key, value] of Object.entries(secret.data as Record<string, string>))
+    env[key] = Buffer.from(value, 'base64').toString();
   const saToken = (await k('create', 'token', 'corral-agent', '-n', 'corral-system', '--duration=2h')).stdout.trim();
   const adminKc = (await readFile(cp.kubeconfigPath, 'utf8')).match(/certificate-authority-data: (\S+)/)![1]!;
   const dir = await testDir(`agent-${name}`);
@@ -93,7 +111,12 @@ export async function importWithAgent(server: TestServer, token: string, cp: Con
   return imported;
 }
 
-export async function registerDirect(server: TestServer, token: string, cp: ControlPlane, name: string): Promise<string> {
+export async function registerDirect(
+  server: TestServer,
+  token: string,
+  cp: ControlPlane,
+  name: string,
+): Promise<string> {
   const kubeConfig = await readFile(cp.kubeconfigPath, 'utf8');
   const r = await server.call('/v3/clusters', { token, body: { name, importedConfig: { kubeConfig } } });
   if (r.status !== 201) throw new Error(`register ${name}: ${r.status} ${r.text}`);

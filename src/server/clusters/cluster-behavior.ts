@@ -29,7 +29,11 @@ function checkKubeconfig(yaml: string): void {
   try {
     directConnection(yaml).close();
   } catch (err) {
-    throw new ApiError('InvalidFormat', `importedConfig.kubeConfig is not a usable kubeconfig: ${(err as Error).message}`, 'importedConfig.kubeConfig');
+    throw new ApiError(
+      'InvalidFormat',
+      `importedConfig.kubeConfig is not a usable kubeconfig: ${(err as Error).message}`,
+      'importedConfig.kubeConfig',
+    );
   }
 }
 
@@ -38,17 +42,42 @@ async function cleanUpDownstream(connections: ClusterConnections, cluster: Store
   const conn = connections.get(cluster.id);
   if (!conn) throw new UpstreamError('not connected');
   if (cluster.spec.driver !== 'imported') return;
-  const gone = (p: Promise<unknown>) =>
-    p.catch((err: unknown) => {
+  const ns = await upstreamJson<{ metadata: { uid: string } }>(
+    conn.upstream,
+    'GET',
+    `/api/v1/namespaces/${AGENT_NAMESPACE}`,
+  ).catch((err: unknown) => {
+    if (err instanceof UpstreamError && err.status === 404) return undefined;
+    throw err;
+  });
+  if (!ns) return; // already gone
+  const owned = {
+    metadata: {
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: AGENT_NAMESPACE, uid: ns.metadata.uid }],
+    },
+  };
+  const mergePatch = { 'content-type': 'application/merge-patch+json' };
+  for (const path of [
+    `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${AGENT_NAME}`,
+    `/apis/rbac.authorization.k8s.io/v1/clusterroles/${AGENT_NAME}`,
+  ]) {
+    await upstreamJson(conn.upstream, 'PATCH', path, { body: owned, headers: mergePatch }).catch((err: unknown) => {
       if (!(err instanceof UpstreamError && err.status === 404)) throw err;
     });
-  // The namespace last: deleting it ends the agent, and with it the tunnel these calls ride on.
-  await gone(upstreamJson(conn.upstream, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${AGENT_NAME}`));
-  await gone(upstreamJson(conn.upstream, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${AGENT_NAME}`));
-  await gone(upstreamJson(conn.upstream, 'DELETE', `/api/v1/namespaces/${AGENT_NAMESPACE}`));
+  }
+  // Deleting the namespace ends the agent (and the tunnel this call rides on) and, once it is gone,
+  // the garbage collector removes the two cluster-wide objects it now owns.
+  await upstreamJson(conn.upstream, 'DELETE', `/api/v1/namespaces/${AGENT_NAMESPACE}`);
 }
 
-export function kubeconfigFor(opts: { serverUrl: string; clusterId: string; clusterName: string; caPem: string; token: string; username: string }): string {
+export function kubeconfigFor(opts: {
+  serverUrl: string;
+  clusterId: string;
+  clusterName: string;
+  caPem: string;
+  token: string;
+  username: string;
+}): string {
   const cluster: Record<string, string> = { server: `${opts.serverUrl}/k8s/clusters/${opts.clusterId}` };
   if (opts.caPem) cluster['certificate-authority-data'] = Buffer.from(opts.caPem).toString('base64');
   return stringify({
@@ -56,7 +85,9 @@ export function kubeconfigFor(opts: { serverUrl: string; clusterId: string; clus
     kind: 'Config',
     clusters: [{ name: opts.clusterName, cluster }],
     users: [{ name: `${opts.clusterName}-${opts.username}`, user: { token: opts.token } }],
-    contexts: [{ name: opts.clusterName, context: { cluster: opts.clusterName, user: `${opts.clusterName}-${opts.username}` } }],
+    contexts: [
+      { name: opts.clusterName, context: { cluster: opts.clusterName, user: `${opts.clusterName}-${opts.username}` } },
+    ],
     'current-context': opts.clusterName,
   });
 }
@@ -89,7 +120,9 @@ export const clusterBehavior: TypeBehavior = {
     return cluster;
   },
   ownerAllows: (verb, obj, ctx) =>
-    verb === 'get' || verb === 'list' ? isMember(ctx.memberships, obj.id) : ['update', 'delete'].includes(verb) && isOwner(ctx.memberships, obj.id),
+    verb === 'get' || verb === 'list'
+      ? isMember(ctx.memberships, obj.id)
+      : ['update', 'delete'].includes(verb) && isOwner(ctx.memberships, obj.id),
   ownListFilter: (ctx) => (obj) => isMember(ctx.memberships, obj.id),
   async prepareUpdate(existing, fields) {
     return { ...existing.spec, ...fields };

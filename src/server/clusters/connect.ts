@@ -41,10 +41,14 @@ export function agentConnectHandler(deps: ConnectDeps) {
     if (!token || !clusterId) throw new ApiError('Unauthorized', 'send X-Corral-Token and X-Corral-Cluster-Id');
     const registration = await findRegistration(deps.store, deps.secretBox, clusterId, token);
     if (!registration) {
-      throw new ApiError('Unauthorized', `the registration token is not valid for cluster ${clusterId} (regenerated or deleted?)`);
+      throw new ApiError(
+        'Unauthorized',
+        `the registration token is not valid for cluster ${clusterId} (regenerated or deleted?)`,
+      );
     }
     const cluster = await deps.store.get('cluster', clusterId);
-    if (cluster.spec.driver !== 'imported') throw new ApiError('InvalidAction', `cluster ${clusterId} is not imported with an agent`);
+    if (cluster.spec.driver !== 'imported')
+      throw new ApiError('InvalidAction', `cluster ${clusterId} is not imported with an agent`);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const tunnel = new Tunnel(ws, deps.tunnel);
       // The server only opens streams; an agent has no business opening any.

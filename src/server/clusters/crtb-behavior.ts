@@ -26,10 +26,18 @@ export const crtbBehavior: TypeBehavior = {
     await mustExist(ctx, 'cluster', clusterId, 'clusterId');
     const template = await mustExist(ctx, 'roleTemplate', String(fields.roleTemplateId), 'roleTemplateId');
     if (template.spec.context !== 'cluster') {
-      throw new ApiError('InvalidValue', `role template ${template.id} is for projects, not clusters`, 'roleTemplateId');
+      throw new ApiError(
+        'InvalidValue',
+        `role template ${template.id} is for projects, not clusters`,
+        'roleTemplateId',
+      );
     }
     if (template.spec.locked === true) {
-      throw new ApiError('InvalidValue', `role template ${template.id} is locked and cannot be used in new bindings`, 'roleTemplateId');
+      throw new ApiError(
+        'InvalidValue',
+        `role template ${template.id} is locked and cannot be used in new bindings`,
+        'roleTemplateId',
+      );
     }
     const userId = fields.userId as string | undefined;
     if (!userId === !fields.groupPrincipalId) {

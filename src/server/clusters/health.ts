@@ -8,7 +8,13 @@ import type { SecretBox } from '../secrets/encryption.js';
 import { directConnection, type ClusterConnections } from './connections.js';
 
 interface NodeList {
-  items: { status?: { capacity?: Record<string, string>; allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } }[];
+  items: {
+    status?: {
+      capacity?: Record<string, string>;
+      allocatable?: Record<string, string>;
+      conditions?: { type: string; status: string }[];
+    };
+  }[];
 }
 
 export interface HealthOptions {
@@ -60,11 +66,13 @@ export class ClusterHealth {
   /** One check per cluster at a time; a check asked for meanwhile runs after it. */
   check(clusterId: string): Promise<void> {
     const previous = this.running.get(clusterId) ?? Promise.resolve();
-    const next = previous.then(() => this.reconcile(clusterId)).catch((err: unknown) => {
-      if (!(err instanceof StoreError && err.code === 'NotFound')) {
-        this.log.warn('cluster health check failed', { clusterId, error: String(err) });
-      }
-    });
+    const next = previous
+      .then(() => this.reconcile(clusterId))
+      .catch((err: unknown) => {
+        if (!(err instanceof StoreError && err.code === 'NotFound')) {
+          this.log.warn('cluster health check failed', { clusterId, error: String(err) });
+        }
+      });
     this.running.set(clusterId, next);
     void next.finally(() => {
       if (this.running.get(clusterId) === next) this.running.delete(clusterId);
@@ -89,8 +97,20 @@ export class ClusterHealth {
       status = {
         state: everConnected ? 'unavailable' : 'pending',
         conditions: [
-          { type: 'Connected', status: 'False', reason: 'AgentNotConnected', message: 'the agent is not connected', lastUpdateTime: now },
-          { type: 'Ready', status: 'False', reason: 'AgentNotConnected', message: 'the agent is not connected', lastUpdateTime: now },
+          {
+            type: 'Connected',
+            status: 'False',
+            reason: 'AgentNotConnected',
+            message: 'the agent is not connected',
+            lastUpdateTime: now,
+          },
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'AgentNotConnected',
+            message: 'the agent is not connected',
+            lastUpdateTime: now,
+          },
         ],
       };
     } else {
@@ -100,7 +120,10 @@ export class ClusterHealth {
           upstreamJson<Record<string, string>>(conn.upstream, 'GET', '/version', { timeoutMs }),
           upstreamJson<NodeList>(conn.upstream, 'GET', '/api/v1/nodes', { timeoutMs }),
         ]);
-        const apiEndpoint = conn.kind === 'direct' ? `${conn.upstream.protocol}//${conn.upstream.host}:${conn.upstream.port}` : 'agent tunnel';
+        const apiEndpoint =
+          conn.kind === 'direct'
+            ? `${conn.upstream.protocol}//${conn.upstream.host}:${conn.upstream.port}`
+            : 'agent tunnel';
         status = {
           state: 'active',
           conditions: [
@@ -118,8 +141,20 @@ export class ClusterHealth {
           ...cluster.status,
           state: 'unavailable',
           conditions: [
-            { type: 'Connected', status: conn.kind === 'tunnel' ? 'True' : 'Unknown', reason: '', message: '', lastUpdateTime: now },
-            { type: 'Ready', status: 'False', reason: 'APIServerNotAnswering', message: (err as Error).message, lastUpdateTime: now },
+            {
+              type: 'Connected',
+              status: conn.kind === 'tunnel' ? 'True' : 'Unknown',
+              reason: '',
+              message: '',
+              lastUpdateTime: now,
+            },
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'APIServerNotAnswering',
+              message: (err as Error).message,
+              lastUpdateTime: now,
+            },
           ],
         };
       }
@@ -129,7 +164,10 @@ export class ClusterHealth {
 
   private async writeStatus(cluster: StoredObject, status: Record<string, unknown>): Promise<void> {
     const strip = (s: Record<string, unknown>) =>
-      JSON.stringify({ ...s, conditions: ((s.conditions as Record<string, unknown>[]) ?? []).map(({ lastUpdateTime: _t, ...c }) => c) });
+      JSON.stringify({
+        ...s,
+        conditions: ((s.conditions as Record<string, unknown>[]) ?? []).map(({ lastUpdateTime: _t, ...c }) => c),
+      });
     if (strip(status) === strip(cluster.status)) return;
     try {
       await this.store.update({ ...cluster, status });

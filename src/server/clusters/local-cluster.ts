@@ -13,7 +13,12 @@ export const LOCAL_CLUSTER_ID = 'local';
  * kwok node) under the data folder, registered as the direct cluster `local`, so that a first-time
  * user has a cluster to look at. Its kubeconfig is stored encrypted like any other.
  */
-export async function startLocalCluster(store: Store, box: SecretBox, dataDir: string, log: Logger): Promise<ControlPlane> {
+export async function startLocalCluster(
+  store: Store,
+  box: SecretBox,
+  dataDir: string,
+  log: Logger,
+): Promise<ControlPlane> {
   log.info('starting the local cluster');
   const cp = await startControlPlane({ dir: join(dataDir, 'local-cluster'), name: 'local', nodes: 1 });
   const kubeConfigEncrypted = box.encrypt(await readFile(cp.kubeconfigPath, 'utf8'));
@@ -27,7 +32,13 @@ export async function startLocalCluster(store: Store, box: SecretBox, dataDir: s
       type: 'cluster',
       id: LOCAL_CLUSTER_ID,
       metadata: { name: LOCAL_CLUSTER_ID },
-      spec: { name: 'local', description: 'the embedded local cluster', driver: 'local', internal: true, kubeConfigEncrypted },
+      spec: {
+        name: 'local',
+        description: 'the embedded local cluster',
+        driver: 'local',
+        internal: true,
+        kubeConfigEncrypted,
+      },
       status: { state: 'provisioning', conditions: [] },
     });
   }

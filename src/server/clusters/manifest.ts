@@ -29,14 +29,21 @@ export function agentManifest(input: ManifestInput): string {
       metadata: { name: AGENT_NAME, labels },
       rules: [
         { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
-        { apiGroups: ['authentication.k8s.io'], resources: ['userextras/principalid', 'userextras/username', 'userextras/requesttokenid'], verbs: ['impersonate'] },
+        {
+          apiGroups: ['authentication.k8s.io'],
+          resources: ['userextras/principalid', 'userextras/username', 'userextras/requesttokenid'],
+          verbs: ['impersonate'],
+        },
         { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['namespaces'], resourceNames: [AGENT_NAMESPACE], verbs: ['delete'] },
+        // Cleanup makes these two owned by the namespace, then deletes the namespace: the garbage
+        // collector removes them after it. Deleting them directly cannot work, since the first one
+        // deleted takes away the right to delete the second.
         {
           apiGroups: ['rbac.authorization.k8s.io'],
           resources: ['clusterroles', 'clusterrolebindings'],
           resourceNames: [AGENT_NAME],
-          verbs: ['delete'],
+          verbs: ['get', 'patch'],
         },
         { nonResourceURLs: ['/version', '/healthz', '/readyz', '/livez'], verbs: ['get'] },
       ],
@@ -78,7 +85,12 @@ export function agentManifest(input: ManifestInput): string {
                 args: ['agent'],
                 envFrom: [{ secretRef: { name: `${AGENT_NAME}-credentials` } }],
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000 },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  runAsUser: 1000,
+                },
               },
             ],
           },

@@ -17,4 +17,5 @@ export async function clusterMemberships(store: Store, userId: string): Promise<
 }
 
 export const isMember = (m: Map<string, Set<string>>, clusterId: string) => m.has(clusterId);
-export const isOwner = (m: Map<string, Set<string>>, clusterId: string) => m.get(clusterId)?.has('cluster-owner') ?? false;
+export const isOwner = (m: Map<string, Set<string>>, clusterId: string) =>
+  m.get(clusterId)?.has('cluster-owner') ?? false;

@@ -77,7 +77,8 @@ export const registrationTokenBehavior: TypeBehavior = {
       });
       // An agent connected with the old token is cut off; it must come back with the new one.
       const conn = ctx.services.connections.get(String(obj.spec.clusterId));
-      if (conn?.kind === 'tunnel' && conn.registrationTokenId === obj.id) ctx.services.connections.remove(String(obj.spec.clusterId), conn);
+      if (conn?.kind === 'tunnel' && conn.registrationTokenId === obj.id)
+        ctx.services.connections.remove(String(obj.spec.clusterId), conn);
       return updated;
     },
   },

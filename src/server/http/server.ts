@@ -44,7 +44,12 @@ export async function listenHttps(opts: HttpsOptions, listener: RequestListener)
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // In-flight requests get a moment to finish; then whatever is left (a watch) is cut.
+        const force = setTimeout(() => server.closeAllConnections(), 3000).unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         // Idle keep-alive sockets would otherwise hold close() open.
         server.closeIdleConnections();
       }),

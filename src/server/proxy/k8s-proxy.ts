@@ -36,12 +36,16 @@ export function k8sProxy(deps: ProxyDeps) {
     try {
       await deps.store.get('cluster', clusterId!);
     } catch (err) {
-      if (err instanceof StoreError && err.code === 'NotFound') throw new ApiError('NotFound', `cluster "${clusterId}" not found`);
+      if (err instanceof StoreError && err.code === 'NotFound')
+        throw new ApiError('NotFound', `cluster "${clusterId}" not found`);
       throw err;
     }
     const conn = deps.connections.get(clusterId!);
     if (!conn) {
-      throw new ApiError('ServiceUnavailable', `cluster ${clusterId} is unavailable: its agent is not connected to this server`);
+      throw new ApiError(
+        'ServiceUnavailable',
+        `cluster ${clusterId} is unavailable: its agent is not connected to this server`,
+      );
     }
     return { clusterId: clusterId!, auth, conn, path: (rest ?? '/') + url.search };
   }

@@ -52,7 +52,11 @@ export const cluster = defineType({
     caCert: { type: 'string', create: false, update: false },
   },
   resourceActions: {
-    generateKubeconfig: { output: 'generateKubeConfigOutput', verb: 'get', description: 'a kubeconfig for this cluster through the server' },
+    generateKubeconfig: {
+      output: 'generateKubeConfigOutput',
+      verb: 'get',
+      description: 'a kubeconfig for this cluster through the server',
+    },
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],

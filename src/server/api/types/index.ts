@@ -22,4 +22,15 @@ export const TYPES: TypeDef[] = [
   clusterRoleTemplateBinding,
 ];
 
-export { cluster, clusterRegistrationToken, clusterRoleTemplateBinding, globalRole, globalRoleBinding, principal, roleTemplate, setting, token, user };
+export {
+  cluster,
+  clusterRegistrationToken,
+  clusterRoleTemplateBinding,
+  globalRole,
+  globalRoleBinding,
+  principal,
+  roleTemplate,
+  setting,
+  token,
+  user,
+};
