@@ -25,12 +25,18 @@ import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
 import { sendError, sendJson, sendText } from './http/respond.js';
 import type { Logger } from './log.js';
+import type { ProjectsController } from './projects/controller.js';
+import { projectMemberships } from './projects/memberships.js';
+import { namespacesApi } from './projects/namespaces.js';
+import { projectBehavior } from './projects/project-behavior.js';
+import { prtbBehavior } from './projects/prtb-behavior.js';
 import { isProxyPath, k8sProxy } from './proxy/k8s-proxy.js';
 import { isPublicSetting, settingBehavior, type Settings } from './settings/behavior.js';
 import type { ServingTls } from './tls.js';
 
 export interface AppDeps {
   store: Store;
+  projects: ProjectsController;
   services: ServerServices;
   settings: Settings;
   userRules: UserRules;
@@ -65,8 +71,11 @@ export function createApp(deps: AppDeps) {
     cluster: clusterBehavior,
     clusterRegistrationToken: registrationTokenBehavior,
     clusterRoleTemplateBinding: crtbBehavior,
+    project: projectBehavior,
+    projectRoleTemplateBinding: prtbBehavior,
   };
   const routeV3 = v3Router({ types: TYPES, behaviors });
+  const namespaces = namespacesApi((clusterId) => void deps.projects.kick(clusterId));
   const login = new LocalLogin(deps.store, deps.settings);
   const proxy = k8sProxy({
     store: deps.store,
@@ -88,14 +97,17 @@ export function createApp(deps: AppDeps) {
 
   async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
     // Cluster memberships matter only to cluster types; other requests skip the lookup.
-    const clusterScoped = /^\/v3\/cluster/i.test(url.pathname);
-    const [rules, memberships] = await Promise.all([
+    const clusterScoped = /^\/v3\/(cluster|project)/i.test(url.pathname);
+    const none = () => Promise.resolve(new Map<string, Set<string>>());
+    const [rules, memberships, projectRoles] = await Promise.all([
       deps.userRules.rulesFor(auth.user.id),
-      clusterScoped ? clusterMemberships(deps.store, auth.user.id) : Promise.resolve(new Map<string, Set<string>>()),
+      clusterScoped ? clusterMemberships(deps.store, auth.user.id) : none(),
+      clusterScoped ? projectMemberships(deps.store, auth.user.id) : none(),
     ]);
     return {
       query: url.searchParams,
       memberships,
+      projectMemberships: projectRoles,
       services: deps.services,
       store: deps.store,
       auth,
@@ -163,7 +175,9 @@ export function createApp(deps: AppDeps) {
         await deps.store.delete('token', auth.token.id);
         return sendJson(res, 200, {}, { 'set-cookie': CLEAR_SESSION_COOKIES });
       }
-      const reply = await routeV3(req, url, ctx);
+      const reply = /^\/v3\/cluster\/[^/]+\/namespaces(\/[^/]+)?$/.test(path)
+        ? await namespaces(req, url, ctx)
+        : await routeV3(req, url, ctx);
       return sendJson(res, reply.status, reply.body);
     }
     if (path === '/metrics') {

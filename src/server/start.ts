@@ -19,6 +19,7 @@ import { ClusterConnections } from './clusters/connections.js';
 import { ClusterHealth } from './clusters/health.js';
 import { startLocalCluster } from './clusters/local-cluster.js';
 import { SecretBox } from './secrets/encryption.js';
+import { ProjectsController } from './projects/controller.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -141,9 +142,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     health.start();
     closers.unshift(async () => health.stop());
 
+    const projects = new ProjectsController(store, connections, opts.log);
+    follower.add(projects);
+    projects.start();
+    closers.unshift(async () => projects.stop());
+
     const services = { secretBox, connections, caPem: tls.caPem };
     const app = createApp({
       store,
+      projects,
       services,
       settings,
       userRules,

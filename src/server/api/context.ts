@@ -27,6 +27,8 @@ export interface ApiContext {
   query: URLSearchParams;
   /** Cluster role templates the caller holds, per cluster id (from clusterRoleTemplateBindings). */
   memberships: Map<string, Set<string>>;
+  /** Project role templates the caller holds, per project id (c-xxxxx:p-xxxxx). */
+  projectMemberships: Map<string, Set<string>>;
   services: ServerServices;
 }
 

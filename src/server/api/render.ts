@@ -11,7 +11,8 @@ export interface RenderContext {
 }
 
 export function resourceUrl(ctx: RenderContext, schema: TypeDef, id: string): string {
-  return `${ctx.baseUrl}/v3/${schema.plural}/${encodeURIComponent(id)}`;
+  // Project ids (c-xxxxx:p-xxxxx) keep their colon, as in Rancher's URLs.
+  return `${ctx.baseUrl}/v3/${schema.plural}/${encodeURIComponent(id).replace(/%3A/g, ':')}`;
 }
 
 /** A stored object in Rancher's flat v3 JSON shape. */

@@ -29,6 +29,8 @@ export interface FieldDef {
   pattern?: RegExp;
   /** Says what the pattern wants, for the error message. */
   patternHint?: string;
+  /** A string that must be a Kubernetes resource quantity ("500m", "2Gi", "10"). */
+  format?: 'quantity';
 }
 
 export interface ActionDef {

@@ -1,3 +1,4 @@
+import { parseQuantity } from '../../kube/quantity.js';
 import { ApiError } from '../http/errors.js';
 import {
   COMMON_FIELDS,
@@ -94,6 +95,17 @@ function checkString(field: FieldDef, value: string, path: string): string {
   }
   if (field.options && !field.options.includes(value)) {
     throw new ApiError('InvalidOption', `${path} must be one of ${field.options.join(', ')}, not "${value}"`, path);
+  }
+  if (field.format === 'quantity') {
+    try {
+      parseQuantity(value);
+    } catch {
+      throw new ApiError(
+        'InvalidFormat',
+        `${path} must be a Kubernetes quantity such as 10, 500m or 2Gi, not "${value}"`,
+        path,
+      );
+    }
   }
   if (field.pattern && !field.pattern.test(value)) {
     throw new ApiError('InvalidFormat', `${path} ${field.patternHint ?? `must match ${field.pattern}`}`, path);

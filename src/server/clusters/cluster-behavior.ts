@@ -92,6 +92,14 @@ export function kubeconfigFor(opts: {
   });
 }
 
+/** Members of the cluster, and members of any of its projects, see it (and get kubeconfigs for it). */
+function seesCluster(ctx: ApiContext, clusterId: string): boolean {
+  return (
+    isMember(ctx.memberships, clusterId) ||
+    [...ctx.projectMemberships.keys()].some((p) => p.startsWith(`${clusterId}:`))
+  );
+}
+
 export const clusterBehavior: TypeBehavior = {
   async create(fields, ctx, labels) {
     const id = `c-${randomSuffix(5)}`;
@@ -121,9 +129,9 @@ export const clusterBehavior: TypeBehavior = {
   },
   ownerAllows: (verb, obj, ctx) =>
     verb === 'get' || verb === 'list'
-      ? isMember(ctx.memberships, obj.id)
+      ? seesCluster(ctx, obj.id)
       : ['update', 'delete'].includes(verb) && isOwner(ctx.memberships, obj.id),
-  ownListFilter: (ctx) => (obj) => isMember(ctx.memberships, obj.id),
+  ownListFilter: (ctx) => (obj) => seesCluster(ctx, obj.id),
   async prepareUpdate(existing, fields) {
     return { ...existing.spec, ...fields };
   },

@@ -14,9 +14,11 @@ export interface ManifestInput {
 
 /**
  * What `kubectl apply` creates in an imported cluster: the agent's namespace, service account,
- * RBAC, credentials Secret and Deployment. The agent's ClusterRole holds only what it needs:
- * impersonation (every proxied request acts as the user, and Kubernetes RBAC decides), reading
- * nodes and namespaces for health, and removing its own objects when the cluster is deleted.
+ * RBAC, credentials Secret and Deployment. The agent's ClusterRole holds what Corral does in the
+ * cluster and no more: impersonation (every proxied request acts as the user, and Kubernetes RBAC
+ * decides), reading nodes (health), managing namespaces, quotas and limit ranges (projects), and
+ * RBAC objects with escalate and bind (role templates become ClusterRoles and bindings). It is not
+ * cluster-admin: it cannot read Secrets or workloads on its own account.
  */
 export function agentManifest(input: ManifestInput): string {
   const labels = { [MANAGED_LABEL]: 'true', 'app.kubernetes.io/name': AGENT_NAME };
@@ -34,16 +36,19 @@ export function agentManifest(input: ManifestInput): string {
           resources: ['userextras/principalid', 'userextras/username', 'userextras/requesttokenid'],
           verbs: ['impersonate'],
         },
-        { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['namespaces'], resourceNames: [AGENT_NAMESPACE], verbs: ['delete'] },
-        // Cleanup makes these two owned by the namespace, then deletes the namespace: the garbage
-        // collector removes them after it. Deleting them directly cannot work, since the first one
-        // deleted takes away the right to delete the second.
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+        // Projects: namespaces are assigned to projects, and get their quotas and limit ranges.
+        {
+          apiGroups: [''],
+          resources: ['namespaces'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+        { apiGroups: [''], resources: ['resourcequotas', 'limitranges'], verbs: ['*'] },
+        // Role templates become ClusterRoles and bindings; granting a role needs escalate and bind.
         {
           apiGroups: ['rbac.authorization.k8s.io'],
-          resources: ['clusterroles', 'clusterrolebindings'],
-          resourceNames: [AGENT_NAME],
-          verbs: ['get', 'patch'],
+          resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+          verbs: ['*'],
         },
         { nonResourceURLs: ['/version', '/healthz', '/readyz', '/livez'], verbs: ['get'] },
       ],

@@ -1,6 +1,7 @@
 import type { TypeDef } from '../schema.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
+import { project, projectRoleTemplateBinding } from './project.js';
 import { globalRole, globalRoleBinding } from './global-role.js';
 import { principal } from './principal.js';
 import { roleTemplate } from './role-template.js';
@@ -20,6 +21,8 @@ export const TYPES: TypeDef[] = [
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
+  project,
+  projectRoleTemplateBinding,
 ];
 
 export {
@@ -29,6 +32,8 @@ export {
   globalRole,
   globalRoleBinding,
   principal,
+  project,
+  projectRoleTemplateBinding,
   roleTemplate,
   setting,
   token,

@@ -1,0 +1,33 @@
+import type { ApiContext } from '../api/context.js';
+import { project } from '../api/types/index.js';
+import { isMember, isOwner } from '../clusters/memberships.js';
+import { clusterOfProject } from './memberships.js';
+
+/** Who can see a project: its members, the members of its cluster, and global readers. */
+export function canSeeProject(ctx: ApiContext, projectId: string): boolean {
+  return (
+    ctx.can('get', project, projectId) ||
+    ctx.projectMemberships.has(projectId) ||
+    isMember(ctx.memberships, clusterOfProject(projectId))
+  );
+}
+
+/** Who can manage a project (its settings, members, namespaces): its owners, its cluster's owners, global managers. */
+export function canManageProject(ctx: ApiContext, projectId: string): boolean {
+  return (
+    ctx.can('update', project, projectId) ||
+    (ctx.projectMemberships.get(projectId)?.has('project-owner') ?? false) ||
+    isOwner(ctx.memberships, clusterOfProject(projectId))
+  );
+}
+
+/** Cluster owners and members may create projects (Rancher's projects-create comes with cluster-member). */
+export function canCreateProjectIn(ctx: ApiContext, clusterId: string): boolean {
+  const held = ctx.memberships.get(clusterId);
+  return (
+    ctx.can('create', project) ||
+    isOwner(ctx.memberships, clusterId) ||
+    (held?.has('cluster-member') ?? false) ||
+    (held?.has('projects-create') ?? false)
+  );
+}

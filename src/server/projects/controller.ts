@@ -1,0 +1,310 @@
+import type { IncomingMessage } from 'node:http';
+import { send } from '../../kube/forward.js';
+import { upstreamJson } from '../../kube/upstream-client.js';
+import { listAll } from '../../store/list-all.js';
+import type { Store, StoredObject, WatchEvent } from '../../store/types.js';
+import { StoreError } from '../../store/types.js';
+import type { ClusterConnections } from '../clusters/connections.js';
+import { AGENT_NAMESPACE } from '../clusters/manifest.js';
+import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
+import type { Logger } from '../log.js';
+import {
+  CLUSTER_LABEL,
+  desiredRbac,
+  MANAGED_LABEL,
+  type ClusterBinding,
+  type ProjectBinding,
+  type Subject,
+} from '../rbac/desired.js';
+import { planChanges } from '../rbac/plan.js';
+import {
+  desiredQuotaObjects,
+  namespaceQuota,
+  usedLimit,
+  type ContainerDefaultLimit,
+  type RancherQuotaLimit,
+} from '../rbac/quota.js';
+import type { FollowerListener } from '../store-follower.js';
+import { createObject, deleteObject, listManaged, replaceObject } from './downstream.js';
+import { projectOf, PROJECT_ANNOTATION, PROJECT_LABEL_KEY, type KubeNamespace } from './namespaces.js';
+import { loadTemplates } from './templates.js';
+
+const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', AGENT_NAMESPACE];
+const WATCHED_TYPES = new Set(['project', 'projectRoleTemplateBinding', 'clusterRoleTemplateBinding', 'cluster']);
+
+const subjectOf = (spec: Record<string, unknown>): Subject | undefined =>
+  spec.userId
+    ? { kind: 'User', name: String(spec.userId) }
+    : spec.groupPrincipalId
+      ? { kind: 'Group', name: String(spec.groupPrincipalId) }
+      : undefined;
+
+/**
+ * Makes each connected cluster's RBAC, quotas and limit ranges match its projects and bindings.
+ * Level-triggered: any change (in the store, to a namespace downstream, a connection) marks the
+ * cluster dirty; a reconcile reads everything it needs now, computes the desired objects, and
+ * applies the difference to Corral's own (labelled) objects only. A resync pass runs regardless.
+ */
+export class ProjectsController implements FollowerListener {
+  private readonly dirty = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly watches = new Map<string, { close(): void }>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  /** Reconcile count and last error per cluster, for tests and metrics. */
+  readonly stats = new Map<string, { passes: number; lastError?: string }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly connections: ClusterConnections,
+    private readonly log: Logger,
+    private readonly resyncMs = 30_000,
+  ) {}
+
+  start(): void {
+    this.connections.on('change', this.onConnection);
+    const resync = () => {
+      if (this.stopped) return;
+      for (const id of this.connections.ids()) this.kick(id);
+      this.timer = setTimeout(resync, this.resyncMs).unref();
+    };
+    resync();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.connections.off('change', this.onConnection);
+    for (const w of this.watches.values()) w.close();
+  }
+
+  onEvent(event: WatchEvent): void {
+    const o = event.object;
+    if (o.type === 'roleTemplate') {
+      for (const id of this.connections.ids()) this.kick(id);
+    } else if (WATCHED_TYPES.has(o.type)) {
+      const clusterId =
+        o.type === 'cluster' ? o.id : String(o.spec.clusterId ?? o.metadata.labels[CLUSTER_ID_LABEL] ?? '');
+      if (clusterId) this.kick(clusterId);
+    }
+  }
+
+  onReset(): void {
+    for (const id of this.connections.ids()) this.kick(id);
+  }
+
+  private readonly onConnection = (clusterId: string) => {
+    this.watches.get(clusterId)?.close();
+    this.watches.delete(clusterId);
+    if (this.connections.get(clusterId)) {
+      this.watchNamespaces(clusterId);
+      this.kick(clusterId);
+    }
+  };
+
+  /** Marks a cluster dirty and runs a reconcile unless one is running; that one then runs again. */
+  kick(clusterId: string): Promise<void> {
+    this.dirty.add(clusterId);
+    const current = this.running.get(clusterId);
+    if (current) return current;
+    const run = (async () => {
+      while (this.dirty.has(clusterId) && !this.stopped) {
+        this.dirty.delete(clusterId);
+        const stat = this.stats.get(clusterId) ?? { passes: 0 };
+        this.stats.set(clusterId, stat);
+        try {
+          await this.reconcile(clusterId);
+          stat.passes++;
+          stat.lastError = undefined;
+        } catch (err) {
+          stat.lastError = String(err);
+          if (!(err instanceof StoreError && err.code === 'NotFound')) {
+            this.log.warn('projects reconcile failed; will retry', { clusterId, error: String(err) });
+            setTimeout(() => void this.kick(clusterId), 2000).unref();
+          }
+        }
+      }
+    })().finally(() => this.running.delete(clusterId));
+    this.running.set(clusterId, run);
+    return run;
+  }
+
+  /** A namespace created, moved or deleted downstream (by anyone) triggers a reconcile. */
+  private watchNamespaces(clusterId: string): void {
+    const conn = this.connections.get(clusterId);
+    if (!conn) return;
+    let closed = false;
+    let req: ReturnType<typeof send> | undefined;
+    const open = async () => {
+      if (closed || this.connections.get(clusterId) !== conn) return;
+      try {
+        const list = await upstreamJson<{ metadata: { resourceVersion: string } }>(
+          conn.upstream,
+          'GET',
+          '/api/v1/namespaces?limit=1',
+        );
+        req = send(
+          conn.upstream,
+          'GET',
+          `/api/v1/namespaces?watch=1&allowWatchBookmarks=false&resourceVersion=${list.metadata.resourceVersion}`,
+          {
+            accept: 'application/json',
+          },
+        );
+        req.on('response', (res: IncomingMessage) => {
+          res.on('data', () => void this.kick(clusterId));
+          res.on('end', () => setTimeout(() => void open(), 500).unref());
+          res.on('error', () => undefined);
+        });
+        req.on('error', () => setTimeout(() => void open(), 1000).unref());
+        req.end();
+      } catch {
+        setTimeout(() => void open(), 1000).unref();
+      }
+    };
+    void open();
+    this.watches.set(clusterId, {
+      close: () => {
+        closed = true;
+        req?.destroy();
+      },
+    });
+  }
+
+  private async ensureSystemProjects(cluster: StoredObject, projects: StoredObject[]): Promise<StoredObject[]> {
+    const out = [...projects];
+    for (const name of ['Default', 'System']) {
+      if (projects.some((p) => p.status.system === true && p.spec.name === name)) continue;
+      const id = `${cluster.id}:p-${name.toLowerCase()}`;
+      try {
+        const created = await this.store.create({
+          type: 'project',
+          id,
+          metadata: { name: id.split(':')[1]!, namespace: cluster.id, labels: { [CLUSTER_ID_LABEL]: cluster.id } },
+          spec: { name, description: `${name} project of ${String(cluster.spec.name)}`, clusterId: cluster.id },
+          status: { system: true },
+        });
+        out.push(created);
+      } catch (err) {
+        if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err;
+      }
+    }
+    return out;
+  }
+
+  private async reconcile(clusterId: string): Promise<void> {
+    const conn = this.connections.get(clusterId);
+    if (!conn) return;
+    const cluster = await this.store.get('cluster', clusterId);
+    if (cluster.metadata.deletionTimestamp) return;
+    const selector = `${CLUSTER_ID_LABEL}=${clusterId}`;
+    const [stored, prtbs, crtbs, templates] = await Promise.all([
+      listAll(this.store, 'project', selector),
+      listAll(this.store, 'projectRoleTemplateBinding', selector),
+      listAll(this.store, 'clusterRoleTemplateBinding', selector),
+      loadTemplates(this.store),
+    ]);
+    const projects = await this.ensureSystemProjects(cluster, stored);
+    const byName = (name: string) => projects.find((p) => p.status.system === true && p.spec.name === name)!.id;
+
+    // The Default and System projects take the namespaces that belong there and have no project.
+    let namespaces = (await upstreamJson<{ items: KubeNamespace[] }>(conn.upstream, 'GET', '/api/v1/namespaces')).items;
+    for (const ns of namespaces) {
+      const home =
+        ns.metadata.name === 'default'
+          ? byName('Default')
+          : SYSTEM_NAMESPACES.includes(ns.metadata.name)
+            ? byName('System')
+            : undefined;
+      if (!home || projectOf(ns) || ns.status?.phase === 'Terminating') continue;
+      await upstreamJson(conn.upstream, 'PATCH', `/api/v1/namespaces/${ns.metadata.name}`, {
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: {
+          metadata: {
+            annotations: { [PROJECT_ANNOTATION]: home },
+            labels: { [PROJECT_LABEL_KEY]: home.split(':')[1] },
+          },
+        },
+      });
+      ns.metadata.annotations = { ...ns.metadata.annotations, [PROJECT_ANNOTATION]: home };
+    }
+    namespaces = namespaces.filter((ns) => ns.status?.phase !== 'Terminating');
+
+    const known = new Map(projects.map((p) => [p.id, p]));
+    const short = (ns: KubeNamespace) => {
+      const p = projectOf(ns);
+      return p && known.has(p) ? p.split(':')[1] : undefined;
+    };
+    const clusterBindings: ClusterBinding[] = crtbs.flatMap((b) => {
+      const subject = subjectOf(b.spec);
+      return subject ? [{ roleTemplateId: String(b.spec.roleTemplateId), subject }] : [];
+    });
+    const projectBindings: ProjectBinding[] = prtbs.flatMap((b) => {
+      const subject = subjectOf(b.spec);
+      const pid = String(b.spec.projectId);
+      return subject && known.has(pid)
+        ? [{ projectId: pid.split(':')[1]!, roleTemplateId: String(b.spec.roleTemplateId), subject }]
+        : [];
+    });
+    const nsInfo = namespaces.map((ns) => ({
+      name: ns.metadata.name,
+      projectId: short(ns),
+      annotations: ns.metadata.annotations,
+    }));
+    const quotaProjects = new Map(
+      projects.map((p) => [
+        p.id.split(':')[1]!,
+        {
+          namespaceDefaultLimit: (p.spec.namespaceDefaultResourceQuota as { limit?: RancherQuotaLimit } | null)?.limit,
+          containerDefaultLimit: (p.spec.containerDefaultResourceLimit as ContainerDefaultLimit | null) ?? undefined,
+        },
+      ]),
+    );
+    const desired = [
+      ...desiredRbac({
+        clusterId,
+        templates: new Map(
+          [...templates].map(([id, t]) => [
+            id,
+            { id, context: t.context, external: t.external, rules: t.rules, roleTemplateIds: t.roleTemplateIds },
+          ]),
+        ),
+        clusterBindings,
+        projectBindings,
+        namespaces: nsInfo,
+      }),
+      ...desiredQuotaObjects({ clusterId, namespaces: nsInfo, projects: quotaProjects }),
+    ];
+    const actual = await listManaged(conn.upstream, `${MANAGED_LABEL}=true,${CLUSTER_LABEL}=${clusterId}`);
+    const plan = planChanges(desired, actual);
+    // Deletions first (a changed roleRef is a delete then a create), then the rest.
+    await Promise.all(plan.delete.map((o) => deleteObject(conn.upstream, o)));
+    await Promise.all([
+      ...plan.create.map((o) => createObject(conn.upstream, o)),
+      ...plan.update.map((o) => replaceObject(conn.upstream, o)),
+    ]);
+    if (plan.create.length + plan.update.length + plan.delete.length > 0) {
+      this.log.debug('projects reconciled', {
+        clusterId,
+        created: plan.create.length,
+        updated: plan.update.length,
+        deleted: plan.delete.length,
+      });
+    }
+
+    // usedLimit: what the project's namespaces take of its quota.
+    for (const p of projects) {
+      const limit = (p.spec.resourceQuota as { limit?: RancherQuotaLimit } | null)?.limit;
+      if (!limit) continue;
+      const nsDefault = (p.spec.namespaceDefaultResourceQuota as { limit?: RancherQuotaLimit } | null)?.limit;
+      const used = usedLimit(
+        namespaces
+          .filter((ns) => projectOf(ns) === p.id)
+          .map((ns) => namespaceQuota(ns.metadata.annotations, nsDefault) ?? {}),
+      );
+      if (JSON.stringify(used) !== JSON.stringify(p.status.usedLimit ?? {})) {
+        await this.store.update({ ...p, status: { ...p.status, usedLimit: used } }).catch(() => this.kick(clusterId));
+      }
+    }
+  }
+}
