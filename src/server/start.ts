@@ -147,7 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     projects.start();
     closers.unshift(async () => projects.stop());
 
-    const services = { secretBox, connections, caPem: tls.caPem };
+    const services = { secretBox, connections, caPem: tls.caPem, settleProjects: (id: string) => projects.settle(id) };
     const app = createApp({
       store,
       projects,

@@ -164,7 +164,8 @@ export async function deleteResource(schema: TypeDef, behavior: TypeBehavior, ct
     throw new ApiError('MethodNotAllowed', `${schema.plural} cannot be deleted`);
   const existing = await fetchVisible(schema, behavior, ctx, id, 'delete');
   await behavior.beforeDelete?.(existing, ctx);
-  const deleted = await ctx.store.delete(schema.id, id, { resourceVersion: existing.metadata.resourceVersion });
+  // No resourceVersion precondition: a hook may have just written the object (a cluster marked as being removed).
+  const deleted = await ctx.store.delete(schema.id, id);
   await behavior.afterDelete?.(existing, ctx);
   return render(schema, behavior, deleted, ctx);
 }

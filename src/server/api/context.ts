@@ -38,6 +38,8 @@ export interface ServerServices {
   connections: ClusterConnections;
   /** PEM of the CA clients should trust ('' with a public certificate). */
   caPem: string;
+  /** Waits until no projects reconcile is writing into the cluster. */
+  settleProjects(clusterId: string): Promise<void>;
 }
 
 export interface SettingsReader {

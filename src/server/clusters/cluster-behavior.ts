@@ -8,6 +8,8 @@ import { issueToken } from '../auth/tokens.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { ApiError } from '../http/errors.js';
 import { directConnection, type ClusterConnections } from './connections.js';
+import { deleteObject, listManaged } from '../projects/downstream.js';
+import { CLUSTER_LABEL, MANAGED_LABEL } from '../rbac/desired.js';
 import { AGENT_NAME, AGENT_NAMESPACE } from './manifest.js';
 import { CLUSTER_ID_LABEL, isMember, isOwner } from './memberships.js';
 import { createRegistrationToken } from './registration.js';
@@ -41,6 +43,9 @@ function checkKubeconfig(yaml: string): void {
 async function cleanUpDownstream(connections: ClusterConnections, cluster: StoredObject): Promise<void> {
   const conn = connections.get(cluster.id);
   if (!conn) throw new UpstreamError('not connected');
+  // Everything the projects controller made (RBAC, quotas, limit ranges), in any kind of cluster.
+  const managed = await listManaged(conn.upstream, `${MANAGED_LABEL}=true,${CLUSTER_LABEL}=${cluster.id}`);
+  await Promise.all(managed.map((o) => deleteObject(conn.upstream, o)));
   if (cluster.spec.driver !== 'imported') return;
   const ns = await upstreamJson<{ metadata: { uid: string } }>(
     conn.upstream,
@@ -137,6 +142,9 @@ export const clusterBehavior: TypeBehavior = {
   },
   async beforeDelete(existing, ctx) {
     const force = ctx.query.get('force') === 'true';
+    // Tell the projects controller to stop writing into the cluster before it is cleaned up.
+    await ctx.store.update({ ...existing, status: { ...existing.status, removing: true } }).catch(() => undefined);
+    await ctx.services.settleProjects(existing.id);
     try {
       await cleanUpDownstream(ctx.services.connections, existing);
     } catch (err) {

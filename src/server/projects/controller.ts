@@ -102,6 +102,11 @@ export class ProjectsController implements FollowerListener {
     }
   };
 
+  /** Resolves once no reconcile of the cluster is running (one that reads it as being removed ends at once). */
+  async settle(clusterId: string): Promise<void> {
+    while (this.running.get(clusterId)) await this.running.get(clusterId);
+  }
+
   /** Marks a cluster dirty and runs a reconcile unless one is running; that one then runs again. */
   kick(clusterId: string): Promise<void> {
     this.dirty.add(clusterId);
@@ -196,7 +201,7 @@ export class ProjectsController implements FollowerListener {
     const conn = this.connections.get(clusterId);
     if (!conn) return;
     const cluster = await this.store.get('cluster', clusterId);
-    if (cluster.metadata.deletionTimestamp) return;
+    if (cluster.metadata.deletionTimestamp || cluster.status.removing === true) return;
     const selector = `${CLUSTER_ID_LABEL}=${clusterId}`;
     const [stored, prtbs, crtbs, templates] = await Promise.all([
       listAll(this.store, 'project', selector),
