@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../localcluster/control-plane.js';
 import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
+import { listAll } from '../../store/list-all.js';
+import { userIdForUsername } from '../auth/users.js';
 import type { Logger } from '../log.js';
+import { bindClusterRole } from './cluster-behavior.js';
+import { CLUSTER_ID_LABEL } from './memberships.js';
 import type { SecretBox } from '../secrets/encryption.js';
 
 export const LOCAL_CLUSTER_ID = 'local';
@@ -41,6 +45,12 @@ export async function startLocalCluster(
       },
       status: { state: 'provisioning', conditions: [] },
     });
+  }
+  // The bootstrap admin owns it, so that a first-time user can look at it right away.
+  const adminId = await userIdForUsername(store, 'admin');
+  const owners = await listAll(store, 'clusterRoleTemplateBinding', `${CLUSTER_ID_LABEL}=${LOCAL_CLUSTER_ID}`);
+  if (adminId && !owners.some((b) => b.spec.userId === adminId && b.spec.roleTemplateId === 'cluster-owner')) {
+    await bindClusterRole(store, LOCAL_CLUSTER_ID, adminId, 'cluster-owner');
   }
   log.info('local cluster ready', { server: cp.server });
   return cp;
