@@ -311,3 +311,53 @@ describe('clusters', () => {
     expect((await server.call('/v3/users', { token: kcToken })).status).toBe(401);
   });
 });
+
+describe('the proxy and browsers', () => {
+  test('a cookie-authenticated WebSocket upgrade from another origin is refused; from the server origin it is forwarded', async () => {
+    const { request } = await import('node:https');
+    const [server, cp] = await Promise.all([startTestServer(), startTestControlPlane({ name: 'origin' })]);
+    const admin = await adminToken(server);
+    const clusterId = await registerDirect(server, admin, cp, 'origin');
+    const login = await server.call('/v3-public/localProviders/local?action=login', {
+      body: { username: 'admin', password: 'admin-password-changed-1', responseType: 'cookie' },
+    });
+    const cookie = ([] as string[])
+      .concat(login.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const upgrade = (origin: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          new URL(
+            `/k8s/clusters/${clusterId}/api/v1/namespaces/default/pods/none/exec?command=ls&stdout=1`,
+            server.url,
+          ),
+          {
+            ca: server.ca,
+            headers: {
+              cookie,
+              origin,
+              connection: 'Upgrade',
+              upgrade: 'websocket',
+              'sec-websocket-version': '13',
+              'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+              'sec-websocket-protocol': 'v5.channel.k8s.io',
+            },
+          },
+        );
+        req.on('upgrade', (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await upgrade('https://evil.example')).toBe(403);
+    // From the server's own origin the upgrade reaches the cluster, whose answer (no such pod) comes back.
+    expect(await upgrade(new URL(server.url).origin)).toBe(404);
+  });
+});
