@@ -33,6 +33,9 @@ export function k8sProxy(deps: ProxyDeps) {
   async function prepare(req: IncomingMessage, url: URL) {
     const [, clusterId, rest] = PREFIX.exec(url.pathname)!;
     const auth = await authenticate(deps.store, req, { clusterId });
+    if (auth.user.spec.mustChangePassword === true) {
+      throw new ApiError('PasswordChangeRequired', 'change your password first: POST /v3/users?action=changepassword');
+    }
     try {
       await deps.store.get('cluster', clusterId!);
     } catch (err) {
