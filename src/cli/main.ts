@@ -5,6 +5,18 @@ import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { agentCommand } from './agent.js';
 import { devCommand } from './dev.js';
+import {
+  clustersCommand,
+  completionCommand,
+  contextCommand,
+  kubectlCommand,
+  loginCommand,
+  logoutCommand,
+  namespacesCommand,
+  projectsCommand,
+  tokensCommand,
+  usersCommand,
+} from './manage.js';
 import { serverCommand } from './server.js';
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -18,10 +30,23 @@ export function buildProgram(): Command {
     .description('Corral: one server, one login and one kubectl endpoint for all your Kubernetes clusters')
     .version(version, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
-    .configureHelp({ sortSubcommands: true });
+    .configureHelp({ sortSubcommands: true })
+    // Options of a command come after it and before its subcommand, so `corral kubectl` can pass
+    // every option after its first argument through to kubectl.
+    .enablePositionalOptions();
   program.addCommand(devCommand());
   program.addCommand(serverCommand(version));
   program.addCommand(agentCommand(version));
+  program.addCommand(loginCommand());
+  program.addCommand(logoutCommand());
+  program.addCommand(contextCommand());
+  program.addCommand(clustersCommand());
+  program.addCommand(projectsCommand());
+  program.addCommand(namespacesCommand());
+  program.addCommand(usersCommand());
+  program.addCommand(tokensCommand());
+  program.addCommand(kubectlCommand());
+  program.addCommand(completionCommand(() => program));
   return program;
 }
 
@@ -41,6 +66,15 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version "errors" are how commander ends after printing them.
       if (err.exitCode === 0) return 0;
       return EXIT_USAGE;
+    }
+    if (err instanceof Error && err.name === 'UsageError') {
+      process.stderr.write(`error: ${err.message}\n(add --help for usage)\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof Error && err.constructor.name === 'ApiError') {
+      const { describeError } = await import('./client.js');
+      process.stderr.write(`error: ${describeError(err)}\n`);
+      return EXIT_ERROR;
     }
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_ERROR;

@@ -1,4 +1,12 @@
-import { stringify } from 'yaml';
+import { createRequire } from 'node:module';
+
+/**
+ * The yaml package, loaded on first use: it costs about as much as starting Node.js, and most runs
+ * (`--help`, table and JSON output, a JSON config file) never need it.
+ */
+export function yaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'json', 'yaml'];
@@ -34,7 +42,7 @@ export function printListing<T>(
       process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       return;
     case 'yaml':
-      process.stdout.write(stringify(rows));
+      process.stdout.write(yaml().stringify(rows));
       return;
     case 'table':
       process.stdout.write(renderTable(rows, columns));
