@@ -2,15 +2,15 @@
 // connected cluster, against the same server with no agents, and the time for all of them to be
 // connected again after a server restart. Usage: npm run bench:agents [-- count]
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { startAgent, type RunningAgent } from '../src/agent/agent.js';
 import { binaryPath } from '../src/kube/binaries.js';
+import { kubeconfigCaPem, writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
-import { benchAdmin, jsonClient, rssKiB, startBenchServer, type BenchServer } from './lib/harness.js';
+import { benchAdmin, jsonClient, rssKiB, startBenchServer, type BenchServer, waitUntil } from './lib/harness.js';
 
 const execFileP = promisify(execFile);
 const COUNT = Number(process.argv[2] ?? 200);
@@ -18,15 +18,6 @@ const COUNT = Number(process.argv[2] ?? 200);
 async function connectedTunnels(server: BenchServer, token: string): Promise<number> {
   const r = await jsonClient(server.url, { ca: server.ca }, token).call('GET', '/metrics');
   return Number(/corral_cluster_connections\{kind="tunnel"\} (\d+)/.exec(r.text)?.[1] ?? 0);
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const root = await mkdtemp(join(tmpdir(), 'corral-bench-agents-'));
@@ -45,19 +36,13 @@ try {
     '--serviceaccount=default:bench-agent',
   );
   const saToken = (await k('create', 'token', 'bench-agent', '--duration=2h')).stdout.trim();
-  const ca = (await readFile(cp.kubeconfigPath, 'utf8')).match(/certificate-authority-data: (\S+)/)![1]!;
   const agentKc = join(root, 'agent.kubeconfig');
-  await writeFile(
-    agentKc,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority-data': ca } }],
-      users: [{ name: 'u', user: { token: saToken } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'c',
-    }),
-  );
+  await writeTokenKubeconfig(agentKc, {
+    name: 'c',
+    server: cp.server,
+    caPem: await kubeconfigCaPem(cp.kubeconfigPath),
+    token: saToken,
+  });
 
   const { token, api } = await benchAdmin(server);
   const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;
@@ -85,9 +70,9 @@ try {
       }),
     );
   }
-  await waitFor(async () => (await connectedTunnels(server, token)) === COUNT, `${COUNT} tunnels`);
+  await waitUntil(async () => (await connectedTunnels(server, token)) === COUNT, `${COUNT} tunnels`);
   const firstConnectMs = performance.now() - t0;
-  await waitFor(async () => {
+  await waitUntil(async () => {
     const list = await api.call('GET', '/v3/clusters?state=active&limit=1000');
     return list.json.data.length === COUNT;
   }, `${COUNT} clusters active`);
@@ -101,7 +86,10 @@ try {
   server = await startBenchServer(join(root, 'server'), port);
   const serving = performance.now() - restartAt;
   const again = await benchAdmin(server);
-  await waitFor(async () => (await connectedTunnels(server, again.token)) === COUNT, `${COUNT} tunnels after restart`);
+  await waitUntil(
+    async () => (await connectedTunnels(server, again.token)) === COUNT,
+    `${COUNT} tunnels after restart`,
+  );
   const reconnectMs = performance.now() - restartAt;
 
   console.log(`\n${COUNT} agents, one server (2-core machine; agents and API server on the same host)`);

@@ -3,30 +3,21 @@
 // agent's tunnel. GET one object, LIST 1,000 ConfigMaps, 1,000 watch events.
 // Usage: npm run bench:proxy
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { startAgent } from '../src/agent/agent.js';
 import { binaryPath } from '../src/kube/binaries.js';
+import { kubeconfigCaPem, writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
-import { benchAdmin, jsonClient, ms, pct, startBenchServer, type JsonClient } from './lib/harness.js';
+import { benchAdmin, jsonClient, ms, pct, startBenchServer, type JsonClient, waitUntil } from './lib/harness.js';
 
 const execFileP = promisify(execFile);
 const GETS = 2000;
 const CONCURRENCY = 8;
 const CONFIGMAPS = 1000;
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface PathResult {
   name: string;
@@ -199,22 +190,12 @@ try {
       .then(() => k('create', 'token', 'bench-agent', '--duration=2h'))
   ).stdout.trim();
   const agentKc = join(root, 'agent.kubeconfig');
-  await writeFile(
-    agentKc,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'c',
-          cluster: { server: cp.server, 'certificate-authority-data': Buffer.from(direct.ca).toString('base64') },
-        },
-      ],
-      users: [{ name: 'u', user: { token: saToken } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'c',
-    }),
-  );
+  await writeTokenKubeconfig(agentKc, {
+    name: 'c',
+    server: cp.server,
+    caPem: await kubeconfigCaPem(cp.kubeconfigPath),
+    token: saToken,
+  });
   const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;
   agent = startAgent({
     serverUrl: server.url,
@@ -226,7 +207,7 @@ try {
     log: () => {},
   });
   for (const id of [directCluster.json.id, tunnelCluster.json.id]) {
-    await until(
+    await waitUntil(
       async () => (await api.call('GET', `/v3/clusters/${id}`)).json.state === 'active',
       `cluster ${id} active`,
     );

@@ -4,12 +4,12 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { binaryPath } from '../src/kube/binaries.js';
 import type { ControlPlane } from '../src/localcluster/control-plane.js';
 import { freePort } from '../src/localcluster/ports.js';
 import { CORRAL_BIN } from './helpers/cli.js';
-import { kubectlWith } from './helpers/clusters.js';
+import { agentCredentials, kubectlWith } from './helpers/clusters.js';
 import { startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { adminToken, startTestServer, type TestServer } from './helpers/server.js';
@@ -68,29 +68,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * the manifest put in the cluster, as its pod would (see importWithAgent in helpers/clusters.ts).
  */
 async function runAgent(cp: ControlPlane, name: string): Promise<ChildProcess> {
-  const kubectl = await binaryPath('kubectl');
-  const k = (...args: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args]);
-  const secret = JSON.parse(
-    (await k('get', 'secret', 'corral-agent-credentials', '-n', 'corral-system', '-o', 'json')).stdout,
-  );
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(secret.data as Record<string, string>))
-    env[key] = Buffer.from(value, 'base64').toString();
-  const saToken = (await k('create', 'token', 'corral-agent', '-n', 'corral-system', '--duration=2h')).stdout.trim();
-  const caData = (await readFile(cp.kubeconfigPath, 'utf8')).match(/certificate-authority-data: (\S+)/)![1]!;
-  const kc = join(await testDir(`agent-${name}`), 'kubeconfig');
-  await writeFile(
-    kc,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name, cluster: { server: cp.server, 'certificate-authority-data': caData } }],
-      users: [{ name: 'corral-agent', user: { token: saToken } }],
-      contexts: [{ name, context: { cluster: name, user: 'corral-agent' } }],
-      'current-context': name,
-    }),
-    { mode: 0o600 },
-  );
+  const { env, kubeconfig: kc } = await agentCredentials(cp, name);
   const child = spawn(process.execPath, [CORRAL_BIN, 'agent', '--kubeconfig', kc], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
@@ -178,6 +156,28 @@ describe('corral CLI', () => {
     );
     expect(alice).toMatchObject({ username: 'alice', enabled: true });
     await c.ok(['projects', 'members', 'add', 'alice', '--role', 'project-member']);
+    // Quotas from the command line, checked by the server.
+    const quota = JSON.parse(
+      await c.ok([
+        'projects',
+        'quota',
+        'set',
+        '--limit',
+        'pods=20,limitsMemory=8Gi',
+        '--namespace-default',
+        'pods=5,limitsMemory=2Gi',
+        '-o',
+        'json',
+      ]),
+    );
+    expect(quota.resourceQuota.limit).toEqual({ pods: '20', limitsMemory: '8Gi' });
+    expect(quota.namespaceDefaultResourceQuota.limit).toEqual({ pods: '5', limitsMemory: '2Gi' });
+    const overDefault = await c.run(['projects', 'quota', 'set', '--namespace-default', 'pods=50']);
+    expect(overDefault.code).toBe(1);
+    expect(overDefault.stderr).toMatch(/namespaceDefaultResourceQuota\.limit\.pods/);
+    const badPair = await c.run(['projects', 'quota', 'set', '--limit', 'pods']);
+    expect(badPair.code).toBe(2);
+    await c.ok(['projects', 'quota', 'set', '--clear']);
     const members = JSON.parse(await c.ok(['projects', 'members', 'ls', '-o', 'json']));
     expect(members.map((m: { userId: string; roleTemplateId: string }) => `${m.userId}:${m.roleTemplateId}`)).toContain(
       `${alice.id}:project-member`,

@@ -4,6 +4,7 @@ import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { freePort } from '../../src/localcluster/ports.js';
 import { packageRoot } from '../../src/util/package-root.js';
+import { pollUntil } from '../../src/util/poll.js';
 
 export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -138,4 +139,14 @@ export async function benchAdmin(server: BenchServer): Promise<{ token: string; 
 export async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** Polls `check` until it says true (errors count as not yet), with a deadline. */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
+  await pollUntil(
+    async () => {
+      if (!(await check())) throw new Error('not yet');
+    },
+    { what, timeoutMs, intervalMs: 100 },
+  );
 }

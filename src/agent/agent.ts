@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { endToEndHeaders, forwardRequest, forwardUpgrade } from '../kube/forward.js';
-import { upstreamFromKubeConfig } from '../kube/upstream.js';
+import { inClusterKubeTarget, kubeTargetFromKubeconfig } from '../kube/kubeconfig-target.js';
+import { upstreamFor } from '../kube/upstream.js';
 import type { Tunnel } from '../tunnel/index.js';
 import { AgentDialer } from './dialer.js';
 
@@ -27,10 +29,10 @@ export interface RunningAgent {
  * cluster's credentials never leave the cluster; the server sends only impersonation headers.
  */
 export function startAgent(opts: AgentOptions): RunningAgent {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromCluster();
-  const api = upstreamFromKubeConfig(kc);
+  const target = opts.kubeconfig
+    ? kubeTargetFromKubeconfig(readFileSync(opts.kubeconfig, 'utf8'), dirname(opts.kubeconfig))
+    : inClusterKubeTarget();
+  const api = upstreamFor(target);
 
   const headersFor = (req: IncomingMessage) => {
     const headers = endToEndHeaders(req.headers);

@@ -11,6 +11,7 @@ import { configPath, currentServer, loadConfig, saveConfig, type CliConfig, type
 import { printListing, renderTable, yaml, type Column, type OutputFormat } from './output.js';
 import { ask, askSecret, interactive, readStdin } from './prompt.js';
 import { UsageError } from './usage-error.js';
+import { kubeconfigObject } from '../kube/kubeconfig.js';
 
 type Row = Record<string, unknown>;
 type Opts = Record<string, unknown>;
@@ -559,6 +560,40 @@ export async function projectsRm([ref]: unknown[], opts: Opts): Promise<void> {
   say(`Deleted project ${p.name} (${p.id}).`);
 }
 
+/** `pods=10,requestsCpu=2` → { pods: '10', requestsCpu: '2' }; the server checks names and quantities. */
+function parsePairs(flag: string, text: unknown): Row | undefined {
+  if (text === undefined) return undefined;
+  const out: Row = {};
+  for (const pair of String(text).split(',').filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new UsageError(`${flag} takes field=quantity pairs separated by commas, not "${pair}"`);
+    out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+  }
+  return out;
+}
+
+export async function quotaSet(_a: unknown[], opts: Opts): Promise<void> {
+  const s = await session(opts);
+  const p = await projectFor(s, opts);
+  const limit = parsePairs('--limit', opts.limit);
+  const nsDefault = parsePairs('--namespace-default', opts.namespaceDefault);
+  const container = parsePairs('--container-default', opts.containerDefault);
+  const body: Row = {};
+  if (opts.clear)
+    Object.assign(body, {
+      resourceQuota: null,
+      namespaceDefaultResourceQuota: null,
+      containerDefaultResourceLimit: null,
+    });
+  if (limit) body.resourceQuota = { limit };
+  if (nsDefault) body.namespaceDefaultResourceQuota = { limit: nsDefault };
+  if (container) body.containerDefaultResourceLimit = container;
+  if (Object.keys(body).length === 0)
+    throw new UsageError('give --limit, --namespace-default, --container-default or --clear');
+  const updated = await api<Row>(s.conn, 'PUT', `/v3/projects/${encodeURIComponent(String(p.id))}`, body);
+  objectOut(updated, PROJECT_COLUMNS, opts);
+}
+
 export async function membersLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const p = await projectFor(s, opts);
@@ -752,18 +787,17 @@ export async function kubectl(args: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
   const kargs = ((args[0] as string[] | undefined) ?? []).filter((a, i) => !(i === 0 && a === '--'));
-  const cluster: Row = { server: `${s.server.url}/k8s/clusters/${c.id}` };
-  if (s.server.cacert) cluster['certificate-authority-data'] = Buffer.from(s.server.cacert).toString('base64');
-  if (s.server.skipVerify) cluster['insecure-skip-tls-verify'] = true;
   // JSON is a valid kubeconfig, and needs no YAML library.
-  const kubeconfig = JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: String(c.name), cluster }],
-    users: [{ name: 'corral', user: { token: s.server.token } }],
-    contexts: [{ name: String(c.name), context: { cluster: String(c.name), user: 'corral' } }],
-    'current-context': String(c.name),
-  });
+  const kubeconfig = JSON.stringify(
+    kubeconfigObject({
+      name: String(c.name),
+      server: `${s.server.url}/k8s/clusters/${c.id}`,
+      caPem: s.server.cacert || undefined,
+      skipVerify: s.server.skipVerify,
+      userName: 'corral',
+      user: { token: s.server.token },
+    }),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'corral-kubectl-'));
   const file = join(dir, 'kubeconfig');
   const fh = await open(file, 'wx', 0o600);

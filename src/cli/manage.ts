@@ -180,6 +180,22 @@ export function projectsCommand(): Command {
     ),
     'corral projects rm team-a',
   ).action(run('projectsRm'));
+  const q = p.command('quota').description("the project's resource quota and container defaults");
+  examples(
+    output(
+      q
+        .command('set')
+        .description('set the project limit, the per-namespace default quota and container defaults')
+        .option('--project <project>', 'project id or name (default: the current project)')
+        .option('--limit <field=quantity,...>', 'the whole project, e.g. pods=20,requestsCpu=4')
+        .option('--namespace-default <field=quantity,...>', 'each namespace unless it says otherwise, e.g. pods=5')
+        .option('--container-default <field=quantity,...>', 'requestsCpu, requestsMemory, limitsCpu, limitsMemory')
+        .option('--clear', 'remove the quota and container defaults'),
+    ),
+    'corral projects quota set --limit pods=20,limitsMemory=8Gi --namespace-default pods=5,limitsMemory=2Gi',
+    'corral projects quota set --container-default limitsCpu=500m,limitsMemory=256Mi',
+    'corral projects quota set --project team-a --clear',
+  ).action(run('quotaSet'));
   const m = p.command('members').description('members of the current project');
   examples(
     listing(m.command('ls').description('list members').option('--project <project>', 'project id or name')),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Upstream } from './forward.js';
+import type { KubeTarget } from './kubeconfig-target.js';
 
 export interface KubeUpstream {
   upstream: Upstream;
@@ -9,33 +9,26 @@ export interface KubeUpstream {
 }
 
 /**
- * An API server as an Upstream, from a kubeconfig's current context: its CA, and a bearer token
- * or client certificate. An in-cluster token file is re-read every minute, because projected
- * service-account tokens rotate.
+ * An API server as an Upstream: its CA, and a bearer token or client certificate. A token file
+ * is re-read every minute, because projected service-account tokens rotate.
  */
-export function upstreamFromKubeConfig(kc: KubeConfig): KubeUpstream {
-  const cluster = kc.getCurrentCluster();
-  const user = kc.getCurrentUser();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(cluster.server);
-  const decode = (data?: string) => (data ? Buffer.from(data, 'base64').toString('utf8') : undefined);
-  const fromFile = (file?: string) => (file ? readFileSync(file, 'utf8') : undefined);
+export function upstreamFor(target: KubeTarget): KubeUpstream {
+  const url = new URL(target.server);
   const agent = new HttpsAgent({
     keepAlive: true,
     maxSockets: 64,
-    ca: decode(cluster.caData) ?? fromFile(cluster.caFile),
-    cert: decode(user?.certData) ?? fromFile(user?.certFile),
-    key: decode(user?.keyData) ?? fromFile(user?.keyFile),
-    rejectUnauthorized: !cluster.skipTLSVerify,
+    ca: target.caPem,
+    cert: target.certPem,
+    key: target.keyPem,
+    rejectUnauthorized: !target.skipTLSVerify,
   });
   const headers: Record<string, string> = {};
-  const tokenFile = (user?.authProvider?.config as { tokenFile?: string } | undefined)?.tokenFile;
   const readToken = () => {
-    const token = user?.token ?? (tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+    const token = target.token ?? (target.tokenFile ? readFileSync(target.tokenFile, 'utf8').trim() : undefined);
     if (token) headers.authorization = `Bearer ${token}`;
   };
   readToken();
-  const refresh = tokenFile ? setInterval(readToken, 60_000).unref() : undefined;
+  const refresh = target.tokenFile ? setInterval(readToken, 60_000).unref() : undefined;
   return {
     upstream: {
       protocol: url.protocol === 'http:' ? 'http:' : 'https:',

@@ -1,8 +1,7 @@
 import { stringify } from 'yaml';
+import { kubeconfigObject } from '../kube/kubeconfig.js';
 import type { Certificate } from '../pki/index.js';
 import { writeSecretFile } from '../util/secret-file.js';
-
-const b64 = (pem: string) => Buffer.from(pem).toString('base64');
 
 /** A self-contained kubeconfig (certificates embedded) for one user of one cluster. */
 export function kubeconfigYaml(opts: {
@@ -12,21 +11,15 @@ export function kubeconfigYaml(opts: {
   user: Certificate;
   userName: string;
 }): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      { name: opts.name, cluster: { server: opts.server, 'certificate-authority-data': b64(opts.ca.certPem) } },
-    ],
-    users: [
-      {
-        name: opts.userName,
-        user: { 'client-certificate-data': b64(opts.user.certPem), 'client-key-data': b64(opts.user.keyPem) },
-      },
-    ],
-    contexts: [{ name: opts.name, context: { cluster: opts.name, user: opts.userName } }],
-    'current-context': opts.name,
-  });
+  return stringify(
+    kubeconfigObject({
+      name: opts.name,
+      server: opts.server,
+      caPem: opts.ca.certPem,
+      userName: opts.userName,
+      user: { certPem: opts.user.certPem, keyPem: opts.user.keyPem },
+    }),
+  );
 }
 
 /** Writes a kubeconfig readable only by its owner: it holds a private key. */

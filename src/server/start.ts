@@ -17,7 +17,6 @@ import { StoreFollower } from './store-follower.js';
 import { loadServingTls } from './tls.js';
 import { ClusterConnections } from './clusters/connections.js';
 import { ClusterHealth } from './clusters/health.js';
-import { startLocalCluster } from './clusters/local-cluster.js';
 import { SecretBox } from './secrets/encryption.js';
 import { ProjectsController } from './projects/controller.js';
 
@@ -135,6 +134,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const connections = new ClusterConnections();
     closers.unshift(async () => connections.closeAll());
     if (opts.localCluster) {
+      // Loaded only when asked for: it brings a Kubernetes client library.
+      const { startLocalCluster } = await import('./clusters/local-cluster.js');
       const local = await startLocalCluster(store, secretBox, opts.dataDir, opts.log);
       closers.push(() => local.stop());
     }

@@ -1,21 +1,14 @@
 /** Opening the configured Store backend, and its leader elector. */
 import { readFile } from 'node:fs/promises';
-import { EtcdStore, openEtcdStore } from './etcd.js';
 import { SingleLeaderElector } from './leader.js';
 import { openSqliteStore } from './sqlite.js';
 import type { LeaderElector, Store } from './types.js';
 
 export * from './types.js';
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export {
-  connectEtcd,
-  EtcdLeaderElector,
-  EtcdStore,
-  openEtcdStore,
-  type EtcdConnectionOptions,
-  type EtcdLeaderElectorOptions,
-  type EtcdStoreOptions,
-} from './etcd.js';
+// etcd's module is not re-exported as values: importing it loads the etcd client. Import
+// './etcd.js' directly where it is needed.
+export type { EtcdConnectionOptions, EtcdLeaderElectorOptions, EtcdStoreOptions } from './etcd.js';
 export { SingleLeaderElector } from './leader.js';
 export { matchesLabels, parseLabelSelector, type LabelSelector } from './label-selector.js';
 
@@ -41,6 +34,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         readPem('client certificate', config.certFile),
         readPem('client key', config.keyFile),
       ]);
+      // Loaded only when asked for: the etcd client (gRPC, protobuf) takes longer to load than
+      // the whole server does to start on SQLite.
+      const { openEtcdStore } = await import('./etcd.js');
       return openEtcdStore({ endpoints: config.endpoints, ca, cert, key, prefix: config.prefix });
     }
   }
@@ -65,9 +61,14 @@ export interface LeaderElectorOptions {
 
 /** Leader election fitting the store: etcd elects among replicas; SQLite has one, which leads. */
 export function createLeaderElector(store: Store, options: LeaderElectorOptions): LeaderElector {
-  if (store instanceof EtcdStore) {
+  if (isEtcdStore(store)) {
     const { name, ...rest } = options;
     return store.leaderElector(name, rest);
   }
   return new SingleLeaderElector();
+}
+
+/** Duck-typed, so that checking does not load the etcd module. */
+function isEtcdStore(store: Store): store is import('./etcd.js').EtcdStore {
+  return typeof (store as { leaderElector?: unknown }).leaderElector === 'function';
 }

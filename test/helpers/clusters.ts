@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { onTestFinished } from 'vitest';
-import { stringify } from 'yaml';
 import { binaryPath } from '../../src/kube/binaries.js';
+import { kubeconfigCaPem, writeTokenKubeconfig } from '../../src/kube/kubeconfig.js';
 import type { ControlPlane } from '../../src/localcluster/control-plane.js';
 import { CORRAL_BIN } from './cli.js';
 import { testDir } from './control-plane.js';
@@ -60,29 +60,7 @@ export async function importWithAgent(
   await execFileP('sh', ['-c', command], {
     env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, PATH: `${dirname(kubectl)}:${process.env.PATH}` },
   });
-  const k = (...args: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args]);
-  const secret = JSON.parse(
-    (await k('get', 'secret', 'corral-agent-credentials', '-n', 'corral-system', '-o', 'json')).stdout,
-  );
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(secret.data as Record<string, string>))
-    env[key] = Buffer.from(value, 'base64').toString();
-  const saToken = (await k('create', 'token', 'corral-agent', '-n', 'corral-system', '--duration=2h')).stdout.trim();
-  const adminKc = (await readFile(cp.kubeconfigPath, 'utf8')).match(/certificate-authority-data: (\S+)/)![1]!;
-  const dir = await testDir(`agent-${name}`);
-  const agentKubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    agentKubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name, cluster: { server: cp.server, 'certificate-authority-data': adminKc } }],
-      users: [{ name: 'corral-agent', user: { token: saToken } }],
-      contexts: [{ name, context: { cluster: name, user: 'corral-agent' } }],
-      'current-context': name,
-    }),
-    { mode: 0o600 },
-  );
+  const { env, kubeconfig: agentKubeconfig } = await agentCredentials(cp, name);
   let log = '';
   const imported: ImportedCluster = {
     clusterId,
@@ -109,6 +87,33 @@ export async function importWithAgent(
   onTestFinished(() => imported.killAgent());
   await waitForState(server, token, clusterId, 'active');
   return imported;
+}
+
+/**
+ * What the agent's pod would have, read from a cluster where the import manifest was applied: the
+ * environment from its Secret, and a kubeconfig with a token of its service account.
+ */
+export async function agentCredentials(
+  cp: ControlPlane,
+  name: string,
+): Promise<{ env: Record<string, string>; kubeconfig: string }> {
+  const kubectl = await binaryPath('kubectl');
+  const k = (...args: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args]);
+  const secret = JSON.parse(
+    (await k('get', 'secret', 'corral-agent-credentials', '-n', 'corral-system', '-o', 'json')).stdout,
+  );
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data as Record<string, string>))
+    env[key] = Buffer.from(value, 'base64').toString();
+  const token = (await k('create', 'token', 'corral-agent', '-n', 'corral-system', '--duration=2h')).stdout.trim();
+  const kubeconfig = join(await testDir(`agent-${name}`), 'kubeconfig');
+  await writeTokenKubeconfig(kubeconfig, {
+    name,
+    server: cp.server,
+    caPem: await kubeconfigCaPem(cp.kubeconfigPath),
+    token,
+  });
+  return { env, kubeconfig };
 }
 
 export async function registerDirect(

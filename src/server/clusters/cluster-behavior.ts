@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { listAll } from '../../store/list-all.js';
 import type { Store, StoredObject } from '../../store/types.js';
+import { kubeconfigObject } from '../../kube/kubeconfig.js';
 import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
 import { randomSuffix } from '../auth/token-secret.js';
@@ -83,18 +84,15 @@ export function kubeconfigFor(opts: {
   token: string;
   username: string;
 }): string {
-  const cluster: Record<string, string> = { server: `${opts.serverUrl}/k8s/clusters/${opts.clusterId}` };
-  if (opts.caPem) cluster['certificate-authority-data'] = Buffer.from(opts.caPem).toString('base64');
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: opts.clusterName, cluster }],
-    users: [{ name: `${opts.clusterName}-${opts.username}`, user: { token: opts.token } }],
-    contexts: [
-      { name: opts.clusterName, context: { cluster: opts.clusterName, user: `${opts.clusterName}-${opts.username}` } },
-    ],
-    'current-context': opts.clusterName,
-  });
+  return stringify(
+    kubeconfigObject({
+      name: opts.clusterName,
+      server: `${opts.serverUrl}/k8s/clusters/${opts.clusterId}`,
+      caPem: opts.caPem || undefined,
+      userName: `${opts.clusterName}-${opts.username}`,
+      user: { token: opts.token },
+    }),
+  );
 }
 
 /** Members of the cluster, and members of any of its projects, see it (and get kubeconfigs for it). */

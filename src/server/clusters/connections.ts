@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Upstream } from '../../kube/forward.js';
-import { upstreamFromKubeConfig } from '../../kube/upstream.js';
+import { kubeTargetFromKubeconfig } from '../../kube/kubeconfig-target.js';
+import { upstreamFor } from '../../kube/upstream.js';
 import type { Tunnel } from '../../tunnel/index.js';
 
 export type ConnectionKind = 'tunnel' | 'direct';
@@ -49,9 +49,7 @@ export function tunnelConnection(tunnel: Tunnel, registrationTokenId?: string): 
 
 /** A cluster the server reaches itself, from a kubeconfig (token, client certificate, or both). */
 export function directConnection(kubeconfigYaml: string): ClusterConnection {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfigYaml);
-  const { upstream, close } = upstreamFromKubeConfig(kc);
+  const { upstream, close } = upstreamFor(kubeTargetFromKubeconfig(kubeconfigYaml));
   return { kind: 'direct', since: Date.now(), upstream, close };
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { send } from '../../kube/forward.js';
-import { upstreamJson } from '../../kube/upstream-client.js';
+import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import { listAll } from '../../store/list-all.js';
 import type { Store, StoredObject, WatchEvent } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
@@ -13,6 +13,7 @@ import {
   desiredRbac,
   MANAGED_LABEL,
   type ClusterBinding,
+  type KubeObject,
   type ProjectBinding,
   type Subject,
 } from '../rbac/desired.js';
@@ -51,6 +52,7 @@ export class ProjectsController implements FollowerListener {
   private readonly watches = new Map<string, { close(): void }>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private readonly reportedConflicts = new Map<string, string>();
   /** Reconcile count and last error per cluster, for tests and metrics. */
   readonly stats = new Map<string, { passes: number; lastError?: string }>();
 
@@ -284,10 +286,24 @@ export class ProjectsController implements FollowerListener {
     const plan = planChanges(desired, actual);
     // Deletions first (a changed roleRef is a delete then a create), then the rest.
     await Promise.all(plan.delete.map((o) => deleteObject(conn.upstream, o)));
-    await Promise.all([
-      ...plan.create.map((o) => createObject(conn.upstream, o)),
-      ...plan.update.map((o) => replaceObject(conn.upstream, o)),
-    ]);
+    // An object of that name that is not Corral's (made by hand, or by Corral for another registration
+    // of the same cluster) is left alone: reported once, not retried in a loop.
+    const conflicts: string[] = [];
+    const create = (o: KubeObject) =>
+      createObject(conn.upstream, o).catch((err: unknown) => {
+        if (err instanceof UpstreamError && err.status === 409)
+          conflicts.push(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+        else throw err;
+      });
+    await Promise.all([...plan.create.map(create), ...plan.update.map((o) => replaceObject(conn.upstream, o))]);
+    const report = conflicts.sort().join(', ');
+    if (report && this.reportedConflicts.get(clusterId) !== report) {
+      this.log.warn('objects Corral wants to create exist and are not its own; left alone', {
+        clusterId,
+        objects: report,
+      });
+    }
+    this.reportedConflicts.set(clusterId, report);
     if (plan.create.length + plan.update.length + plan.delete.length > 0) {
       this.log.debug('projects reconciled', {
         clusterId,
