@@ -288,3 +288,103 @@ describe('projects', () => {
     expect(all).not.toContain(u1.id);
   });
 });
+
+describe('project-scoped secrets', () => {
+  test('copied into every namespace of the project, kept in step, removed when deleted or when a namespace leaves', async () => {
+    const { createCA, issueCertificate } = await import('../src/pki/index.js');
+    const [server, cp] = await Promise.all([startTestServer(), startTestControlPlane({ name: 'secrets' })]);
+    const admin = await adminToken(server);
+    const clusterId = await registerDirect(server, admin, cp, 'secrets');
+    const p = await project(server, admin, clusterId, 'p');
+    const q = await project(server, admin, clusterId, 'q');
+    for (const [ns, proj] of [
+      ['n1', p],
+      ['n2', p],
+      ['q1', q],
+    ] as const) {
+      expect((await namespace(server, admin, clusterId, ns, proj)).status).toBe(201);
+    }
+    const secretValue = async (ns: string, name: string, key: string) => {
+      const r = await kubectl(cp, 'get', 'secret', name, '-n', ns, '-o', 'json').catch(() => undefined);
+      if (!r) return undefined;
+      const data = JSON.parse(r.stdout).data as Record<string, string>;
+      return data[key] === undefined ? undefined : Buffer.from(data[key]!, 'base64').toString();
+    };
+
+    const db = await server.call('/v3/projectSecrets', {
+      token: admin,
+      body: { projectId: p, name: 'db', data: { password: 'hunter2' } },
+    });
+    expect(db.status, db.text).toBe(201);
+    expect(db.text).not.toContain('hunter2');
+    expect(db.json.keys).toEqual(['password']);
+    const ca = await createCA({ commonName: 'ca' });
+    const leaf = await issueCertificate(ca, { commonName: 'web', usages: ['server'], altNames: ['web.example'] });
+    const other = await issueCertificate(ca, { commonName: 'other', usages: ['server'], altNames: ['x.example'] });
+    const mismatched = await server.call('/v3/projectSecrets', {
+      token: admin,
+      body: { projectId: p, name: 'tls', kind: 'certificate', certs: leaf.certPem, key: other.keyPem },
+    });
+    expect(mismatched.status).toBe(422);
+    expect(mismatched.json.fieldName).toBe('key');
+    expect(
+      (
+        await server.call('/v3/projectSecrets', {
+          token: admin,
+          body: { projectId: p, name: 'tls', kind: 'certificate', certs: leaf.certPem, key: leaf.keyPem },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await server.call('/v3/projectSecrets', {
+          token: admin,
+          body: {
+            projectId: p,
+            name: 'registry',
+            kind: 'dockerCredential',
+            registries: { 'reg.example': { username: 'bot', password: 'tok' } },
+          },
+        })
+      ).status,
+    ).toBe(201);
+
+    await eventually(async () => {
+      for (const ns of ['n1', 'n2']) {
+        expect(await secretValue(ns, 'db', 'password')).toBe('hunter2');
+        expect(await secretValue(ns, 'tls', 'tls.crt')).toBe(leaf.certPem);
+        expect(
+          JSON.parse((await secretValue(ns, 'registry', '.dockerconfigjson'))!).auths['reg.example'].username,
+        ).toBe('bot');
+      }
+    }, 'the copies in both namespaces');
+    expect(await secretValue('q1', 'db', 'password')).toBeUndefined();
+    const type = (await kubectl(cp, 'get', 'secret', 'registry', '-n', 'n1', '-o', 'jsonpath={.type}')).stdout;
+    expect(type).toBe('kubernetes.io/dockerconfigjson');
+
+    // Kept in step with a change, and taken away from a namespace that leaves the project.
+    expect(
+      (
+        await server.call(`/v3/projectSecrets/${db.json.id}`, {
+          method: 'PUT',
+          token: admin,
+          body: { data: { password: 'rotated' } },
+        })
+      ).status,
+    ).toBe(200);
+    await server.call(`/v3/cluster/${clusterId}/namespaces/n2?action=move`, { token: admin, body: { projectId: q } });
+    await eventually(async () => {
+      expect(await secretValue('n1', 'db', 'password')).toBe('rotated');
+      expect(await secretValue('n2', 'db', 'password')).toBeUndefined();
+    }, 'the rotation and the removal');
+
+    // Deleted at the project: gone from its namespaces.
+    expect((await server.call(`/v3/projectSecrets/${db.json.id}`, { method: 'DELETE', token: admin })).status).toBe(
+      200,
+    );
+    await eventually(async () => {
+      expect(await secretValue('n1', 'db', 'password')).toBeUndefined();
+    }, 'the copies to go');
+    expect(await secretValue('n1', 'tls', 'tls.key')).toBe(leaf.keyPem);
+  });
+});

@@ -30,6 +30,7 @@ import { projectMemberships } from './projects/memberships.js';
 import { namespacesApi } from './projects/namespaces.js';
 import { projectBehavior } from './projects/project-behavior.js';
 import { prtbBehavior } from './projects/prtb-behavior.js';
+import { projectSecretBehavior } from './projects/secret-behavior.js';
 import { isProxyPath, k8sProxy } from './proxy/k8s-proxy.js';
 import { isPublicSetting, settingBehavior, type Settings } from './settings/behavior.js';
 import type { ServingTls } from './tls.js';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
     clusterRoleTemplateBinding: crtbBehavior,
     project: projectBehavior,
     projectRoleTemplateBinding: prtbBehavior,
+    projectSecret: projectSecretBehavior,
   };
   const routeV3 = v3Router({ types: TYPES, behaviors });
   const namespaces = namespacesApi((clusterId) => void deps.projects.kick(clusterId));

@@ -143,7 +143,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     health.start();
     closers.unshift(async () => health.stop());
 
-    const projects = new ProjectsController(store, connections, opts.log);
+    const projects = new ProjectsController(store, connections, opts.log, secretBox);
     follower.add(projects);
     projects.start();
     closers.unshift(async () => projects.stop());

@@ -17,8 +17,9 @@ export interface ManifestInput {
  * RBAC, credentials Secret and Deployment. The agent's ClusterRole holds what Corral does in the
  * cluster and no more: impersonation (every proxied request acts as the user, and Kubernetes RBAC
  * decides), reading nodes (health), managing namespaces, quotas and limit ranges (projects), and
- * RBAC objects with escalate and bind (role templates become ClusterRoles and bindings). It is not
- * cluster-admin: it cannot read Secrets or workloads on its own account.
+ * RBAC objects with escalate and bind (role templates become ClusterRoles and bindings), and Secrets
+ * (project-scoped secrets are copied into namespaces). It is not cluster-admin: it cannot touch
+ * workloads on its own account.
  */
 export function agentManifest(input: ManifestInput): string {
   const labels = { [MANAGED_LABEL]: 'true', 'app.kubernetes.io/name': AGENT_NAME };
@@ -44,6 +45,12 @@ export function agentManifest(input: ManifestInput): string {
           verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
         },
         { apiGroups: [''], resources: ['resourcequotas', 'limitranges'], verbs: ['*'] },
+        // Project-scoped secrets are copied into each namespace of their project.
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
         // Role templates become ClusterRoles and bindings; granting a role needs escalate and bind.
         {
           apiGroups: ['rbac.authorization.k8s.io'],

@@ -25,13 +25,22 @@ import {
   type ContainerDefaultLimit,
   type RancherQuotaLimit,
 } from '../rbac/quota.js';
+import type { SecretBox } from '../secrets/encryption.js';
 import type { FollowerListener } from '../store-follower.js';
+import { readSecretValues } from './secret-behavior.js';
+import { desiredProjectSecrets, type ProjectSecretInfo } from './secrets-desired.js';
 import { createObject, deleteObject, listManaged, replaceObject } from './downstream.js';
 import { projectOf, PROJECT_ANNOTATION, PROJECT_LABEL_KEY, type KubeNamespace } from './namespaces.js';
 import { loadTemplates } from './templates.js';
 
 const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', AGENT_NAMESPACE];
-const WATCHED_TYPES = new Set(['project', 'projectRoleTemplateBinding', 'clusterRoleTemplateBinding', 'cluster']);
+const WATCHED_TYPES = new Set([
+  'project',
+  'projectRoleTemplateBinding',
+  'clusterRoleTemplateBinding',
+  'cluster',
+  'projectSecret',
+]);
 
 const subjectOf = (spec: Record<string, unknown>): Subject | undefined =>
   spec.userId
@@ -60,6 +69,7 @@ export class ProjectsController implements FollowerListener {
     private readonly store: Store,
     private readonly connections: ClusterConnections,
     private readonly log: Logger,
+    private readonly secretBox: SecretBox,
     private readonly resyncMs = 30_000,
   ) {}
 
@@ -205,11 +215,12 @@ export class ProjectsController implements FollowerListener {
     const cluster = await this.store.get('cluster', clusterId);
     if (cluster.metadata.deletionTimestamp || cluster.status.removing === true) return;
     const selector = `${CLUSTER_ID_LABEL}=${clusterId}`;
-    const [stored, prtbs, crtbs, templates] = await Promise.all([
+    const [stored, prtbs, crtbs, templates, projectSecrets] = await Promise.all([
       listAll(this.store, 'project', selector),
       listAll(this.store, 'projectRoleTemplateBinding', selector),
       listAll(this.store, 'clusterRoleTemplateBinding', selector),
       loadTemplates(this.store),
+      listAll(this.store, 'projectSecret', selector),
     ]);
     const projects = await this.ensureSystemProjects(cluster, stored);
     const byName = (name: string) => projects.find((p) => p.status.system === true && p.spec.name === name)!.id;
@@ -281,6 +292,19 @@ export class ProjectsController implements FollowerListener {
         namespaces: nsInfo,
       }),
       ...desiredQuotaObjects({ clusterId, namespaces: nsInfo, projects: quotaProjects }),
+      ...desiredProjectSecrets({
+        clusterId,
+        namespaces: nsInfo,
+        secrets: projectSecrets
+          .filter((ps) => known.has(String(ps.spec.projectId)))
+          .map((ps) => ({
+            projectId: String(ps.spec.projectId).split(':')[1]!,
+            name: String(ps.spec.name),
+            kind: ps.spec.kind as ProjectSecretInfo['kind'],
+            values: readSecretValues(this.secretBox, ps),
+            certs: ps.spec.certs as string | undefined,
+          })),
+      }),
     ];
     const actual = await listManaged(conn.upstream, `${MANAGED_LABEL}=true,${CLUSTER_LABEL}=${clusterId}`);
     const plan = planChanges(desired, actual);

@@ -9,6 +9,7 @@ const KINDS: Record<string, { group: string; plural: string; namespaced: boolean
   RoleBinding: { group: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
   ResourceQuota: { group: '/api/v1', plural: 'resourcequotas', namespaced: true },
   LimitRange: { group: '/api/v1', plural: 'limitranges', namespaced: true },
+  Secret: { group: '/api/v1', plural: 'secrets', namespaced: true },
 };
 export const MANAGED_KINDS = Object.keys(KINDS);
 

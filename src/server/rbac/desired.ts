@@ -66,6 +66,9 @@ export interface KubeObject {
   roleRef?: { apiGroup: string; kind: 'ClusterRole'; name: string };
   subjects?: { kind: string; name: string; apiGroup?: string; namespace?: string }[];
   spec?: unknown;
+  /** Secrets: their type and base64 data. */
+  type?: string;
+  data?: Record<string, string>;
 }
 
 /** Value 'true' on everything Corral creates downstream; the controller lists with this selector. */

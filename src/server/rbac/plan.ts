@@ -83,6 +83,7 @@ function canonicalContent(o: KubeObject): string {
   if (o.roleRef !== undefined) content.roleRef = o.roleRef;
   if (o.subjects !== undefined) content.subjects = o.subjects.map(normalizeSubject);
   if (o.spec !== undefined) content.spec = normalizeSpec(o.kind, o.spec);
+  if (o.kind === 'Secret') content.secret = { type: o.type ?? 'Opaque', data: o.data ?? {} };
   return JSON.stringify(canonical(content) ?? {});
 }
 

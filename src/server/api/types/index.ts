@@ -2,6 +2,7 @@ import type { TypeDef } from '../schema.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
 import { project, projectRoleTemplateBinding } from './project.js';
+import { projectSecret } from './project-secret.js';
 import { globalRole, globalRoleBinding } from './global-role.js';
 import { principal } from './principal.js';
 import { roleTemplate } from './role-template.js';
@@ -23,6 +24,7 @@ export const TYPES: TypeDef[] = [
   clusterRoleTemplateBinding,
   project,
   projectRoleTemplateBinding,
+  projectSecret,
 ];
 
 export {

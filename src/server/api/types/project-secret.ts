@@ -1,0 +1,46 @@
+import { defineSubtype, defineType } from '../schema.js';
+import { MANAGEMENT_GROUP } from './common.js';
+
+export const registryCredential = defineSubtype({
+  id: 'registryCredential',
+  fields: {
+    username: { type: 'string', required: true, maxLength: 1024 },
+    password: { type: 'password', required: true, maxLength: 4096 },
+  },
+});
+
+/**
+ * A Secret kept in every namespace of a project (Rancher's project-scoped secrets, registry
+ * credentials and certificates). Its values are stored encrypted and never returned.
+ */
+export const projectSecret = defineType({
+  id: 'projectSecret',
+  plural: 'projectSecrets',
+  idPrefix: 'ps-',
+  fields: {
+    projectId: { type: 'reference[project]', required: true, update: false },
+    name: {
+      type: 'string',
+      required: true,
+      update: false,
+      maxLength: 253,
+      pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+      patternHint: 'must be a Kubernetes name: lower-case letters, digits, - and .',
+    },
+    description: { type: 'string', maxLength: 1024 },
+    kind: { type: 'enum', options: ['secret', 'dockerCredential', 'certificate'], default: 'secret', update: false },
+    /** kind secret: key → value. */
+    data: { type: 'map[string]', writeOnly: true },
+    /** kind dockerCredential: registry host → {username, password}. */
+    registries: { type: 'map[registryCredential]', writeOnly: true },
+    /** kind certificate: the certificate chain (PEM) is shown, the key never. */
+    certs: { type: 'string', maxLength: 65536 },
+    key: { type: 'password', writeOnly: true, maxLength: 65536 },
+    /** The keys the Secret has (values are never returned). */
+    keys: { type: 'array[string]', create: false, update: false },
+  },
+  collectionMethods: ['GET', 'POST'],
+  resourceMethods: ['GET', 'PUT', 'DELETE'],
+  columns: ['id', 'name', 'projectId', 'kind', 'keys'],
+  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'secrets' },
+});
