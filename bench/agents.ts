@@ -1,18 +1,21 @@
 // 200 agents connected to one server (all fronting one real API server): the server's memory per
 // connected cluster, against the same server with no agents, and the time for all of them to be
 // connected again after a server restart. Usage: npm run bench:agents [-- count]
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startAgent, type RunningAgent } from '../src/agent/agent.js';
-import { binaryPath } from '../src/kube/binaries.js';
-import { kubeconfigCaPem, writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
-import { benchAdmin, jsonClient, rssKiB, startBenchServer, type BenchServer, waitUntil } from './lib/harness.js';
+import {
+  benchAgentKubeconfig,
+  benchAdmin,
+  jsonClient,
+  rssKiB,
+  startBenchServer,
+  type BenchServer,
+  waitUntil,
+} from './lib/harness.js';
 
-const execFileP = promisify(execFile);
 const COUNT = Number(process.argv[2] ?? 200);
 
 async function connectedTunnels(server: BenchServer, token: string): Promise<number> {
@@ -25,24 +28,7 @@ const cp = await startControlPlane({ dir: join(root, 'cp'), name: 'agents' });
 let server = await startBenchServer(join(root, 'server'));
 const agents: RunningAgent[] = [];
 try {
-  const kubectl = await binaryPath('kubectl');
-  const k = (...a: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...a]);
-  await k('create', 'serviceaccount', 'bench-agent', '-n', 'default');
-  await k(
-    'create',
-    'clusterrolebinding',
-    'bench-agent',
-    '--clusterrole=cluster-admin',
-    '--serviceaccount=default:bench-agent',
-  );
-  const saToken = (await k('create', 'token', 'bench-agent', '--duration=2h')).stdout.trim();
-  const agentKc = join(root, 'agent.kubeconfig');
-  await writeTokenKubeconfig(agentKc, {
-    name: 'c',
-    server: cp.server,
-    caPem: await kubeconfigCaPem(cp.kubeconfigPath),
-    token: saToken,
-  });
+  const agentKc = await benchAgentKubeconfig(cp, root);
 
   const { token, api } = await benchAdmin(server);
   const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;

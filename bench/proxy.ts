@@ -10,9 +10,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAgent } from '../src/agent/agent.js';
 import { binaryPath } from '../src/kube/binaries.js';
-import { kubeconfigCaPem, writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
-import { benchAdmin, jsonClient, ms, pct, startBenchServer, type JsonClient, waitUntil } from './lib/harness.js';
+import {
+  benchAgentKubeconfig,
+  benchAdmin,
+  jsonClient,
+  ms,
+  pct,
+  startBenchServer,
+  type JsonClient,
+  waitUntil,
+} from './lib/harness.js';
 
 const execFileP = promisify(execFile);
 const GETS = 2000;
@@ -176,26 +184,7 @@ try {
   });
   const tunnelCluster = await api.call('POST', '/v3/clusters', { name: 'tunnel' });
   const reg = (await api.call('GET', `/v3/clusterRegistrationTokens?clusterId=${tunnelCluster.json.id}`)).json.data[0];
-  const saToken = (
-    await k('create', 'serviceaccount', 'bench-agent', '-n', 'default')
-      .then(() =>
-        k(
-          'create',
-          'clusterrolebinding',
-          'bench-agent',
-          '--clusterrole=cluster-admin',
-          '--serviceaccount=default:bench-agent',
-        ),
-      )
-      .then(() => k('create', 'token', 'bench-agent', '--duration=2h'))
-  ).stdout.trim();
-  const agentKc = join(root, 'agent.kubeconfig');
-  await writeTokenKubeconfig(agentKc, {
-    name: 'c',
-    server: cp.server,
-    caPem: await kubeconfigCaPem(cp.kubeconfigPath),
-    token: saToken,
-  });
+  const agentKc = await benchAgentKubeconfig(cp, root);
   const checksum = (await api.call('GET', '/v3/settings/cacerts')).json.checksum as string;
   agent = startAgent({
     serverUrl: server.url,

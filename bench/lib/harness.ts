@@ -1,10 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
+import { binaryPath } from '../../src/kube/binaries.js';
+import { kubeconfigCaPem, writeTokenKubeconfig } from '../../src/kube/kubeconfig.js';
+import type { ControlPlane } from '../../src/localcluster/control-plane.js';
 import { freePort } from '../../src/localcluster/ports.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { pollUntil } from '../../src/util/poll.js';
+
+const execFileP = promisify(execFile);
 
 export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -149,4 +155,30 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
     },
     { what, timeoutMs, intervalMs: 100 },
   );
+}
+
+/**
+ * A kubeconfig for benchmark agents: a service account with cluster-admin in the control plane
+ * (one account fronts every agent), written to `<dir>/agent.kubeconfig`.
+ */
+export async function benchAgentKubeconfig(cp: ControlPlane, dir: string): Promise<string> {
+  const kubectl = await binaryPath('kubectl');
+  const k = (...a: string[]) => execFileP(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...a]);
+  await k('create', 'serviceaccount', 'bench-agent', '-n', 'default');
+  await k(
+    'create',
+    'clusterrolebinding',
+    'bench-agent',
+    '--clusterrole=cluster-admin',
+    '--serviceaccount=default:bench-agent',
+  );
+  const token = (await k('create', 'token', 'bench-agent', '--duration=2h')).stdout.trim();
+  const path = join(dir, 'agent.kubeconfig');
+  await writeTokenKubeconfig(path, {
+    name: 'bench',
+    server: cp.server,
+    caPem: await kubeconfigCaPem(cp.kubeconfigPath),
+    token,
+  });
+  return path;
 }
