@@ -12,6 +12,7 @@ import { startAgent } from '../src/agent/agent.js';
 import { binaryPath } from '../src/kube/binaries.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
 import {
+  followWatch,
   benchAgentKubeconfig,
   benchAdmin,
   jsonClient,
@@ -90,33 +91,20 @@ function watcher(baseUrl: string, tls: { ca?: string; cert?: string; key?: strin
     let events = 0;
     let resolveAt: ((t: number) => void) | undefined;
     let want = Infinity;
-    const req = request(new URL(path, baseUrl), {
-      agent: new Agent({ ...tls }),
-      servername: '',
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-    });
-    await new Promise<void>((resolve, reject) => {
-      req.on('response', (res) => {
-        let buf = '';
-        res.on('data', (c: Buffer) => {
-          buf += c.toString();
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            buf = buf.slice(i + 1);
-            events++;
-            if (events >= want) resolveAt?.(performance.now());
-          }
-        });
-        resolve();
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const watch = await followWatch(
+      new URL(path, baseUrl),
+      tls,
+      () => {
+        events++;
+        if (events >= want) resolveAt?.(performance.now());
+      },
+      token,
+    );
     return (count: number) =>
       new Promise<number>((resolve) => {
         want = count;
         resolveAt = (t) => {
-          req.destroy();
+          watch.close();
           resolve(t);
         };
         if (events >= want) resolveAt(performance.now());

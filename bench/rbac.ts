@@ -4,11 +4,10 @@
 // objects Corral created against Rancher's formula for the same setup, and the server's CPU while
 // idle. Usage: npm run bench:rbac [-- projects namespaces users bindingsPerUser]
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
-import { benchAdmin, jsonClient, ms, pct, startBenchServer } from './lib/harness.js';
+import { followWatch, benchAdmin, jsonClient, ms, pct, startBenchServer } from './lib/harness.js';
 
 const [P, N, U, B] = [100, 10, 200, 5].map((d, i) => Number(process.argv[2 + i] ?? d)) as [
   number,
@@ -49,26 +48,9 @@ function rbWatcher(server: string, tls: { ca: string; cert: string; key: string 
       }
     }
   };
-  const req = request(new URL('/apis/rbac.authorization.k8s.io/v1/rolebindings?watch=1', server), {
-    agent: new Agent(tls),
-    servername: '',
-  });
-  req.on('response', (res) => {
-    let buf = '';
-    res.on('data', (c: Buffer) => {
-      buf += c.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (line.trim()) {
-          const ev = JSON.parse(line);
-          apply(ev.type, ev.object);
-        }
-      }
-    });
-  });
-  req.end();
+  const watch = followWatch(new URL('/apis/rbac.authorization.k8s.io/v1/rolebindings?watch=1', server), tls, (ev) =>
+    apply(ev.type, ev.object),
+  );
   return {
     until(namespaces: string[], subject: string): Promise<number> {
       return new Promise((resolve) => {
@@ -77,7 +59,7 @@ function rbWatcher(server: string, tls: { ca: string; cert: string; key: string 
         else waiters.push({ check, resolve });
       });
     },
-    close: () => req.destroy(),
+    close: () => void watch.then((w) => w.close()),
   };
 }
 

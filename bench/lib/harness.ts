@@ -182,3 +182,37 @@ export async function benchAgentKubeconfig(cp: ControlPlane, dir: string): Promi
   });
   return path;
 }
+
+/**
+ * Follows a Kubernetes watch (one JSON event per line), calling `onEvent` for each. Resolves once
+ * the response has started; `close()` ends it.
+ */
+export async function followWatch(
+  url: URL,
+  tls: { ca?: string; cert?: string; key?: string },
+  onEvent: (event: { type: string; object: any }) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
+  token?: string,
+): Promise<{ close(): void }> {
+  const req = request(url, {
+    agent: new Agent({ ...tls }),
+    servername: '',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  await new Promise<void>((resolve, reject) => {
+    req.on('response', (res) => {
+      let buf = '';
+      res.on('data', (c: Buffer) => {
+        buf += c.toString();
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (line.trim()) onEvent(JSON.parse(line));
+        }
+      });
+      resolve();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return { close: () => req.destroy() };
+}
