@@ -50,10 +50,13 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   kube_ld+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 
-for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy; do
   build "$cmd" "$here/kube" "k8s.io/kubernetes/cmd/$cmd" "$kube_ld"
 done
 build etcd "$here/kube" go.etcd.io/etcd/server/v3 "-X go.etcd.io/etcd/api/v3/version.GitSHA=$etcd"
+# etcdctl and etcdutl: the provisioner changes membership, saves and restores snapshots on the nodes.
+build etcdctl "$here/kube" go.etcd.io/etcd/etcdctl/v3 "-X go.etcd.io/etcd/api/v3/version.GitSHA=$etcd"
+build etcdutl "$here/kube" go.etcd.io/etcd/etcdutl/v3 "-X go.etcd.io/etcd/api/v3/version.GitSHA=$etcd"
 build helm "$here/helm" helm.sh/helm/v3/cmd/helm \
   "-X helm.sh/helm/v3/internal/version.version=$helm -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 build kwok "$here/kwok" sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$kwok"
