@@ -8,6 +8,10 @@ export const BINARIES = [
   'kube-controller-manager',
   'kube-scheduler',
   'kubectl',
+  'kubelet',
+  'kube-proxy',
+  'etcdctl',
+  'etcdutl',
   'helm',
   'kwok',
 ] as const;
