@@ -1,0 +1,174 @@
+import { componentsFor, etcdctlCommand, type ComponentSpec } from './components.js';
+import type { ClusterConfig, NodeConfig } from './config/types.js';
+import { ProvisionError } from './errors.js';
+import type { NodeIo } from './node-io.js';
+import type { Progress } from './progress.js';
+import { etcdMemberName, etcdPeerUrl, etcdNodes } from './roles.js';
+import type { EtcdJoin, NodeState } from './state.js';
+import { applyUnit, removeUnit, unitStatus, type SupervisorMode } from './supervisor/index.js';
+import { pollUntil } from '../util/poll.js';
+
+export interface EtcdMember {
+  /** Hex, as etcdctl takes it. */
+  id: string;
+  name: string;
+  peerURLs: string[];
+}
+
+export async function etcdctl(io: NodeIo, binDir: string, node: NodeConfig, args: string[], timeoutMs = 20_000) {
+  const res = await io.run(etcdctlCommand(binDir, node, args), { timeoutMs });
+  if (res.code !== 0)
+    throw new ProvisionError(`etcdctl ${args.join(' ')} on ${io.label} failed: ${res.stderr.trim().slice(-500)}`);
+  return res.stdout;
+}
+
+export async function memberList(io: NodeIo, binDir: string, node: NodeConfig): Promise<EtcdMember[]> {
+  // Member IDs are uint64; quote them before JSON.parse loses precision.
+  const out = await etcdctl(io, binDir, node, ['member', 'list', '-w', 'json']);
+  const parsed = JSON.parse(out.replace(/"ID":(\d+)/g, '"ID":"$1"')) as {
+    members?: { ID: string; name?: string; peerURLs?: string[] }[];
+  };
+  return (parsed.members ?? []).map((m) => ({
+    id: BigInt(m.ID).toString(16),
+    name: m.name ?? '',
+    peerURLs: m.peerURLs ?? [],
+  }));
+}
+
+export async function waitEtcdHealthy(io: NodeIo, binDir: string, node: NodeConfig, timeoutMs = 60_000) {
+  await pollUntil(() => etcdctl(io, binDir, node, ['endpoint', 'health'], 10_000), {
+    timeoutMs,
+    intervalMs: 500,
+    what: `etcd on ${io.label} to be healthy`,
+  });
+}
+
+export interface EtcdPlaneInput {
+  config: ClusterConfig;
+  binDir: string;
+  conns: Map<string, NodeIo>;
+  /** Previous node state by address (etcdJoin lives there). */
+  nodeStates: Record<string, NodeState>;
+  /** Nodes that held etcd before (from the state) but not any more, or whose node is removed. */
+  leaving: NodeConfig[];
+  modes: Map<string, SupervisorMode>;
+  certHashes: Record<string, string>;
+  progress: Progress;
+  /**
+   * Restart every member first and check health after: after a CA rotation a member on the new
+   * CA cannot talk to peers still on the old one, so one at a time would never become healthy.
+   */
+  parallel?: boolean;
+}
+
+export interface EtcdPlaneResult {
+  joins: Map<string, EtcdJoin>;
+  specs: Map<string, ComponentSpec>;
+  changed: string[];
+}
+
+/**
+ * Brings etcd membership to the config's etcd nodes, one member at a time: departing members are
+ * removed first (so a dead one never counts against quorum while a new one is added), then each
+ * missing member is added through a healthy one and started, and checked healthy before the next.
+ * A member keeps the initial-cluster it first started with, so membership changes never restart it.
+ */
+export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneResult> {
+  const { config, binDir, conns, progress } = input;
+  const wanted = etcdNodes(config);
+  const joins = new Map<string, EtcdJoin>();
+  const specs = new Map<string, ComponentSpec>();
+  const changed: string[] = [];
+
+  // A member we can talk through: any wanted node whose etcd answers.
+  let through: NodeConfig | undefined;
+  let members: EtcdMember[] = [];
+  for (const n of [...wanted, ...input.leaving]) {
+    const io = conns.get(n.address);
+    if (!io) continue;
+    try {
+      members = await memberList(io, binDir, n);
+      through = n;
+      break;
+    } catch {
+      // not running there (yet)
+    }
+  }
+
+  for (const n of input.leaving) {
+    const member = members.find((m) => m.peerURLs.includes(etcdPeerUrl(n)) || m.name === etcdMemberName(n));
+    if (member && through) {
+      const via = wanted.find((w) => w.address !== n.address && members.some((m) => m.name === etcdMemberName(w)));
+      if (!via)
+        throw new ProvisionError(`cannot remove etcd member ${member.name}: no other etcd member would remain`);
+      await etcdctl(conns.get(via.address)!, binDir, via, ['member', 'remove', member.id]);
+      members = members.filter((m) => m.id !== member.id);
+      through = via;
+      progress.node(n.address, `etcd member ${member.name} removed`);
+      changed.push(`${n.address}/etcd-member`);
+    }
+    const io = conns.get(n.address);
+    if (io) {
+      await removeUnit(io, 'etcd');
+      await io.run('find /var/lib/etcd -mindepth 1 -delete 2>/dev/null; true');
+    }
+  }
+
+  for (const node of wanted) {
+    const io = conns.get(node.address)!;
+    const name = etcdMemberName(node);
+    const peer = etcdPeerUrl(node);
+    let join = input.nodeStates[node.address]?.etcdJoin;
+    const existing = members.find((m) => m.name === name || m.peerURLs.includes(peer));
+    if (!join || !existing) {
+      if (members.length === 0) {
+        join = { initialClusterState: 'new', members: [{ name, peerUrl: peer }] };
+        progress.node(node.address, `starting the first etcd member ${name}`);
+      } else {
+        if (!existing) {
+          const viaIo = conns.get(through!.address)!;
+          await etcdctl(viaIo, binDir, through!, ['member', 'add', name, `--peer-urls=${peer}`]);
+          progress.node(node.address, `etcd member ${name} added`);
+        }
+        members = await memberList(conns.get(through!.address)!, binDir, through!);
+        join = {
+          initialClusterState: 'existing',
+          // An added member that has not started yet has no name; its peer URL tells which node it is.
+          members: members.map((m) => {
+            const owner = wanted.find((w) => m.peerURLs.includes(etcdPeerUrl(w)));
+            return { name: m.name || (owner ? etcdMemberName(owner) : ''), peerUrl: m.peerURLs[0]! };
+          }),
+        };
+      }
+      // A node joining must start from an empty data folder; a started member (state file lost) keeps its data.
+      if (!existing?.name) await io.run('find /var/lib/etcd -mindepth 1 -delete 2>/dev/null; true');
+    }
+    joins.set(node.address, join);
+    const spec = componentsFor(config, node, {
+      binDir: config.corral.binaries.path,
+      etcd: join,
+      certHashes: input.certHashes,
+    }).find((c) => c.name === 'etcd')!;
+    specs.set(node.address, spec);
+    const result = await applyUnit(io, spec, input.modes.get(node.address)!);
+    if (result !== 'unchanged') {
+      changed.push(`${node.address}/etcd`);
+      progress.node(node.address, `etcd ${result}`);
+    }
+    if (input.parallel) continue;
+    await waitEtcdHealthy(io, binDir, node);
+    if (!through) through = node;
+    members = await memberList(conns.get(through.address)!, binDir, through);
+    if (result !== 'unchanged') progress.node(node.address, `etcd healthy (${members.length} members)`);
+  }
+  if (input.parallel) {
+    await Promise.all(wanted.map((n) => waitEtcdHealthy(conns.get(n.address)!, binDir, n, 120_000)));
+    progress.info(`etcd healthy on ${wanted.length} member(s)`);
+  }
+  return { joins, specs, changed };
+}
+
+/** Whether the etcd unit on a node is running (for preflight: its ports are then expected in use). */
+export async function etcdRunning(io: NodeIo): Promise<boolean> {
+  return (await unitStatus(io, 'etcd')).running;
+}

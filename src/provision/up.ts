@@ -1,0 +1,276 @@
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
+import { binaryPath, binDir } from '../kube/binaries.js';
+import { addonManifests, applyAddons } from './addons.js';
+import { componentsFor, type ComponentSpec } from './components.js';
+import type { ClusterConfig, NodeConfig } from './config/types.js';
+import { reconcileEtcd } from './etcd-plane.js';
+import { reconcileRollingSnapshots } from './rolling-snapshots.js';
+import { ProvisionError } from './errors.js';
+import { syncBinaries, syncFiles } from './files.js';
+import { AdminApi } from './kube-api.js';
+import type { NodeIo } from './node-io.js';
+import { adminKubeconfig, certificateFilesFor, generateClusterPki, type ClusterPki } from './pki.js';
+import { preflight } from './preflight.js';
+import { binariesFor, COMPONENT_PORTS, componentNamesFor, controlPlaneNodes, has } from './roles.js';
+import { openSession, type NodeConn, type Session, type SessionOptions } from './session.js';
+import { writeSecretFile, writeState, type ClusterState, type NodeState } from './state.js';
+import { saveClusterStateSecret } from './state-secret.js';
+import {
+  applyUnit,
+  detectMode,
+  installSupervisor,
+  listUnits,
+  removeUnit,
+  unitStatus,
+  type SupervisorMode,
+} from './supervisor/index.js';
+
+/** Where kubelet finds its container runtime; without one the worker plane is prepared but not started. */
+export const RUNTIME_SOCKET = '/run/containerd/containerd.sock';
+
+export interface UpResult {
+  /** "<address>/<what>" for everything that changed; empty when the cluster already matched. */
+  changed: string[];
+  kubeconfigPath: string;
+  statePath: string;
+  /** Nodes whose worker plane was prepared but not started, with the reason. */
+  workerNotStarted: Record<string, string>;
+}
+
+export const certHashesOf = (pki: ClusterPki): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(pki).map(([name, c]) => [name, createHash('sha256').update(c.certPem).update(c.keyPem).digest('hex')]),
+  );
+
+/** `corral up`: make the nodes run the cluster cluster.yml describes. Safe to run again at any time. */
+export async function up(opts: SessionOptions): Promise<UpResult> {
+  const session = await openSession({ ...opts, includeRemoved: true });
+  try {
+    return await reconcile(session, {});
+  } finally {
+    session.close();
+  }
+}
+
+export interface ReconcileOverrides {
+  /** Use these certificates instead of generating (cert rotation). */
+  pki?: ClusterPki;
+  /** Restart etcd members all at once (after a CA rotation the old and new peers cannot talk). */
+  parallelEtcd?: boolean;
+}
+
+export async function reconcile(session: Session, overrides: ReconcileOverrides): Promise<UpResult> {
+  const { config, progress, conns, paths } = session;
+  const changed: string[] = [];
+  const previousNodes = session.current?.nodes ?? {};
+  const remoteBin = config.corral.binaries.path;
+  const ios = (n: NodeConfig) => conns.get(n.address)!;
+
+  // Every check on every node before anything is changed anywhere.
+  progress.step('preflight checks');
+  const modes = new Map<string, SupervisorMode>();
+  const problems: string[] = [];
+  const kubeletWanted = new Map<string, boolean>();
+  await Promise.all(
+    config.nodes.map(async (node) => {
+      const io = ios(node);
+      const running = new Set<string>();
+      for (const name of componentNamesFor(node)) if ((await unitStatus(io, name)).running) running.add(name);
+      const runtime = (await io.run(`test -S ${RUNTIME_SOCKET}`)).code === 0;
+      kubeletWanted.set(node.address, runtime);
+      const ports = componentNamesFor(node)
+        .filter((c) => !running.has(c) && (runtime || (c !== 'kubelet' && c !== 'kube-proxy')))
+        .flatMap((c) => COMPONENT_PORTS[c] ?? []);
+      const result = await preflight(io, {
+        portsMustBeFree: ports,
+        needSwapOff: runtime && config.services.kubelet.fail_swap_on,
+        minDiskFreeBytes: 1 << 30,
+        maxClockSkewMs: 5000,
+        requiredCommands: ['sh', 'setsid', 'nohup', 'sha256sum', 'find', 'kill'],
+        ...(config.corral.binaries.source === 'host' ? { binaries: { dir: remoteBin, names: binariesFor(node) } } : {}),
+      });
+      for (const p of result.problems) problems.push(`${io.label}: ${p.check}: ${p.message}`);
+      modes.set(node.address, await detectMode(io, config.corral.supervisor));
+      progress.node(
+        node.address,
+        result.problems.length ? `${result.problems.length} problem(s)` : `ok (${modes.get(node.address)} supervisor)`,
+      );
+    }),
+  );
+  if (problems.length) throw new ProvisionError('preflight checks failed; nothing was changed', problems);
+
+  progress.step('certificates');
+  const pki = overrides.pki ?? (await generateClusterPki(config, session.stateFile?.desiredState.certificatesBundle));
+  const certHashes = certHashesOf(pki);
+  const kubeconfigText = adminKubeconfig(pki, config);
+  // The keys exist before any node gets them: a failure later must not lose them.
+  const desired: ClusterState = { rkeConfig: config, certificatesBundle: pki, nodes: previousNodes };
+  await writeState(paths.state, { desiredState: desired, currentState: session.current });
+
+  progress.step('binaries, supervisor and certificates on the nodes');
+  await Promise.all(
+    config.nodes.map(async (node) => {
+      const io = conns.get(node.address) as NodeConn;
+      const mode = modes.get(node.address)!;
+      if (await installSupervisor(io)) changed.push(`${node.address}/supervisor`);
+      if (config.corral.binaries.source === 'upload') {
+        const uploaded = await syncBinaries(io, config.corral.binaries.local_dir, remoteBin, binariesFor(node));
+        if (uploaded.length) {
+          changed.push(...uploaded.map((b) => `${node.address}/bin/${b}`));
+          progress.node(node.address, `uploaded ${uploaded.join(', ')}`);
+        }
+      }
+      const written = await syncFiles(io, certificateFilesFor(pki, node, config));
+      if (written.length) {
+        changed.push(...written.map((p) => `${node.address}:${p}`));
+        progress.node(node.address, `${written.length} certificate file(s) written`);
+      }
+      void mode;
+    }),
+  );
+
+  // Components a node no longer has (a role removed) stop before the new layout starts.
+  for (const node of config.nodes) {
+    const io = ios(node);
+    const wanted = new Set(componentNamesFor(node));
+    for (const unit of await listUnits(io)) {
+      if (wanted.has(unit) || unit === 'etcd') continue; // etcd leaves through the membership change
+      await removeUnit(io, unit);
+      changed.push(`${node.address}/${unit}-removed`);
+      progress.node(node.address, `${unit} removed (role changed)`);
+    }
+  }
+
+  progress.step('etcd plane');
+  const leaving = [
+    ...session.removed.filter((n) => has(n, 'etcd')),
+    ...config.nodes.filter((n) => !has(n, 'etcd') && previousNodes[n.address]?.roles.includes('etcd')),
+  ];
+  const etcd = await reconcileEtcd({
+    config,
+    binDir: remoteBin,
+    conns,
+    nodeStates: previousNodes,
+    leaving,
+    modes,
+    certHashes,
+    progress,
+    parallel: overrides.parallelEtcd,
+  });
+  changed.push(...etcd.changed);
+  changed.push(...(await reconcileRollingSnapshots(config, conns, modes, progress)));
+
+  const specsFor = (node: NodeConfig): ComponentSpec[] =>
+    componentsFor(config, node, {
+      binDir: remoteBin,
+      etcd: etcd.joins.get(node.address) ?? { initialClusterState: 'new', members: [] },
+      certHashes,
+    });
+
+  // One control-plane node at a time, each ready before the next, so the API stays up.
+  progress.step('control plane');
+  for (const node of controlPlaneNodes(config)) {
+    const io = ios(node);
+    let apiserverChanged = false;
+    for (const spec of specsFor(node).filter((s) => s.name.startsWith('kube-') && s.name !== 'kube-proxy')) {
+      const result = await applyUnit(io, spec, modes.get(node.address)!);
+      if (result !== 'unchanged') {
+        changed.push(`${node.address}/${spec.name}`);
+        progress.node(node.address, `${spec.name} ${result}`);
+        if (spec.name === 'kube-apiserver') apiserverChanged = true;
+      }
+    }
+    const api = AdminApi.forServer(kubeconfigText, `https://${hostPort(node.address)}:6443`);
+    try {
+      await api.waitReady(apiserverChanged ? 120_000 : 60_000, `kube-apiserver on ${node.address}`);
+    } finally {
+      api.close();
+    }
+    if (apiserverChanged) progress.node(node.address, 'kube-apiserver ready');
+  }
+
+  progress.step('worker plane');
+  const workerNotStarted: Record<string, string> = {};
+  await Promise.all(
+    config.nodes.map(async (node) => {
+      const io = ios(node);
+      const specs = specsFor(node).filter((s) => s.name === 'kubelet' || s.name === 'kube-proxy');
+      if (!kubeletWanted.get(node.address)) {
+        const reason = `no container runtime at ${RUNTIME_SOCKET}: kubelet and kube-proxy are configured but not started`;
+        workerNotStarted[node.address] = reason;
+        const written = await syncFiles(io, specs.flatMap((s) => s.files));
+        if (written.length) changed.push(...written.map((p) => `${node.address}:${p}`));
+        progress.node(node.address, reason);
+        return;
+      }
+      for (const spec of specs) {
+        const result = await applyUnit(io, spec, modes.get(node.address)!);
+        if (result !== 'unchanged') {
+          changed.push(`${node.address}/${spec.name}`);
+          progress.node(node.address, `${spec.name} ${result}`);
+        }
+      }
+    }),
+  );
+
+  progress.step('addons');
+  await writeSecretFile(paths.kubeconfig, kubeconfigText);
+  const kubectlPath = await binaryPath('kubectl', binDir());
+  const addonChanges = await applyAddons(
+    kubectlPath,
+    paths.kubeconfig,
+    await addonManifests(config, dirname(paths.config)),
+  );
+  changed.push(...addonChanges.map((c) => `addon ${c}`));
+
+  progress.step('removed nodes');
+  for (const node of session.removed) {
+    const io = conns.get(node.address);
+    if (!io) continue;
+    await cleanNode(io);
+    changed.push(`${node.address}/removed`);
+    progress.node(node.address, 'components stopped, Kubernetes files removed');
+  }
+
+  const nodes: Record<string, NodeState> = {};
+  for (const node of config.nodes) {
+    const specs = specsFor(node);
+    nodes[node.address] = {
+      address: node.address,
+      hostname: node.hostname_override,
+      roles: node.role,
+      components: Object.fromEntries(specs.map((s) => [s.name, s.hash])),
+      ...(etcd.joins.has(node.address) ? { etcdJoin: etcd.joins.get(node.address) } : {}),
+      ...(workerNotStarted[node.address] ? { workerNotStarted: workerNotStarted[node.address] } : {}),
+    };
+  }
+  const finalState: ClusterState = { rkeConfig: config, certificatesBundle: pki, nodes };
+  const stateFile = { desiredState: finalState, currentState: finalState };
+  await writeState(paths.state, stateFile);
+  const api = new AdminApi(kubeconfigText);
+  try {
+    if (await saveClusterStateSecret(api, stateFile)) changed.push('kube-system/full-cluster-state');
+  } finally {
+    api.close();
+  }
+  progress.step(
+    changed.length ? `done: ${changed.length} change(s)` : 'done: the cluster already matched cluster.yml, nothing changed',
+  );
+  progress.info(`kubeconfig: ${paths.kubeconfig}`);
+  return { changed, kubeconfigPath: paths.kubeconfig, statePath: paths.state, workerNotStarted };
+}
+
+export const hostPort = (address: string): string => (address.includes(':') ? `[${address}]` : address);
+
+/** Stops every Corral unit and removes what Kubernetes left on a node (mount points themselves stay). */
+export async function cleanNode(io: NodeIo, opts: { keepSnapshots?: boolean } = {}): Promise<void> {
+  for (const unit of await listUnits(io)) await removeUnit(io, unit);
+  const dirs = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet', '/var/log/corral'];
+  const rke = opts.keepSnapshots
+    ? `find /opt/rke -mindepth 1 -maxdepth 1 ! -name etcd-snapshots -exec rm -rf {} + 2>/dev/null`
+    : 'find /opt/rke -mindepth 1 -delete 2>/dev/null';
+  await io.run(`${dirs.map((d) => `find ${d} -mindepth 1 -delete 2>/dev/null`).join('; ')}; ${rke}; true`);
+}
+
+export type { ClusterConfig };
