@@ -29,6 +29,8 @@ export interface IssueOptions extends Subject {
   altNames?: string[];
   validityDays?: number;
   keyAlgorithm?: KeyAlgorithm;
+  /** Certify this existing key instead of generating one (a signing key that must outlive its certificate). */
+  keys?: KeyPair;
 }
 
 function toName(subject: Subject): x509.Name {
@@ -93,7 +95,7 @@ export async function issueCertificate(ca: Certificate, options: IssueOptions): 
   if (options.usages.includes('server') && !options.altNames?.length) {
     throw new Error(`server certificate "${options.commonName}" needs at least one DNS name or IP address`);
   }
-  const keys = await generateKeyPair(options.keyAlgorithm);
+  const keys = options.keys ?? (await generateKeyPair(options.keyAlgorithm));
   const extendedUsages = options.usages.map((u) =>
     u === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
   );

@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ClusterConfig } from './config/types.js';
 import { ProvisionError } from './errors.js';
 
-/** What Corral itself needs in every cluster: the API server may call kubelets (logs, exec). */
+/** What Corral itself needs in every cluster: the API server may call kubelets (logs, exec); kubelets may register. */
 export const SYSTEM_ADDONS = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
@@ -18,6 +18,22 @@ subjects:
   - apiGroup: rbac.authorization.k8s.io
     kind: User
     name: kube-apiserver
+---
+# RKE's kube-node certificate names no node (CN system:node), so the Node authorizer ignores it;
+# RKE binds the system:node role to the group instead (ApplySystemNodeClusterRoleBinding).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: corral-system-node
+  labels: {provisioner.corral.io/managed: "true"}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:node
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: Group
+    name: system:nodes
 `;
 
 /** The manifests to apply, in order: Corral's, `addons`, then each `addons_include`. */
