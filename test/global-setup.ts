@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { removeLeftoverNodeSets } from './helpers/nodes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,6 +26,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
       }
     }
     await rm(root, { recursive: true, force: true });
+    // Provisioner test nodes (network namespaces) are not found by folder: they have their own owner records.
+    await removeLeftoverNodeSets();
   };
 }
 

@@ -85,7 +85,10 @@ describe('corral up refuses bad input before touching any host', { timeout: 300_
   });
 
   it('a port in use is reported by preflight before anything starts', async () => {
-    await set.exec(1, 'setsid nohup python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\'0.0.0.0\', 6443)); s.listen(); time.sleep(600)" >/dev/null 2>&1 &');
+    await set.exec(
+      1,
+      'setsid nohup python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\'0.0.0.0\', 6443)); s.listen(); time.sleep(600)" >/dev/null 2>&1 &',
+    );
     await eventually(async () => {
       const r = await set.exec(1, 'ss -Htln | grep -q ":6443 "');
       if (r.code !== 0) throw new Error('not listening yet');

@@ -65,10 +65,24 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     expect(st.mode & 0o777).toBe(0o600);
     expect((await stat(kubeconfig)).mode & 0o777).toBe(0o600);
     const state = JSON.parse(await readFile(join(dir, 'cluster.rkestate'), 'utf8'));
-    expect(Object.keys(state.currentState.nodes).sort()).toEqual(set.nodes.slice(0, 3).map((n) => n.address).sort());
+    expect(Object.keys(state.currentState.nodes).sort()).toEqual(
+      set.nodes
+        .slice(0, 3)
+        .map((n) => n.address)
+        .sort(),
+    );
     expect(Object.keys(state.desiredState.certificatesBundle)).toContain('kube-apiserver');
     // ...and a copy lives in the cluster.
-    const secret = await kubectlAt(kubeconfig, '-n', 'kube-system', 'get', 'secret', 'full-cluster-state', '-o', 'name');
+    const secret = await kubectlAt(
+      kubeconfig,
+      '-n',
+      'kube-system',
+      'get',
+      'secret',
+      'full-cluster-state',
+      '-o',
+      'name',
+    );
     expect(secret.code, secret.stderr).toBe(0);
 
     // Both API servers answer.
@@ -102,7 +116,13 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
       if (now === pid || !(await alive(set, 0, now))) throw new Error('not restarted yet');
     }, 'kube-apiserver restarted by the supervisor');
     await eventually(async () => {
-      const v = await kubectlAt(kubeconfig, `--server=https://${set.nodes[0]!.address}:6443`, 'get', '--raw', '/readyz');
+      const v = await kubectlAt(
+        kubeconfig,
+        `--server=https://${set.nodes[0]!.address}:6443`,
+        'get',
+        '--raw',
+        '/readyz',
+      );
       if (v.stdout.trim() !== 'ok') throw new Error(v.stderr);
     }, 'the restarted kube-apiserver ready');
   });
@@ -188,7 +208,7 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     expectOk(await corralCluster(set, config, ['up']), 'up without node 2');
     const state = JSON.parse(await readFile(join(dir, 'cluster.rkestate'), 'utf8'));
     expect(Object.keys(state.currentState.nodes)).not.toContain(set.nodes[2]!.address);
-    expect((await set.exec(2, 'ls /etc/kubernetes')).stdout.trim()).toBe('');
+    expect((await set.exec(2, 'find /etc/kubernetes /var/lib/etcd /opt/rke -mindepth 1')).stdout.trim()).toBe('');
     members = await etcdctl(3, 'member list -w simple');
     expect(members.stdout.trim().split('\n')).toHaveLength(3);
     const ok = await kubectlAt(kubeconfig, 'get', 'configmaps', '-o', 'name');
@@ -205,7 +225,10 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     expect(refused.code).toBe(2);
     expectOk(await corralCluster(set, config, ['remove'], ['--force']), 'remove');
     for (const i of [0, 1, 3]) {
-      const left = await set.exec(i, 'ls /etc/kubernetes /var/lib/etcd /opt/rke; pgrep -f "kube-|etcd" || true');
+      const left = await set.exec(
+        i,
+        'find /etc/kubernetes /var/lib/etcd /opt/rke -mindepth 1; pgrep -f "kube-|etcd" || true',
+      );
       expect(left.stdout.trim()).toBe('');
     }
     await expect(stat(join(dir, 'cluster.rkestate'))).rejects.toThrow();

@@ -18,6 +18,14 @@ import {
   usersCommand,
 } from './manage.js';
 import { serverCommand } from './server.js';
+import {
+  certCommand,
+  clusterVersionCommand,
+  etcdCommand,
+  removeCommand,
+  upCommand,
+} from '../provision/cli/commands.js';
+import { configCommand } from '../provision/cli/config-command.js';
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 
@@ -46,6 +54,13 @@ export function buildProgram(): Command {
   program.addCommand(usersCommand());
   program.addCommand(tokensCommand());
   program.addCommand(kubectlCommand());
+  // The provisioner's verbs, named as RKE's.
+  program.addCommand(configCommand());
+  program.addCommand(upCommand());
+  program.addCommand(removeCommand());
+  program.addCommand(etcdCommand());
+  program.addCommand(certCommand());
+  program.addCommand(clusterVersionCommand());
   program.addCommand(completionCommand(() => program));
   return program;
 }

@@ -56,3 +56,63 @@ export async function readStdin(): Promise<string> {
     .toString('utf8')
     .replace(/\r?\n$/, '');
 }
+
+export interface Prompter {
+  /** Shows `question` on stderr and reads the next line of stdin (trimmed); null once input has ended. */
+  ask(question: string): Promise<string | null>;
+  close(): void;
+}
+
+/**
+ * Asks several questions over one reader. Unlike ask(), it also works when the answers are piped
+ * in (`printf 'a\nb\n' | corral config`): lines that arrive before their question are queued
+ * rather than lost.
+ */
+export function createPrompter(): Prompter {
+  const tty = Boolean(process.stdin.isTTY);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: tty });
+  const lines: string[] = [];
+  let waiting: { resolve: (line: string | null) => void; reject: (err: Error) => void } | undefined;
+  let ended: 'eof' | Error | undefined;
+  rl.on('line', (line) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w.resolve(line.trim());
+    } else lines.push(line.trim());
+  });
+  const end = (how: 'eof' | Error) => {
+    ended ??= how;
+    if (ended === 'eof') waiting?.resolve(null);
+    else waiting?.reject(ended);
+    waiting = undefined;
+  };
+  rl.on('close', () => end('eof'));
+  rl.on('SIGINT', () => {
+    end(new Error('interrupted'));
+    rl.close();
+  });
+  // Piped answers are not echoed by a terminal; show them so the transcript reads well.
+  const echo = (line: string | null) => {
+    if (!tty) process.stderr.write(line === null ? '\n' : `${line}\n`);
+    return line;
+  };
+  return {
+    ask(question) {
+      if (tty) {
+        rl.setPrompt(question);
+        rl.prompt();
+      } else process.stderr.write(question);
+      const next = lines.shift();
+      if (next !== undefined) return Promise.resolve(echo(next));
+      if (ended === 'eof') return Promise.resolve(echo(null));
+      if (ended) return Promise.reject(ended);
+      return new Promise((resolve, reject) => {
+        waiting = { resolve: (line) => resolve(echo(line)), reject };
+      });
+    },
+    close() {
+      rl.close();
+    },
+  };
+}

@@ -37,7 +37,10 @@ subjects:
 `;
 
 /** The manifests to apply, in order: Corral's, `addons`, then each `addons_include`. */
-export async function addonManifests(config: ClusterConfig, baseDir: string): Promise<{ name: string; yaml: string }[]> {
+export async function addonManifests(
+  config: ClusterConfig,
+  baseDir: string,
+): Promise<{ name: string; yaml: string }[]> {
   const out = [{ name: 'system', yaml: SYSTEM_ADDONS }];
   if (config.addons.trim()) out.push({ name: 'addons', yaml: config.addons });
   for (const inc of config.addons_include) {
@@ -64,7 +67,9 @@ export function kubectl(kubectlPath: string, kubeconfig: string, args: string[],
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new ProvisionError(`kubectl ${args.join(' ')}: ${err.trim() || `exit ${code}`}`)),
+      code === 0
+        ? resolve(out)
+        : reject(new ProvisionError(`kubectl ${args.join(' ')}: ${err.trim() || `exit ${code}`}`)),
     );
     child.stdin.end(input ?? '');
   });
@@ -84,7 +89,8 @@ export async function applyAddons(
       ['apply', '--server-side', '--force-conflicts', '--field-manager=corral-provisioner', '-f', '-'],
       m.yaml,
     );
-    for (const line of out.split('\n')) if (line.trim() && !/ (unchanged|serverside-applied)$/.test(line)) changed.push(line.trim());
+    for (const line of out.split('\n'))
+      if (line.trim() && !/ (unchanged|serverside-applied)$/.test(line)) changed.push(line.trim());
   }
   return changed;
 }

@@ -18,10 +18,7 @@ export const ROTATABLE_SERVICES = [
  * every certificate with it; then the same reconcile as `up`, which restarts exactly the
  * components whose certificates changed.
  */
-export async function certRotate(
-  session: Session,
-  opts: { services: string[]; rotateCa: boolean },
-): Promise<UpResult> {
+export async function certRotate(session: Session, opts: { services: string[]; rotateCa: boolean }): Promise<UpResult> {
   const state = session.current;
   if (!state) throw new ProvisionError(`${session.paths.state} not found: run \`corral up\` first`);
   for (const s of opts.services)

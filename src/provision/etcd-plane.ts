@@ -13,6 +13,7 @@ export interface EtcdMember {
   id: string;
   name: string;
   peerURLs: string[];
+  isLearner: boolean;
 }
 
 export async function etcdctl(io: NodeIo, binDir: string, node: NodeConfig, args: string[], timeoutMs = 20_000) {
@@ -24,23 +25,36 @@ export async function etcdctl(io: NodeIo, binDir: string, node: NodeConfig, args
 
 export async function memberList(io: NodeIo, binDir: string, node: NodeConfig): Promise<EtcdMember[]> {
   // Member IDs are uint64; quote them before JSON.parse loses precision.
-  const out = await etcdctl(io, binDir, node, ['member', 'list', '-w', 'json']);
+  // Serializable: while a member just added has not started, the cluster may lack quorum.
+  const out = await etcdctl(io, binDir, node, [
+    'member',
+    'list',
+    '-w',
+    'json',
+    '--consistency=s',
+    '--dial-timeout=2s',
+    '--command-timeout=5s',
+  ]);
   const parsed = JSON.parse(out.replace(/"ID":(\d+)/g, '"ID":"$1"')) as {
-    members?: { ID: string; name?: string; peerURLs?: string[] }[];
+    members?: { ID: string; name?: string; peerURLs?: string[]; isLearner?: boolean }[];
   };
   return (parsed.members ?? []).map((m) => ({
     id: BigInt(m.ID).toString(16),
     name: m.name ?? '',
     peerURLs: m.peerURLs ?? [],
+    isLearner: m.isLearner === true,
   }));
 }
 
 export async function waitEtcdHealthy(io: NodeIo, binDir: string, node: NodeConfig, timeoutMs = 60_000) {
-  await pollUntil(() => etcdctl(io, binDir, node, ['endpoint', 'health'], 10_000), {
-    timeoutMs,
-    intervalMs: 500,
-    what: `etcd on ${io.label} to be healthy`,
-  });
+  await pollUntil(
+    () => etcdctl(io, binDir, node, ['endpoint', 'health', '--dial-timeout=2s', '--command-timeout=3s'], 10_000),
+    {
+      timeoutMs,
+      intervalMs: 500,
+      what: `etcd on ${io.label} to be healthy`,
+    },
+  );
 }
 
 export interface EtcdPlaneInput {
@@ -53,7 +67,10 @@ export interface EtcdPlaneInput {
   leaving: NodeConfig[];
   modes: Map<string, SupervisorMode>;
   certHashes: Record<string, string>;
+  binaryHashes: Partial<Record<string, string>>;
   progress: Progress;
+  /** Called as soon as a member's join is known, so a failure later cannot lose it. */
+  onJoin?: (address: string, join: EtcdJoin) => Promise<void>;
   /**
    * Restart every member first and check health after: after a CA rotation a member on the new
    * CA cannot talk to peers still on the old one, so one at a time would never become healthy.
@@ -85,7 +102,7 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
   let members: EtcdMember[] = [];
   for (const n of [...wanted, ...input.leaving]) {
     const io = conns.get(n.address);
-    if (!io) continue;
+    if (!io || !(await unitStatus(io, 'etcd')).running) continue;
     try {
       members = await memberList(io, binDir, n);
       through = n;
@@ -99,8 +116,7 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
     const member = members.find((m) => m.peerURLs.includes(etcdPeerUrl(n)) || m.name === etcdMemberName(n));
     if (member && through) {
       const via = wanted.find((w) => w.address !== n.address && members.some((m) => m.name === etcdMemberName(w)));
-      if (!via)
-        throw new ProvisionError(`cannot remove etcd member ${member.name}: no other etcd member would remain`);
+      if (!via) throw new ProvisionError(`cannot remove etcd member ${member.name}: no other etcd member would remain`);
       await etcdctl(conns.get(via.address)!, binDir, via, ['member', 'remove', member.id]);
       members = members.filter((m) => m.id !== member.id);
       through = via;
@@ -126,9 +142,14 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
         progress.node(node.address, `starting the first etcd member ${name}`);
       } else {
         if (!existing) {
+          // As a learner: it gets the data without a vote, so adding it never costs the cluster its quorum.
           const viaIo = conns.get(through!.address)!;
-          await etcdctl(viaIo, binDir, through!, ['member', 'add', name, `--peer-urls=${peer}`]);
-          progress.node(node.address, `etcd member ${name} added`);
+          // etcd refuses while a member promoted a moment ago has not been active for a few seconds.
+          await pollUntil(
+            () => etcdctl(viaIo, binDir, through!, ['member', 'add', name, `--peer-urls=${peer}`, '--learner']),
+            { timeoutMs: 60_000, intervalMs: 1000, what: `etcd to accept member ${name}` },
+          );
+          progress.node(node.address, `etcd member ${name} added as a learner`);
         }
         members = await memberList(conns.get(through!.address)!, binDir, through!);
         join = {
@@ -144,10 +165,12 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
       if (!existing?.name) await io.run('find /var/lib/etcd -mindepth 1 -delete 2>/dev/null; true');
     }
     joins.set(node.address, join);
+    await input.onJoin?.(node.address, join);
     const spec = componentsFor(config, node, {
       binDir: config.corral.binaries.path,
       etcd: join,
       certHashes: input.certHashes,
+      binaryHashes: input.binaryHashes,
     }).find((c) => c.name === 'etcd')!;
     specs.set(node.address, spec);
     const result = await applyUnit(io, spec, input.modes.get(node.address)!);
@@ -156,6 +179,15 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
       progress.node(node.address, `etcd ${result}`);
     }
     if (input.parallel) continue;
+    const learner = members.find((m) => (m.name === name || m.peerURLs.includes(peer)) && m.isLearner);
+    if (learner && through && through.address !== node.address) {
+      // Promotion succeeds once the learner has caught up with the leader.
+      await pollUntil(
+        () => etcdctl(conns.get(through!.address)!, binDir, through!, ['member', 'promote', learner.id], 10_000),
+        { timeoutMs: 120_000, intervalMs: 500, what: `etcd learner ${name} to catch up and be promoted` },
+      );
+      progress.node(node.address, `etcd member ${name} promoted to a voting member`);
+    }
     await waitEtcdHealthy(io, binDir, node);
     if (!through) through = node;
     members = await memberList(conns.get(through.address)!, binDir, through);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { etcdctlCommand, type ComponentSpec } from './components.js';
+import { etcdctlCommand } from './components.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import type { NodeIo } from './node-io.js';
 import type { Progress } from './progress.js';
 import { etcdNodes } from './roles.js';
 import { SNAPSHOT_DIR } from './snapshot-dir.js';
-import { applyUnit, removeUnit, type SupervisorMode } from './supervisor/index.js';
+import { applyUnit, removeUnit, type SupervisorMode, type UnitSpec } from './supervisor/index.js';
 
 export const ROLLING_UNIT = 'etcd-rolling-snapshots';
 /** Recurring snapshots are named with this prefix; retention prunes only these, never a named one. */
@@ -35,7 +35,7 @@ export function rollingSnapshotScript(config: ClusterConfig, node: NodeConfig): 
   ].join('\n');
 }
 
-export function rollingSnapshotSpec(config: ClusterConfig, node: NodeConfig): ComponentSpec {
+export function rollingSnapshotSpec(config: ClusterConfig, node: NodeConfig): UnitSpec {
   const script = rollingSnapshotScript(config, node);
   return {
     name: ROLLING_UNIT,
@@ -43,9 +43,8 @@ export function rollingSnapshotSpec(config: ClusterConfig, node: NodeConfig): Co
     args: ['-c', script],
     env: {},
     files: [],
-    ports: [],
     hash: createHash('sha256').update(script).digest('hex'),
-  } as unknown as ComponentSpec;
+  };
 }
 
 export async function reconcileRollingSnapshots(

@@ -10,8 +10,7 @@ import { controlPlaneNodes, etcdMemberName, etcdNodes, etcdPeerUrl } from './rol
 import type { Session } from './session.js';
 import { writeState, type EtcdJoin } from './state.js';
 import { applyUnit, detectMode, stopUnit } from './supervisor/index.js';
-import { certHashesOf, hostPort } from './up.js';
-
+import { binaryHashesFor, certHashesOf, hostPort } from './up.js';
 
 /** RKE's default name: a timestamp that sorts. */
 export const defaultSnapshotName = (now = new Date()): string =>
@@ -49,7 +48,9 @@ export async function snapshotSave(session: Session, name: string): Promise<Snap
       const path = `${SNAPSHOT_DIR}/${name}`;
       await io.run(`mkdir -p ${SNAPSHOT_DIR}`);
       await etcdctl(io, bin, node, ['snapshot', 'save', `${path}.part`], 300_000);
-      const res = await io.run(`mv -f ${shellQuote(`${path}.part`)} ${shellQuote(path)} && stat -c %s ${shellQuote(path)}`);
+      const res = await io.run(
+        `mv -f ${shellQuote(`${path}.part`)} ${shellQuote(path)} && stat -c %s ${shellQuote(path)}`,
+      );
       if (res.code !== 0) throw new ProvisionError(`snapshot on ${io.label}: ${res.stderr.trim()}`);
       progress.node(node.address, `saved ${path} (${res.stdout.trim()} bytes)`);
       return { node: node.address, path, bytes: Number(res.stdout.trim()) };
@@ -61,7 +62,9 @@ export async function snapshotList(session: Session): Promise<SnapshotInfo[]> {
   const out: SnapshotInfo[] = [];
   for (const node of etcdNodes(session.config)) {
     const io = session.conns.get(node.address)!;
-    const res = await io.run(`cd ${SNAPSHOT_DIR} 2>/dev/null && find . -maxdepth 1 -type f ! -name '*.part' -printf '%f %s\\n'`);
+    const res = await io.run(
+      `cd ${SNAPSHOT_DIR} 2>/dev/null && find . -maxdepth 1 -type f ! -name '*.part' -printf '%f %s\\n'`,
+    );
     for (const line of res.stdout.split('\n').filter(Boolean)) {
       const [file, size] = line.split(' ');
       out.push({ node: node.address, path: `${SNAPSHOT_DIR}/${file}`, bytes: Number(size) });
@@ -90,14 +93,17 @@ export async function snapshotRestore(session: Session, name: string): Promise<{
     const res = await io.run(`${bin}/etcdutl snapshot status ${shellQuote(path)} -w json`);
     if (res.code !== 0) missing.push(`${io.label}: ${path}: ${res.stderr.trim() || 'not found'}`);
   }
-  if (missing.length) throw new ProvisionError(`snapshot "${name}" is not usable on every etcd node; nothing was changed`, missing);
+  if (missing.length)
+    throw new ProvisionError(`snapshot "${name}" is not usable on every etcd node; nothing was changed`, missing);
 
   const safety = `${name}-pre-restore-${defaultSnapshotName().replace('corral_etcd_snapshot_', '')}`;
   await snapshotSave(session, safety);
 
   const modes = new Map(
     await Promise.all(
-      config.nodes.map(async (n) => [n.address, await detectMode(conns.get(n.address)!, config.corral.supervisor)] as const),
+      config.nodes.map(
+        async (n) => [n.address, await detectMode(conns.get(n.address)!, config.corral.supervisor)] as const,
+      ),
     ),
   );
   progress.step('stopping kube-apiserver and etcd');
@@ -112,32 +118,53 @@ export async function snapshotRestore(session: Session, name: string): Promise<{
   await Promise.all(
     etcds.map(async (node: NodeConfig) => {
       const io = conns.get(node.address)!;
+      // Corral's own folder, not /var/lib, holds the work: /var/lib/etcd may be a mount point, so
+      // its content moves, not the folder; the previous data is kept until the next restore.
+      const work = `/opt/rke/etcd-restore`;
       const cmd = [
-        `rm -rf /var/lib/etcd-restore && mkdir -p /var/lib/etcd-old-${stamp}`,
+        `rm -rf ${work} && mkdir -p ${work}/old`,
         `${bin}/etcdutl snapshot restore ${shellQuote(path)} --name ${shellQuote(etcdMemberName(node))} ` +
           `--initial-cluster ${shellQuote(initialCluster)} --initial-cluster-token corral-etcd-${stamp} ` +
-          `--initial-advertise-peer-urls ${shellQuote(etcdPeerUrl(node))} --data-dir /var/lib/etcd-restore`,
-        // /var/lib/etcd may be a mount point: move its content, not the folder.
-        `find /var/lib/etcd -mindepth 1 -maxdepth 1 -exec mv {} /var/lib/etcd-old-${stamp}/ \\;`,
-        `mv /var/lib/etcd-restore/* /var/lib/etcd/ && rmdir /var/lib/etcd-restore`,
+          `--initial-advertise-peer-urls ${shellQuote(etcdPeerUrl(node))} --data-dir ${work}/new`,
+        `find /var/lib/etcd -mindepth 1 -maxdepth 1 -exec mv {} ${work}/old/ \\;`,
+        `mv ${work}/new/* /var/lib/etcd/ && rmdir ${work}/new`,
       ].join(' && ');
       const res = await io.run(cmd, { timeoutMs: 300_000 });
       if (res.code !== 0) throw new ProvisionError(`restore on ${io.label} failed: ${res.stderr.trim().slice(-500)}`);
-      progress.node(node.address, `data restored (previous data kept in /var/lib/etcd-old-${stamp})`);
+      progress.node(
+        node.address,
+        'data restored (the previous data is in /opt/rke/etcd-restore/old until the next restore)',
+      );
     }),
   );
 
   progress.step('starting etcd and kube-apiserver');
   const certHashes = certHashesOf(state.certificatesBundle);
+  const binaryHashes = await binaryHashesFor(config);
   const specs = (node: NodeConfig) =>
-    componentsFor(config, node, { binDir: bin, etcd: join, certHashes });
+    componentsFor(config, node, {
+      binDir: bin,
+      etcd: state.nodes[node.address]?.etcdJoin && !etcds.includes(node) ? state.nodes[node.address]!.etcdJoin! : join,
+      certHashes,
+      binaryHashes,
+    });
   await Promise.all(
-    etcds.map((n) => applyUnit(conns.get(n.address)!, specs(n).find((s) => s.name === 'etcd')!, modes.get(n.address)!)),
+    etcds.map((n) =>
+      applyUnit(
+        conns.get(n.address)!,
+        specs(n).find((s) => s.name === 'etcd')!,
+        modes.get(n.address)!,
+      ),
+    ),
   );
   for (const n of etcds) await waitEtcdHealthy(conns.get(n.address)!, bin, n, 120_000);
   const kubeconfig = adminKubeconfig(state.certificatesBundle, config);
   for (const node of controlPlaneNodes(config)) {
-    await applyUnit(conns.get(node.address)!, specs(node).find((s) => s.name === 'kube-apiserver')!, modes.get(node.address)!);
+    await applyUnit(
+      conns.get(node.address)!,
+      specs(node).find((s) => s.name === 'kube-apiserver')!,
+      modes.get(node.address)!,
+    );
     const api = AdminApi.forServer(kubeconfig, `https://${hostPort(node.address)}:6443`);
     try {
       await api.waitReady(120_000, `kube-apiserver on ${node.address}`);

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { binaryPath, binDir } from '../kube/binaries.js';
 import { addonManifests, applyAddons } from './addons.js';
 import { componentsFor, type ComponentSpec } from './components.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { reconcileEtcd } from './etcd-plane.js';
-import { reconcileRollingSnapshots } from './rolling-snapshots.js';
+import { reconcileRollingSnapshots, ROLLING_UNIT } from './rolling-snapshots.js';
 import { ProvisionError } from './errors.js';
-import { syncBinaries, syncFiles } from './files.js';
+import { localFileHash, syncBinaries, syncFiles } from './files.js';
 import { AdminApi } from './kube-api.js';
 import type { NodeIo } from './node-io.js';
 import { adminKubeconfig, certificateFilesFor, generateClusterPki, type ClusterPki } from './pki.js';
@@ -40,7 +40,10 @@ export interface UpResult {
 
 export const certHashesOf = (pki: ClusterPki): Record<string, string> =>
   Object.fromEntries(
-    Object.entries(pki).map(([name, c]) => [name, createHash('sha256').update(c.certPem).update(c.keyPem).digest('hex')]),
+    Object.entries(pki).map(([name, c]) => [
+      name,
+      createHash('sha256').update(c.certPem).update(c.keyPem).digest('hex'),
+    ]),
   );
 
 /** `corral up`: make the nodes run the cluster cluster.yml describes. Safe to run again at any time. */
@@ -103,9 +106,12 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   progress.step('certificates');
   const pki = overrides.pki ?? (await generateClusterPki(config, session.stateFile?.desiredState.certificatesBundle));
   const certHashes = certHashesOf(pki);
+  const binaryHashes = await binaryHashesFor(config);
   const kubeconfigText = adminKubeconfig(pki, config);
   // The keys exist before any node gets them: a failure later must not lose them.
-  const desired: ClusterState = { rkeConfig: config, certificatesBundle: pki, nodes: previousNodes };
+  // Joins recorded by an earlier run that failed part way count too: a member keeps its first join.
+  const knownNodes = { ...previousNodes, ...(session.stateFile?.desiredState.nodes ?? {}) };
+  const desired: ClusterState = { rkeConfig: config, certificatesBundle: pki, nodes: knownNodes };
   await writeState(paths.state, { desiredState: desired, currentState: session.current });
 
   progress.step('binaries, supervisor and certificates on the nodes');
@@ -134,6 +140,7 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   for (const node of config.nodes) {
     const io = ios(node);
     const wanted = new Set(componentNamesFor(node));
+    if (has(node, 'etcd') && config.services.etcd.backup_config.enabled) wanted.add(ROLLING_UNIT);
     for (const unit of await listUnits(io)) {
       if (wanted.has(unit) || unit === 'etcd') continue; // etcd leaves through the membership change
       await removeUnit(io, unit);
@@ -151,12 +158,29 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
     config,
     binDir: remoteBin,
     conns,
-    nodeStates: previousNodes,
+    nodeStates: knownNodes,
     leaving,
     modes,
     certHashes,
+    binaryHashes,
     progress,
     parallel: overrides.parallelEtcd,
+    onJoin: async (address, join) => {
+      const node = config.nodes.find((n) => n.address === address)!;
+      desired.nodes = {
+        ...desired.nodes,
+        [address]: {
+          ...(desired.nodes[address] ?? {
+            address,
+            hostname: node.hostname_override,
+            roles: node.role,
+            components: {},
+          }),
+          etcdJoin: join,
+        },
+      };
+      await writeState(paths.state, { desiredState: desired, currentState: session.current });
+    },
   });
   changed.push(...etcd.changed);
   changed.push(...(await reconcileRollingSnapshots(config, conns, modes, progress)));
@@ -166,6 +190,7 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
       binDir: remoteBin,
       etcd: etcd.joins.get(node.address) ?? { initialClusterState: 'new', members: [] },
       certHashes,
+      binaryHashes,
     });
 
   // One control-plane node at a time, each ready before the next, so the API stays up.
@@ -199,7 +224,10 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
       if (!kubeletWanted.get(node.address)) {
         const reason = `no container runtime at ${RUNTIME_SOCKET}: kubelet and kube-proxy are configured but not started`;
         workerNotStarted[node.address] = reason;
-        const written = await syncFiles(io, specs.flatMap((s) => s.files));
+        const written = await syncFiles(
+          io,
+          specs.flatMap((s) => s.files),
+        );
         if (written.length) changed.push(...written.map((p) => `${node.address}:${p}`));
         progress.node(node.address, reason);
         return;
@@ -255,10 +283,21 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
     api.close();
   }
   progress.step(
-    changed.length ? `done: ${changed.length} change(s)` : 'done: the cluster already matched cluster.yml, nothing changed',
+    changed.length
+      ? `done: ${changed.length} change(s)`
+      : 'done: the cluster already matched cluster.yml, nothing changed',
   );
   progress.info(`kubeconfig: ${paths.kubeconfig}`);
   return { changed, kubeconfigPath: paths.kubeconfig, statePath: paths.state, workerNotStarted };
+}
+
+/** A new build of a binary (an upgrade) restarts its component; with binaries on the hosts, the version does. */
+export async function binaryHashesFor(config: ClusterConfig): Promise<Partial<Record<string, string>>> {
+  const hashes: Partial<Record<string, string>> = {};
+  if (config.corral.binaries.source === 'upload')
+    for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'])
+      hashes[name] = await localFileHash(join(config.corral.binaries.local_dir, name));
+  return hashes;
 }
 
 export const hostPort = (address: string): string => (address.includes(':') ? `[${address}]` : address);

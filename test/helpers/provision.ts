@@ -41,8 +41,21 @@ export async function writeClusterYml(dir: string, text: string): Promise<string
 }
 
 /** The real `corral` with a cluster verb, trusting the set's host keys on first use. */
-export function corralCluster(set: NodeSet, configPath: string, verb: string[], extra: string[] = []): Promise<CliResult> {
-  return corral([...verb, '--config', configPath, '--known-hosts', set.knownHostsPath, '--accept-new-host-keys', ...extra]);
+export function corralCluster(
+  set: NodeSet,
+  configPath: string,
+  verb: string[],
+  extra: string[] = [],
+): Promise<CliResult> {
+  return corral([
+    ...verb,
+    '--config',
+    configPath,
+    '--known-hosts',
+    set.knownHostsPath,
+    '--accept-new-host-keys',
+    ...extra,
+  ]);
 }
 
 /** The real kubectl with the kubeconfig `corral up` wrote; never throws, returns the exit code. */

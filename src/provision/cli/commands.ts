@@ -16,7 +16,10 @@ interface CommonOpts {
 function withCommon(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'the cluster description', 'cluster.yml')
-    .option('--accept-new-host-keys', 'trust and remember SSH host keys not yet in known_hosts (a changed key is always refused)')
+    .option(
+      '--accept-new-host-keys',
+      'trust and remember SSH host keys not yet in known_hosts (a changed key is always refused)',
+    )
     .option('--known-hosts <file>', 'OpenSSH known_hosts file', join(homedir(), '.ssh', 'known_hosts'));
 }
 
@@ -85,7 +88,9 @@ export function removeCommand(): Command {
     .action(async (o: CommonOpts & { force?: boolean; keepSnapshots?: boolean }) => {
       await confirm('Are you sure you want to remove the Kubernetes cluster? Its data is deleted', o.force);
       const { removeCluster } = await import('../remove.js');
-      await withSession(o, { includeRemoved: true }, (s) => removeCluster(s, { keepSnapshots: Boolean(o.keepSnapshots) }));
+      await withSession(o, { includeRemoved: true }, (s) =>
+        removeCluster(s, { keepSnapshots: Boolean(o.keepSnapshots) }),
+      );
     });
 }
 
@@ -106,10 +111,7 @@ export function etcdCommand(): Command {
     .requiredOption('--name <name>', 'snapshot name, as given to snapshot-save')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: CommonOpts & { name: string; yes?: boolean }) => {
-      await confirm(
-        `Restore etcd from "${o.name}"? Everything written to the cluster since is lost`,
-        o.yes,
-      );
+      await confirm(`Restore etcd from "${o.name}"? Everything written to the cluster since is lost`, o.yes);
       const { snapshotRestore } = await import('../snapshot.js');
       const r = await withSession(o, {}, (s) => snapshotRestore(s, o.name));
       process.stdout.write(`restored ${o.name} (safety snapshot: ${r.safetySnapshot})\n`);
