@@ -35,7 +35,10 @@ if (!run('build Kubernetes binaries (npm run k8s:build)', 'bash', ['tools/k8s/bu
   process.exit(1);
 }
 run('typecheck (tsc)', ...npx('tsc', '-p', 'tsconfig.json'));
+run('typecheck web UI (tsc -p ui)', ...npx('tsc', '-p', 'ui/tsconfig.json'));
 const built = run('build (tsc -p tsconfig.build.json)', ...npx('tsc', '-p', 'tsconfig.build.json'));
+// The browser tests load the real built UI from ui/dist; `npm run build` itself stays tsc only.
+run('build web UI (vite build)', ...npx('vite', 'build', '--config', 'ui/vite.config.ts'));
 run('lint (eslint)', ...npx('eslint', '.'));
 run('format (prettier --check)', ...npx('prettier', '--check', '.'));
 

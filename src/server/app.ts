@@ -34,6 +34,8 @@ import { projectSecretBehavior } from './projects/secret-behavior.js';
 import { isProxyPath, k8sProxy } from './proxy/k8s-proxy.js';
 import { isPublicSetting, settingBehavior, type Settings } from './settings/behavior.js';
 import type { ServingTls } from './tls.js';
+import { isApiPath, staticUi } from './ui/static.js';
+import { SUBSCRIBE_PATH, subscribeHandler } from './ui/subscribe.js';
 
 export interface AppDeps {
   store: Store;
@@ -46,6 +48,8 @@ export interface AppDeps {
   audit: AuditLog;
   leader: LeaderElector;
   version: string;
+  /** The built web UI; default ui/dist in the package (or CORRAL_UI_DIR). */
+  uiDir?: string;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -90,6 +94,17 @@ export function createApp(deps: AppDeps) {
     secretBox: deps.services.secretBox,
     connections: deps.services.connections,
     log: deps.log,
+  });
+
+  const ui = staticUi({ dir: deps.uiDir });
+  const subscribe = subscribeHandler({
+    store: deps.store,
+    connections: deps.services.connections,
+    log: deps.log,
+    types: TYPES,
+    behaviors,
+    allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
+    apiContext: (req, url, auth) => apiContext(req, url, auth),
   });
 
   async function baseUrlFor(req: IncomingMessage): Promise<string> {
@@ -190,6 +205,7 @@ export function createApp(deps: AppDeps) {
         throw new ApiError('PermissionDenied', 'you may not read metrics');
       return sendText(res, 200, metrics(deps), 'text/plain; version=0.0.4');
     }
+    if ((method === 'GET' || method === 'HEAD') && !isApiPath(path)) return ui.serve(req, res, url);
     throw new ApiError('NotFound', `no such path ${path}`);
   }
 
@@ -223,6 +239,7 @@ export function createApp(deps: AppDeps) {
       return;
     }
     if (url.pathname === CONNECT_PATH) connect.handleUpgrade(req, socket, head);
+    else if (url.pathname === SUBSCRIBE_PATH) subscribe.handleUpgrade(req, socket, head);
     else if (isProxyPath(url.pathname)) proxy.handleUpgrade(req, socket, head, url);
     else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   }
@@ -267,7 +284,14 @@ export function createApp(deps: AppDeps) {
       });
   }
 
-  return { listener, onUpgrade, close: () => connect.close() };
+  return {
+    listener,
+    onUpgrade,
+    close: () => {
+      connect.close();
+      subscribe.close();
+    },
+  };
 }
 
 function metrics(deps: AppDeps): string {

@@ -27,7 +27,7 @@ function parseFilters(schema: TypeDef, query: URLSearchParams): Filter[] {
   return filters;
 }
 
-function fieldValue(obj: StoredObject, field: string): unknown {
+export function fieldValue(obj: StoredObject, field: string): unknown {
   if (field === 'id') return obj.id;
   if (field === 'state') return obj.metadata.deletionTimestamp ? 'removing' : (obj.status.state ?? 'active');
   return field in obj.spec ? obj.spec[field] : obj.status[field];
@@ -79,7 +79,11 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
 
   let page: StoredObject[];
   let next: string | undefined;
+  // The store revision the page reflects: a watch from it (/v3/subscribe) misses no later change.
+  let revision: string;
   if (behavior.list || filters.length || sortField || reverse || ownFilter) {
+    // Read before the objects: a change in between is then replayed by the watch, never lost.
+    revision = await ctx.store.currentRevision();
     let all = behavior.list
       ? await behavior.list(ctx)
       : await listAll(ctx.store, schema.id, ownFilter ? behavior.ownListSelector?.(ctx) : undefined);
@@ -98,6 +102,7 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
     const result = await ctx.store.list(schema.id, { limit, continue: marker });
     page = result.items;
     next = result.continue;
+    revision = result.resourceVersion;
   }
 
   const self = `${ctx.baseUrl}${url.pathname}${url.search}`;
@@ -113,6 +118,7 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
   return {
     type: 'collection',
     resourceType: schema.id,
+    revision,
     links: { self },
     createTypes,
     actions,

@@ -1,0 +1,282 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { api, errorMessage, fieldErrors } from '../api/http';
+import type { Cluster, Token } from '../api/types';
+import { ChangePasswordForm } from '../app/ChangePasswordPage';
+import { age, dateTime } from '../app/format';
+import { useSession } from '../app/session';
+import { KubeconfigButton } from '../clusters/KubeconfigButton';
+import { Button } from '../components/Button';
+import { CopyField } from '../components/CopyButton';
+import { DataTable, type Column } from '../components/DataTable';
+import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { Field, SelectField } from '../components/Field';
+import { StateBadge } from '../components/StateBadge';
+import { useLiveList } from '../live/useLiveList';
+
+const TTL_OPTIONS = [
+  { value: '0', label: 'the server maximum' },
+  { value: String(3600_000), label: '1 hour' },
+  { value: String(24 * 3600_000), label: '1 day' },
+  { value: String(30 * 24 * 3600_000), label: '30 days' },
+  { value: String(90 * 24 * 3600_000), label: '90 days' },
+];
+
+export function AccountPage() {
+  const { user } = useSession();
+  const [changing, setChanging] = useState(false);
+  const [passwordChanged, setPasswordChanged] = useState(false);
+  return (
+    <section>
+      <h1>Account</h1>
+      <dl className="facts">
+        <dt>Username</dt>
+        <dd>{user.username}</dd>
+        {user.name && (
+          <>
+            <dt>Name</dt>
+            <dd>{user.name}</dd>
+          </>
+        )}
+        <dt>User id</dt>
+        <dd>
+          <code>{user.id}</code>
+        </dd>
+      </dl>
+      <div className="panel">
+        <div className="panel-header">
+          <h2>Password</h2>
+          <Button onClick={() => setChanging(true)}>Change password</Button>
+        </div>
+        {passwordChanged && (
+          <p className="ok" role="status">
+            Your password was changed.
+          </p>
+        )}
+      </div>
+      {changing && (
+        <Dialog title="Change password" onClose={() => setChanging(false)}>
+          <ChangePasswordForm
+            onDone={() => {
+              setChanging(false);
+              setPasswordChanged(true);
+            }}
+          />
+        </Dialog>
+      )}
+      <ApiKeys />
+      <Kubeconfigs />
+    </section>
+  );
+}
+
+function ApiKeys() {
+  const { user } = useSession();
+  const { items, state } = useLiveList<Token>({ kind: 'v3', type: 'token' });
+  // An admin lists everyone's tokens; this page is about one's own API keys (not login sessions).
+  const keys = useMemo(() => items.filter((t) => t.userId === user.id && t.isDerived !== false), [items, user.id]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Token | null>(null);
+
+  const columns = useMemo<Column<Token>[]>(
+    () => [
+      {
+        id: 'description',
+        header: 'Description',
+        cell: (t) => t.description || <span className="muted">(none)</span>,
+        sortValue: (t) => t.description ?? '',
+        filterValue: (t) => `${t.description ?? ''} ${t.id}`,
+      },
+      { id: 'id', header: 'Key id', width: '170px', cell: (t) => <code>{t.id}</code>, sortValue: (t) => t.id },
+      {
+        id: 'scope',
+        header: 'Scope',
+        width: '120px',
+        cell: (t) => t.clusterId ?? 'all clusters',
+      },
+      {
+        id: 'state',
+        header: 'State',
+        width: '100px',
+        cell: (t) => <StateBadge state={t.expired ? 'expired' : 'active'} />,
+      },
+      {
+        id: 'expires',
+        header: 'Expires',
+        width: '180px',
+        cell: (t) => (t.expiresAt ? dateTime(t.expiresAt) : 'never'),
+        sortValue: (t) => t.expiresAt ?? '9999',
+      },
+      { id: 'created', header: 'Age', width: '70px', cell: (t) => age(t.created), sortValue: (t) => t.created },
+      {
+        id: 'actions',
+        header: 'Actions',
+        width: '100px',
+        cell: (t) =>
+          t.links.remove ? (
+            <Button
+              variant="danger"
+              className="btn-small"
+              aria-label={`Delete API key ${t.description || t.id}`}
+              onClick={() => setDeleting(t)}
+            >
+              Delete
+            </Button>
+          ) : null,
+      },
+    ],
+    [],
+  );
+
+  return (
+    <div className="panel">
+      <div className="panel-header">
+        <h2>API keys</h2>
+        <Button variant="primary" onClick={() => setCreating(true)}>
+          Create API key
+        </Button>
+      </div>
+      <DataTable
+        label="API keys"
+        rows={keys}
+        columns={columns}
+        rowKey={(t) => t.id}
+        initialSort={{ id: 'created', desc: true }}
+        emptyText={state === 'loading' ? 'Loading…' : 'No API keys.'}
+      />
+      {creating && <CreateKeyDialog onClose={() => setCreating(false)} />}
+      {deleting && <DeleteKeyDialog token={deleting} onClose={() => setDeleting(null)} />}
+    </div>
+  );
+}
+
+function CreateKeyDialog(props: { onClose: () => void }) {
+  const [description, setDescription] = useState('');
+  const [ttl, setTtl] = useState('0');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<Token>();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      setCreated(await api<Token>('POST', '/v3/tokens', { description, ttl: Number(ttl) }));
+    } catch (err) {
+      setErrors(fieldErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created?.token) {
+    return (
+      <Dialog title="API key created" onClose={props.onClose} wide>
+        <p>
+          <strong>Copy the secret now.</strong> It is shown only this once; the server keeps only a hash of it.
+        </p>
+        <CopyField label="Secret (Bearer token)" value={created.token} testId="api-key-secret" />
+        <p className="muted">
+          Use it as <code>Authorization: Bearer &lt;secret&gt;</code>, or with <code>corral login --token</code>.
+        </p>
+        <div className="form-actions">
+          <Button variant="primary" onClick={props.onClose}>
+            Done
+          </Button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title="Create an API key" onClose={props.onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        <Field
+          label="Description"
+          name="description"
+          autoFocus
+          value={description}
+          error={errors.description}
+          hint="what the key is for, e.g. CI pipeline"
+          onChange={(e) => setDescription(e.target.value)}
+        />
+        <SelectField
+          label="Expires after"
+          name="ttl"
+          value={ttl}
+          error={errors.ttl}
+          onChange={(e) => setTtl(e.target.value)}
+          options={TTL_OPTIONS}
+        />
+        {errors.form && (
+          <p className="error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div className="form-actions">
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Create
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteKeyDialog(props: { token: Token; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  return (
+    <ConfirmDialog
+      title="Delete API key?"
+      message={
+        <p>
+          Anything using <code>{props.token.id}</code> ({props.token.description || 'no description'}) stops working at
+          once.
+        </p>
+      }
+      confirmLabel="Delete key"
+      busy={busy}
+      error={error}
+      onClose={props.onClose}
+      onConfirm={() => {
+        setBusy(true);
+        api('DELETE', `/v3/tokens/${props.token.id}`).then(props.onClose, (e) => {
+          setError(errorMessage(e));
+          setBusy(false);
+        });
+      }}
+    />
+  );
+}
+
+function Kubeconfigs() {
+  const { items: clusters, state } = useLiveList<Cluster>({ kind: 'v3', type: 'cluster' });
+  const usable = clusters.filter((c) => c.actions.generateKubeconfig);
+  return (
+    <div className="panel">
+      <div className="panel-header">
+        <h2>Kubeconfig files</h2>
+      </div>
+      <p className="muted">
+        Each download makes a new API key limited to that cluster, reaching it through this server with your
+        permissions.
+      </p>
+      {usable.length === 0 ? (
+        <p className="muted">{state === 'loading' ? 'Loading…' : 'No clusters.'}</p>
+      ) : (
+        <ul className="kubeconfig-list">
+          {usable.map((c) => (
+            <li key={c.id}>
+              <span>
+                {c.name} <StateBadge state={c.state} />
+              </span>
+              <KubeconfigButton cluster={c} small />
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

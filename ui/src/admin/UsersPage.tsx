@@ -1,0 +1,374 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { api, errorMessage, fieldErrors } from '../api/http';
+import type { GlobalRole, GlobalRoleBinding, User } from '../api/types';
+import { age } from '../app/format';
+import { useSession } from '../app/session';
+import { Button } from '../components/Button';
+import { DataTable, type Column } from '../components/DataTable';
+import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { Field, SelectField } from '../components/Field';
+import { StateBadge } from '../components/StateBadge';
+import { useLiveList } from '../live/useLiveList';
+
+export function UsersPage() {
+  const { user: me } = useSession();
+  const { items: users, state } = useLiveList<User>({ kind: 'v3', type: 'user' });
+  const { items: bindings } = useLiveList<GlobalRoleBinding>({ kind: 'v3', type: 'globalRoleBinding' });
+  const { items: roles } = useLiveList<GlobalRole>({ kind: 'v3', type: 'globalRole' });
+  const [dialog, setDialog] = useState<
+    | { kind: 'create' }
+    | { kind: 'password'; user: User }
+    | { kind: 'roles'; user: User }
+    | { kind: 'delete'; user: User }
+    | null
+  >(null);
+
+  const [actionError, setActionError] = useState<string>();
+  const setEnabled = (u: User, enabled: boolean) => {
+    setActionError(undefined);
+    api('PUT', `/v3/users/${u.id}`, { enabled }).catch((e: unknown) => setActionError(errorMessage(e)));
+  };
+
+  const rolesOf = useMemo(() => {
+    const m = new Map<string, GlobalRoleBinding[]>();
+    for (const b of bindings) if (b.userId) m.set(b.userId, [...(m.get(b.userId) ?? []), b]);
+    return m;
+  }, [bindings]);
+  const roleName = useMemo(() => new Map(roles.map((r) => [r.id, r.name])), [roles]);
+
+  const columns: Column<User>[] = [
+    {
+      id: 'state',
+      header: 'State',
+      width: '100px',
+      cell: (u) => <StateBadge state={u.enabled === false ? 'disabled' : 'active'} />,
+      sortValue: (u) => (u.enabled === false ? 1 : 0),
+    },
+    {
+      id: 'username',
+      header: 'Username',
+      width: '160px',
+      cell: (u) => (
+        <>
+          {u.username}
+          {u.me && <span className="muted"> (you)</span>}
+        </>
+      ),
+      sortValue: (u) => u.username,
+      filterValue: (u) => `${u.username} ${u.name ?? ''} ${u.id}`,
+    },
+    { id: 'name', header: 'Name', width: '160px', cell: (u) => u.name ?? '', sortValue: (u) => u.name ?? '' },
+    {
+      id: 'roles',
+      header: 'Global roles',
+      cell: (u) =>
+        (rolesOf.get(u.id) ?? []).map((b) => roleName.get(b.globalRoleId) ?? b.globalRoleId).join(', ') || '—',
+      filterValue: (u) => (rolesOf.get(u.id) ?? []).map((b) => b.globalRoleId).join(' '),
+    },
+    { id: 'age', header: 'Age', width: '60px', cell: (u) => age(u.created), sortValue: (u) => u.created },
+    {
+      id: 'actions',
+      header: 'Actions',
+      width: '330px',
+      cell: (u) => (
+        <span className="row-actions">
+          {u.links.update && u.id !== me.id && (
+            <Button
+              className="btn-small"
+              aria-label={`${u.enabled === false ? 'Enable' : 'Disable'} ${u.username}`}
+              onClick={() => setEnabled(u, u.enabled === false)}
+            >
+              {u.enabled === false ? 'Enable' : 'Disable'}
+            </Button>
+          )}
+          {u.actions.setpassword && (
+            <Button
+              className="btn-small"
+              aria-label={`Reset password of ${u.username}`}
+              onClick={() => setDialog({ kind: 'password', user: u })}
+            >
+              Reset password
+            </Button>
+          )}
+          <Button
+            className="btn-small"
+            aria-label={`Global roles of ${u.username}`}
+            onClick={() => setDialog({ kind: 'roles', user: u })}
+          >
+            Roles
+          </Button>
+          {u.links.remove && u.id !== me.id && (
+            <Button
+              variant="danger"
+              className="btn-small"
+              aria-label={`Delete ${u.username}`}
+              onClick={() => setDialog({ kind: 'delete', user: u })}
+            >
+              Delete
+            </Button>
+          )}
+        </span>
+      ),
+    },
+  ];
+
+  return (
+    <section>
+      <div className="page-header">
+        <h1>Users</h1>
+        <div className="page-actions">
+          <Button variant="primary" onClick={() => setDialog({ kind: 'create' })}>
+            Create user
+          </Button>
+        </div>
+      </div>
+      {actionError && (
+        <p className="error" role="alert">
+          {actionError}
+        </p>
+      )}
+      <DataTable
+        label="Users"
+        rows={users}
+        columns={columns}
+        rowKey={(u) => u.id}
+        initialSort={{ id: 'username' }}
+        emptyText={state === 'loading' ? 'Loading…' : 'No users.'}
+      />
+      {dialog?.kind === 'create' && <CreateUserDialog roles={roles} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'password' && <ResetPasswordDialog user={dialog.user} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'roles' && (
+        <UserRolesDialog
+          user={dialog.user}
+          roles={roles}
+          bindings={rolesOf.get(dialog.user.id) ?? []}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === 'delete' && <DeleteUserDialog user={dialog.user} onClose={() => setDialog(null)} />}
+    </section>
+  );
+}
+
+function CreateUserDialog(props: { roles: GlobalRole[]; onClose: () => void }) {
+  const [form, setForm] = useState({ username: '', name: '', password: '', mustChangePassword: true, role: 'user' });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      const user = await api<User>('POST', '/v3/users', {
+        username: form.username,
+        name: form.name,
+        password: form.password,
+        mustChangePassword: form.mustChangePassword,
+      });
+      // New users already get the newUserDefault roles; bind the chosen one if it is not among them.
+      const defaults = props.roles.filter((r) => r.newUserDefault).map((r) => r.id);
+      if (form.role && !defaults.includes(form.role)) {
+        await api('POST', '/v3/globalRoleBindings', { globalRoleId: form.role, userId: user.id });
+      }
+      props.onClose();
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title="Create a user" onClose={props.onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        <Field
+          label="Username"
+          name="username"
+          required
+          autoFocus
+          value={form.username}
+          error={errors.username}
+          onChange={(e) => setForm({ ...form, username: e.target.value })}
+        />
+        <Field
+          label="Display name"
+          name="name"
+          value={form.name}
+          error={errors.name}
+          onChange={(e) => setForm({ ...form, name: e.target.value })}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={form.password}
+          error={errors.password}
+          onChange={(e) => setForm({ ...form, password: e.target.value })}
+        />
+        <div className="checkbox">
+          <input
+            id="must-change"
+            type="checkbox"
+            checked={form.mustChangePassword}
+            onChange={(e) => setForm({ ...form, mustChangePassword: e.target.checked })}
+          />
+          <label htmlFor="must-change">Must change the password at first login</label>
+        </div>
+        <SelectField
+          label="Global role"
+          name="globalRoleId"
+          value={form.role}
+          onChange={(e) => setForm({ ...form, role: e.target.value })}
+          options={props.roles.map((r) => ({ value: r.id, label: r.newUserDefault ? `${r.name} (default)` : r.name }))}
+        />
+        {errors.form && (
+          <p className="error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div className="form-actions">
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Create user
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function ResetPasswordDialog(props: { user: User; onClose: () => void }) {
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await api('POST', `/v3/users/${props.user.id}?action=setpassword`, { newPassword: password });
+      props.onClose();
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Reset the password of ${props.user.username}`} onClose={props.onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        <Field
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          autoFocus
+          value={password}
+          error={errors.newPassword}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        {errors.form && (
+          <p className="error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div className="form-actions">
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Set password
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function UserRolesDialog(props: {
+  user: User;
+  roles: GlobalRole[];
+  bindings: GlobalRoleBinding[];
+  onClose: () => void;
+}) {
+  const held = new Set(props.bindings.map((b) => b.globalRoleId));
+  const addable = props.roles.filter((r) => !held.has(r.id));
+  const [role, setRole] = useState(addable[0]?.id ?? '');
+  const [error, setError] = useState<string>();
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await api('POST', '/v3/globalRoleBindings', { globalRoleId: role, userId: props.user.id });
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const remove = async (b: GlobalRoleBinding) => {
+    setError(undefined);
+    try {
+      await api('DELETE', `/v3/globalRoleBindings/${b.id}`);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const name = (id: string) => props.roles.find((r) => r.id === id)?.name ?? id;
+  return (
+    <Dialog title={`Global roles of ${props.user.username}`} onClose={props.onClose}>
+      <ul className="binding-list">
+        {props.bindings.length === 0 && <li className="muted">No global roles.</li>}
+        {props.bindings.map((b) => (
+          <li key={b.id}>
+            <span>{name(b.globalRoleId)}</span>
+            {b.links.remove && (
+              <Button
+                variant="danger"
+                className="btn-small"
+                aria-label={`Remove role ${name(b.globalRoleId)}`}
+                onClick={() => void remove(b)}
+              >
+                Remove
+              </Button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {addable.length > 0 && (
+        <form className="form inline-form" onSubmit={(e) => void add(e)}>
+          <SelectField
+            label="Add global role"
+            value={role}
+            onChange={(e) => setRole(e.target.value)}
+            options={addable.map((r) => ({ value: r.id, label: r.name }))}
+          />
+          <Button type="submit" variant="primary">
+            Add
+          </Button>
+        </form>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}
+
+function DeleteUserDialog(props: { user: User; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  return (
+    <ConfirmDialog
+      title={`Delete user ${props.user.username}?`}
+      message={<p>Their API keys and sessions stop working, and their role bindings go with them.</p>}
+      confirmLabel="Delete user"
+      busy={busy}
+      error={error}
+      onClose={props.onClose}
+      onConfirm={() => {
+        setBusy(true);
+        api('DELETE', `/v3/users/${props.user.id}`).then(props.onClose, (e) => {
+          setError(errorMessage(e));
+          setBusy(false);
+        });
+      }}
+    />
+  );
+}

@@ -1,0 +1,65 @@
+/** Display helpers for quantities and times. */
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
+
+/** A Kubernetes quantity as a number of base units, or undefined when it is not one. */
+export function parseQuantity(q: string | undefined | null): number | undefined {
+  if (!q) return undefined;
+  const m = /^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|n|u|m|k|M|G|T|P)?$/.exec(q.trim());
+  if (!m) return undefined;
+  const suffix = m[2] ?? '';
+  return Number(m[1]) * (BINARY[suffix] ?? DECIMAL[suffix] ?? 1);
+}
+
+export function formatCpu(q: string | undefined | null): string {
+  const n = parseQuantity(q);
+  if (n === undefined) return '—';
+  return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/\.?0+$/, '');
+}
+
+export function formatBytes(q: string | undefined | null): string {
+  const n = parseQuantity(q);
+  if (n === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatCount(q: string | undefined | null): string {
+  const n = parseQuantity(q);
+  return n === undefined ? '—' : n.toLocaleString('en-US');
+}
+
+/** "3m", "5h", "2d": how long ago, as kubectl prints ages. */
+export function age(iso: string | undefined | null, now = Date.now()): string {
+  if (!iso) return '—';
+  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function dateTime(iso: string | undefined | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** Saves text as a file through a temporary object URL (no server round trip, CSP-safe). */
+export function downloadText(filename: string, text: string, type = 'application/yaml'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

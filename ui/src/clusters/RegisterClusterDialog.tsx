@@ -1,0 +1,76 @@
+import { useState, type ChangeEvent, type FormEvent } from 'react';
+import { api, fieldErrors } from '../api/http';
+import { Button } from '../components/Button';
+import { Dialog } from '../components/Dialog';
+import { Field, TextAreaField } from '../components/Field';
+
+/** A cluster the server reaches itself: its kubeconfig is stored encrypted, no agent runs. */
+export function RegisterClusterDialog(props: { onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [kubeConfig, setKubeConfig] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const readFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    if (file) setKubeConfig(await file.text());
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      await api('POST', '/v3/clusters', { name, importedConfig: { kubeConfig } });
+      props.onClose();
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title="Register a cluster with its kubeconfig" onClose={props.onClose} wide>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        <p className="muted">The server connects to the API server directly; use this when it can reach it.</p>
+        <Field
+          label="Cluster name"
+          name="name"
+          required
+          autoFocus
+          value={name}
+          error={errors.name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <Field
+          label="Kubeconfig file"
+          type="file"
+          accept=".yaml,.yml,.conf,text/*"
+          onChange={(e) => void readFile(e)}
+        />
+        <TextAreaField
+          label="Kubeconfig"
+          name="kubeConfig"
+          required
+          rows={10}
+          spellCheck={false}
+          className="mono"
+          value={kubeConfig}
+          error={errors['importedConfig.kubeConfig'] ?? errors.importedConfig}
+          onChange={(e) => setKubeConfig(e.target.value)}
+        />
+        {errors.form && (
+          <p className="error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div className="form-actions">
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Register
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,18 @@
+import type { Cluster } from '../api/types';
+
+/** Why a cluster is not active, from its failing conditions (Ready first) or its transition message. */
+export function clusterReason(c: Cluster): string {
+  if (c.state === 'active') return '';
+  const failing = (c.conditions ?? []).filter((x) => x.status !== 'True' && (x.message || x.reason));
+  failing.sort((a, b) => (a.type === 'Ready' ? -1 : b.type === 'Ready' ? 1 : 0));
+  const cond = failing[0];
+  if (cond) return cond.message || cond.reason || '';
+  if (c.transitioningMessage) return c.transitioningMessage;
+  if (c.state === 'pending') return 'waiting for the agent to connect';
+  if (c.state === 'provisioning') return 'connecting to the cluster';
+  return '';
+}
+
+export function kubernetesVersion(c: Cluster): string {
+  return c.version?.gitVersion ?? '—';
+}

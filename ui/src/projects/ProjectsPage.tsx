@@ -1,0 +1,174 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { api, errorMessage, fieldErrors } from '../api/http';
+import type { Project } from '../api/types';
+import { age } from '../app/format';
+import { Link, navigate } from '../app/router';
+import { Button } from '../components/Button';
+import { DataTable, type Column } from '../components/DataTable';
+import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { Field } from '../components/Field';
+import { StateBadge } from '../components/StateBadge';
+import { useLiveList } from '../live/useLiveList';
+import { useClusterAccess } from './clusterAccess';
+
+export const projectPath = (p: Pick<Project, 'id' | 'clusterId'>) =>
+  `/clusters/${p.clusterId}/projects/${encodeURIComponent(p.id)}`;
+
+export function ProjectsPage(props: { clusterId: string }) {
+  const { cluster, mayCreateProject } = useClusterAccess(props.clusterId);
+  const { items: projects, state } = useLiveList<Project>({
+    kind: 'v3',
+    type: 'project',
+    filter: { clusterId: props.clusterId },
+  });
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Project | null>(null);
+
+  const columns = useMemo<Column<Project>[]>(
+    () => [
+      {
+        id: 'state',
+        header: 'State',
+        width: '110px',
+        cell: (p) => <StateBadge state={p.state} />,
+        sortValue: (p) => p.state,
+      },
+      {
+        id: 'name',
+        header: 'Name',
+        cell: (p) => <Link to={projectPath(p)}>{p.name}</Link>,
+        sortValue: (p) => p.name,
+        filterValue: (p) => `${p.name} ${p.id} ${p.description ?? ''}`,
+      },
+      { id: 'description', header: 'Description', cell: (p) => p.description ?? '' },
+      {
+        id: 'quota',
+        header: 'Quota',
+        width: '90px',
+        cell: (p) => (p.resourceQuota?.limit && Object.keys(p.resourceQuota.limit).length ? 'yes' : '—'),
+      },
+      { id: 'age', header: 'Age', width: '70px', cell: (p) => age(p.created), sortValue: (p) => p.created },
+      {
+        id: 'actions',
+        header: 'Actions',
+        width: '100px',
+        cell: (p) =>
+          p.links.remove ? (
+            <Button
+              variant="danger"
+              className="btn-small"
+              aria-label={`Delete project ${p.name}`}
+              onClick={() => setDeleting(p)}
+            >
+              Delete
+            </Button>
+          ) : null,
+      },
+    ],
+    [],
+  );
+
+  return (
+    <section>
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link to="/clusters">Clusters</Link> /{' '}
+        <Link to={`/c/${props.clusterId}`}>{cluster?.name ?? props.clusterId}</Link> / Projects
+      </nav>
+      <div className="page-header">
+        <h1>Projects of {cluster?.name ?? props.clusterId}</h1>
+        {mayCreateProject && (
+          <div className="page-actions">
+            <Button variant="primary" onClick={() => setCreating(true)}>
+              Create project
+            </Button>
+          </div>
+        )}
+      </div>
+      <DataTable
+        label="Projects"
+        rows={projects}
+        columns={columns}
+        rowKey={(p) => p.id}
+        initialSort={{ id: 'name' }}
+        emptyText={state === 'loading' ? 'Loading…' : 'No projects you can see.'}
+      />
+      {creating && <CreateProjectDialog clusterId={props.clusterId} onClose={() => setCreating(false)} />}
+      {deleting && <DeleteProjectDialog project={deleting} onClose={() => setDeleting(null)} />}
+    </section>
+  );
+}
+
+function CreateProjectDialog(props: { clusterId: string; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      const p = await api<Project>('POST', '/v3/projects', { name, description, clusterId: props.clusterId });
+      props.onClose();
+      navigate(projectPath(p));
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title="Create a project" onClose={props.onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        <Field
+          label="Project name"
+          name="name"
+          required
+          autoFocus
+          value={name}
+          error={errors.name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <Field
+          label="Description"
+          name="description"
+          value={description}
+          error={errors.description}
+          onChange={(e) => setDescription(e.target.value)}
+        />
+        {errors.form && (
+          <p className="error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div className="form-actions">
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Create
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteProjectDialog(props: { project: Project; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  return (
+    <ConfirmDialog
+      title={`Delete project ${props.project.name}?`}
+      message={<p>Its members lose the access the project gave them.</p>}
+      confirmLabel="Delete"
+      busy={busy}
+      error={error}
+      onClose={props.onClose}
+      onConfirm={() => {
+        setBusy(true);
+        api('DELETE', `/v3/projects/${props.project.id}`).then(props.onClose, (e) => {
+          setError(errorMessage(e));
+          setBusy(false);
+        });
+      }}
+    />
+  );
+}
