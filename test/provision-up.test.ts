@@ -88,7 +88,7 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     // Both API servers answer.
     for (const n of set.nodes.slice(0, 2)) {
       const v = await kubectlAt(kubeconfig, `--server=https://${n.address}:6443`, 'get', '--raw', '/readyz');
-      expect(v.stdout.trim()).toBe('ok');
+      expect(v.stdout.trim(), v.stderr).toBe('ok');
     }
     // No container runtime here: the worker plane is configured, not started, and says so.
     expect(r.stdout).toContain('worker plane configured but not started');
@@ -225,11 +225,17 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     expect(refused.code).toBe(2);
     expectOk(await corralCluster(set, config, ['remove'], ['--force']), 'remove');
     for (const i of [0, 1, 3]) {
-      const left = await set.exec(
-        i,
-        'find /etc/kubernetes /var/lib/etcd /opt/rke -mindepth 1; pgrep -f "kube-|etcd" || true',
+      const files = await set.exec(i, 'find /etc/kubernetes /var/lib/etcd /opt/rke -mindepth 1');
+      expect(files.stdout.trim()).toBe('');
+      // A stopped supervisor's kill-after-10-s watchdog may linger a few seconds; nothing may stay.
+      await eventually(
+        async () => {
+          const left = await set.exec(i, 'ps -eo args | grep -E "[c]orral-supervise|[k]ube-|[e]tcd|[s]leep" || true');
+          if (left.stdout.trim()) throw new Error(`still running on node ${i}:\n${left.stdout}`);
+        },
+        `node ${i} to have no Kubernetes process left`,
+        30_000,
       );
-      expect(left.stdout.trim()).toBe('');
     }
     await expect(stat(join(dir, 'cluster.rkestate'))).rejects.toThrow();
   });

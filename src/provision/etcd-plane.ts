@@ -97,6 +97,8 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
   const specs = new Map<string, ComponentSpec>();
   const changed: string[] = [];
 
+  if (input.parallel) return restartInPlace(input, wanted);
+
   // A member we can talk through: any wanted node whose etcd answers.
   let through: NodeConfig | undefined;
   let members: EtcdMember[] = [];
@@ -109,6 +111,28 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
       break;
     } catch {
       // not running there (yet)
+    }
+  }
+
+  if (members.length === 0) {
+    // No member answers. If members have data the cluster exists and is down (every node
+    // rebooted, every process killed): start them as they were; never treat it as new.
+    const withData: NodeConfig[] = [];
+    for (const n of wanted) if (await hasEtcdData(conns.get(n.address)!)) withData.push(n);
+    if (withData.length) {
+      const unknown = withData.filter((n) => !input.nodeStates[n.address]?.etcdJoin);
+      if (unknown.length)
+        throw new ProvisionError(
+          'etcd data exists but no member answers, and the state file does not say how these members joined; ' +
+            'nothing was deleted. Restore cluster.rkestate (or the kube-system/full-cluster-state Secret) and run again',
+          unknown.map((n) => `${n.address}: /var/lib/etcd has data`),
+        );
+      progress.info(`no etcd member answers; restarting the ${withData.length} member(s) that have data`);
+      const restarted = await restartInPlace({ ...input }, withData);
+      for (const [k, v] of restarted.joins) joins.set(k, v);
+      changed.push(...restarted.changed);
+      through = withData[0]!;
+      members = await memberList(conns.get(through.address)!, binDir, through);
     }
   }
 
@@ -136,6 +160,7 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
     const peer = etcdPeerUrl(node);
     let join = input.nodeStates[node.address]?.etcdJoin;
     const existing = members.find((m) => m.name === name || m.peerURLs.includes(peer));
+    let addedNow = false;
     if (!join || !existing) {
       if (members.length === 0) {
         join = { initialClusterState: 'new', members: [{ name, peerUrl: peer }] };
@@ -150,6 +175,7 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
             { timeoutMs: 60_000, intervalMs: 1000, what: `etcd to accept member ${name}` },
           );
           progress.node(node.address, `etcd member ${name} added as a learner`);
+          addedNow = true;
         }
         members = await memberList(conns.get(through!.address)!, binDir, through!);
         join = {
@@ -161,8 +187,15 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
           }),
         };
       }
-      // A node joining must start from an empty data folder; a started member (state file lost) keeps its data.
-      if (!existing?.name) await io.run('find /var/lib/etcd -mindepth 1 -delete 2>/dev/null; true');
+      // A member joining must start from an empty data folder. Only data of a member that never
+      // started (added now, or added by a run that failed) is deleted; a started member keeps its data.
+      if (addedNow || (existing && !existing.name))
+        await io.run('find /var/lib/etcd -mindepth 1 -delete 2>/dev/null; true');
+      else if (members.length > 0 && (await hasEtcdData(io)))
+        throw new ProvisionError(
+          `${io.label}: /var/lib/etcd has data, but this node is not a member of the running etcd cluster; ` +
+            'nothing was deleted. Move the data away if it is not needed, then run again',
+        );
     }
     joins.set(node.address, join);
     await input.onJoin?.(node.address, join);
@@ -178,7 +211,6 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
       changed.push(`${node.address}/etcd`);
       progress.node(node.address, `etcd ${result}`);
     }
-    if (input.parallel) continue;
     const learner = members.find((m) => (m.name === name || m.peerURLs.includes(peer)) && m.isLearner);
     if (learner && through && through.address !== node.address) {
       // Promotion succeeds once the learner has caught up with the leader.
@@ -193,10 +225,50 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
     members = await memberList(conns.get(through.address)!, binDir, through);
     if (result !== 'unchanged') progress.node(node.address, `etcd healthy (${members.length} members)`);
   }
-  if (input.parallel) {
-    await Promise.all(wanted.map((n) => waitEtcdHealthy(conns.get(n.address)!, binDir, n, 120_000)));
-    progress.info(`etcd healthy on ${wanted.length} member(s)`);
-  }
+  return { joins, specs, changed };
+}
+
+async function hasEtcdData(io: NodeIo): Promise<boolean> {
+  return (await io.run('test -d /var/lib/etcd/member')).code === 0;
+}
+
+/**
+ * Every member restarted with the join it first had, all at once, then checked healthy: for a
+ * CA rotation (a member on the new CA cannot talk to peers still on the old one, so one at a
+ * time would never become healthy) and for a cluster whose members are all down. Membership
+ * does not change here.
+ */
+async function restartInPlace(input: EtcdPlaneInput, nodes: NodeConfig[]): Promise<EtcdPlaneResult> {
+  const { config, conns, binDir, progress } = input;
+  const joins = new Map<string, EtcdJoin>();
+  const specs = new Map<string, ComponentSpec>();
+  const changed: string[] = [];
+  const missing = nodes.filter((n) => !input.nodeStates[n.address]?.etcdJoin);
+  if (missing.length)
+    throw new ProvisionError(
+      'these etcd members have no recorded join in the state file; run `corral up` first',
+      missing.map((n) => n.address),
+    );
+  await Promise.all(
+    nodes.map(async (node) => {
+      const join = input.nodeStates[node.address]!.etcdJoin!;
+      joins.set(node.address, join);
+      const spec = componentsFor(config, node, {
+        binDir: config.corral.binaries.path,
+        etcd: join,
+        certHashes: input.certHashes,
+        binaryHashes: input.binaryHashes,
+      }).find((c) => c.name === 'etcd')!;
+      specs.set(node.address, spec);
+      const result = await applyUnit(conns.get(node.address)!, spec, input.modes.get(node.address)!);
+      if (result !== 'unchanged') {
+        changed.push(`${node.address}/etcd`);
+        progress.node(node.address, `etcd ${result}`);
+      }
+    }),
+  );
+  await Promise.all(nodes.map((n) => waitEtcdHealthy(conns.get(n.address)!, binDir, n, 120_000)));
+  progress.info(`etcd healthy on ${nodes.length} member(s)`);
   return { joins, specs, changed };
 }
 

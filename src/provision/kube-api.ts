@@ -1,6 +1,7 @@
 import { kubeTargetFromKubeconfig } from '../kube/kubeconfig-target.js';
 import { upstreamFor, type KubeUpstream } from '../kube/upstream.js';
 import { upstreamJson } from '../kube/upstream-client.js';
+import { send } from '../kube/forward.js';
 import { pollUntil } from '../util/poll.js';
 
 /** The provisioned cluster's API as kube-admin, from the admin kubeconfig text. */
@@ -20,9 +21,35 @@ export class AdminApi {
     return upstreamJson<T>(this.kube.upstream, method, path, { body, timeoutMs });
   }
 
+  /** A plain-text GET (health endpoints); rejects unless it answers 200. */
+  text(path: string, timeoutMs = 5000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = send(this.kube.upstream, 'GET', path, { accept: 'text/plain' });
+      const timer = setTimeout(
+        () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          clearTimeout(timer);
+          if (res.statusCode === 200) resolve(body);
+          else reject(new Error(`GET ${path} answered ${res.statusCode}: ${body.slice(-300)}`));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end();
+    });
+  }
+
+  /** Until /readyz says ok: storage reachable and the bootstrap hooks (RBAC roles, priority classes) done. */
   async waitReady(timeoutMs: number, what: string): Promise<void> {
-    // /readyz answers text; a namespace list proves the same thing (storage reachable) in JSON.
-    await pollUntil(() => this.json('GET', '/api/v1/namespaces?limit=1', undefined, 3000), {
+    await pollUntil(() => this.text('/readyz', 3000), {
       timeoutMs,
       intervalMs: 500,
       what,

@@ -23,10 +23,13 @@ export function rollingSnapshotScript(config: ClusterConfig, node: NodeConfig): 
   const save = etcdctlCommand(config.corral.binaries.path, node, ['snapshot', 'save', part]);
   return [
     'set -u',
+    // sleep runs in the background so that a stop (TERM to this shell) ends it too, not just the shell.
+    "trap 'kill $sp 2>/dev/null; exit 0' TERM INT",
+    'sp=',
     `dir=${SNAPSHOT_DIR}`,
     'mkdir -p "$dir"',
     'while :; do',
-    `  [ "\${ONCE:-0}" = 1 ] || sleep ${Math.round(interval_hours * 3600)}`,
+    `  if [ "\${ONCE:-0}" != 1 ]; then sleep ${Math.round(interval_hours * 3600)} & sp=$!; wait $sp; fi`,
     `  name=${ROLLING_PREFIX}$(date -u +%Y-%m-%dT%H-%M-%SZ)`,
     `  if ${save} >/dev/null; then mv -f ${part} "$dir/$name"; echo "saved $name"; else echo "snapshot failed" >&2; rm -f ${part}; fi`,
     `  ls -1 "$dir" | grep '^${ROLLING_PREFIX}' | sort -r | tail -n +${retention + 1} | while read -r old; do rm -f "$dir/$old"; echo "pruned $old"; done`,

@@ -5,6 +5,7 @@ import { addonManifests, applyAddons } from './addons.js';
 import { componentsFor, type ComponentSpec } from './components.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { reconcileEtcd } from './etcd-plane.js';
+import { reconcileWorkers, RUNTIME_SOCKET } from './worker-plane.js';
 import { reconcileRollingSnapshots, ROLLING_UNIT } from './rolling-snapshots.js';
 import { ProvisionError } from './errors.js';
 import { localFileHash, syncBinaries, syncFiles } from './files.js';
@@ -25,9 +26,6 @@ import {
   unitStatus,
   type SupervisorMode,
 } from './supervisor/index.js';
-
-/** Where kubelet finds its container runtime; without one the worker plane is prepared but not started. */
-export const RUNTIME_SOCKET = '/run/containerd/containerd.sock';
 
 export interface UpResult {
   /** "<address>/<what>" for everything that changed; empty when the cluster already matched. */
@@ -215,36 +213,25 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
     if (apiserverChanged) progress.node(node.address, 'kube-apiserver ready');
   }
 
-  progress.step('worker plane');
-  const workerNotStarted: Record<string, string> = {};
-  await Promise.all(
-    config.nodes.map(async (node) => {
-      const io = ios(node);
-      const specs = specsFor(node).filter((s) => s.name === 'kubelet' || s.name === 'kube-proxy');
-      if (!kubeletWanted.get(node.address)) {
-        const reason = `no container runtime at ${RUNTIME_SOCKET}: kubelet and kube-proxy are configured but not started`;
-        workerNotStarted[node.address] = reason;
-        const written = await syncFiles(
-          io,
-          specs.flatMap((s) => s.files),
-        );
-        if (written.length) changed.push(...written.map((p) => `${node.address}:${p}`));
-        progress.node(node.address, reason);
-        return;
-      }
-      for (const spec of specs) {
-        const result = await applyUnit(io, spec, modes.get(node.address)!);
-        if (result !== 'unchanged') {
-          changed.push(`${node.address}/${spec.name}`);
-          progress.node(node.address, `${spec.name} ${result}`);
-        }
-      }
-    }),
-  );
-
-  progress.step('addons');
+  // The admin kubeconfig is needed from here on (cordon and drain, addons).
   await writeSecretFile(paths.kubeconfig, kubeconfigText);
   const kubectlPath = await binaryPath('kubectl', binDir());
+
+  progress.step('worker plane');
+  const workers = await reconcileWorkers({
+    config,
+    conns,
+    modes,
+    specsFor,
+    runtime: kubeletWanted,
+    kubectlPath,
+    kubeconfigPath: paths.kubeconfig,
+    progress,
+  });
+  changed.push(...workers.changed);
+  const workerNotStarted = workers.notStarted;
+
+  progress.step('addons');
   const addonChanges = await applyAddons(
     kubectlPath,
     paths.kubeconfig,
