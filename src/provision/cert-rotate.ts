@@ -1,17 +1,9 @@
 import { ProvisionError } from './errors.js';
-import { rotateCertificates } from './pki.js';
+import { ROTATABLE_SERVICES, rotateCertificates } from './pki.js';
 import type { Session } from './session.js';
 import { reconcile, type UpResult } from './up.js';
 
-/** RKE's `--service` names. */
-export const ROTATABLE_SERVICES = [
-  'etcd',
-  'kubelet',
-  'kube-apiserver',
-  'kube-proxy',
-  'kube-scheduler',
-  'kube-controller-manager',
-] as const;
+export { ROTATABLE_SERVICES };
 
 /**
  * `corral cert rotate`: new certificates for the named services (all when none), or a new CA and

@@ -199,18 +199,7 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
     }
     joins.set(node.address, join);
     await input.onJoin?.(node.address, join);
-    const spec = componentsFor(config, node, {
-      binDir: config.corral.binaries.path,
-      etcd: join,
-      certHashes: input.certHashes,
-      binaryHashes: input.binaryHashes,
-    }).find((c) => c.name === 'etcd')!;
-    specs.set(node.address, spec);
-    const result = await applyUnit(io, spec, input.modes.get(node.address)!);
-    if (result !== 'unchanged') {
-      changed.push(`${node.address}/etcd`);
-      progress.node(node.address, `etcd ${result}`);
-    }
+    const result = await startMember(input, node, join, specs, changed);
     const learner = members.find((m) => (m.name === name || m.peerURLs.includes(peer)) && m.isLearner);
     if (learner && through && through.address !== node.address) {
       // Promotion succeeds once the learner has caught up with the leader.
@@ -228,6 +217,29 @@ export async function reconcileEtcd(input: EtcdPlaneInput): Promise<EtcdPlaneRes
   return { joins, specs, changed };
 }
 
+/** Applies a node's etcd unit for the given join; records its spec and any change. */
+async function startMember(
+  input: EtcdPlaneInput,
+  node: NodeConfig,
+  join: EtcdJoin,
+  specs: Map<string, ComponentSpec>,
+  changed: string[],
+) {
+  const spec = componentsFor(input.config, node, {
+    binDir: input.config.corral.binaries.path,
+    etcd: join,
+    certHashes: input.certHashes,
+    binaryHashes: input.binaryHashes,
+  }).find((c) => c.name === 'etcd')!;
+  specs.set(node.address, spec);
+  const result = await applyUnit(input.conns.get(node.address)!, spec, input.modes.get(node.address)!);
+  if (result !== 'unchanged') {
+    changed.push(`${node.address}/etcd`);
+    input.progress.node(node.address, `etcd ${result}`);
+  }
+  return result;
+}
+
 async function hasEtcdData(io: NodeIo): Promise<boolean> {
   return (await io.run('test -d /var/lib/etcd/member')).code === 0;
 }
@@ -239,7 +251,7 @@ async function hasEtcdData(io: NodeIo): Promise<boolean> {
  * does not change here.
  */
 async function restartInPlace(input: EtcdPlaneInput, nodes: NodeConfig[]): Promise<EtcdPlaneResult> {
-  const { config, conns, binDir, progress } = input;
+  const { conns, binDir, progress } = input;
   const joins = new Map<string, EtcdJoin>();
   const specs = new Map<string, ComponentSpec>();
   const changed: string[] = [];
@@ -253,18 +265,7 @@ async function restartInPlace(input: EtcdPlaneInput, nodes: NodeConfig[]): Promi
     nodes.map(async (node) => {
       const join = input.nodeStates[node.address]!.etcdJoin!;
       joins.set(node.address, join);
-      const spec = componentsFor(config, node, {
-        binDir: config.corral.binaries.path,
-        etcd: join,
-        certHashes: input.certHashes,
-        binaryHashes: input.binaryHashes,
-      }).find((c) => c.name === 'etcd')!;
-      specs.set(node.address, spec);
-      const result = await applyUnit(conns.get(node.address)!, spec, input.modes.get(node.address)!);
-      if (result !== 'unchanged') {
-        changed.push(`${node.address}/etcd`);
-        progress.node(node.address, `etcd ${result}`);
-      }
+      await startMember(input, node, join, specs, changed);
     }),
   );
   await Promise.all(nodes.map((n) => waitEtcdHealthy(conns.get(n.address)!, binDir, n, 120_000)));
