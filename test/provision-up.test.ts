@@ -144,6 +144,18 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
       const f = await set.exec(i, 'stat -c %s /opt/rke/etcd-snapshots/snap1');
       expect(Number(f.stdout.trim())).toBeGreaterThan(0);
     }
+    // The recurring-snapshot unit: one round (ONCE=1) saves a snapshot and keeps the newest 6 (RKE's retention).
+    await set.exec(
+      0,
+      'for d in 01 02 03 04 05 06 07; do echo old > /opt/rke/etcd-snapshots/auto_etcd_snapshot_2000-01-${d}T00-00-00Z; done',
+    );
+    const round = await set.exec(0, 'ONCE=1 /opt/rke/units/etcd-rolling-snapshots.run');
+    expect(round.code, round.stderr).toBe(0);
+    const autos = (await set.exec(0, 'ls /opt/rke/etcd-snapshots | grep ^auto_')).stdout.trim().split('\n');
+    expect(autos).toHaveLength(6);
+    expect(autos.filter((f) => !f.startsWith('auto_etcd_snapshot_2000'))).toHaveLength(1);
+    expect((await set.exec(0, 'ls /opt/rke/etcd-snapshots/snap1')).code).toBe(0); // named ones are never pruned
+
     expectOk(await kubectlAt(kubeconfig, 'create', 'configmap', 'after-snapshot', '--from-literal=k=v'), 'create');
     expectOk(await kubectlAt(kubeconfig, 'delete', 'configmap', 'before-snapshot'), 'delete');
 

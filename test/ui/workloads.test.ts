@@ -113,7 +113,8 @@ describe('cluster view', () => {
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByRole('button', { name: 'Edit YAML' }).click();
     const editor = page.getByLabel('YAML of Deployment web');
-    const before = await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.resourceVersion}');
+    // generation, not resourceVersion: the controllers keep updating the Deployment's status.
+    const before = await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.generation}');
     await editor.fill('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n   bad: [\n');
     await page.getByRole('button', { name: 'Save' }).click();
     expect(
@@ -122,7 +123,7 @@ describe('cluster view', () => {
         .filter({ hasText: /^Line \d+:/ })
         .textContent(),
     ).toMatch(/^Line [45]:/);
-    expect(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.resourceVersion}')).toBe(before);
+    expect(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.generation}')).toBe(before);
   });
 
   test('scale and redeploy patch the Deployment', async () => {

@@ -211,8 +211,10 @@ EOF
     echo "mount --bind '$dir/hosts' /etc/hosts"
     echo "hostname '$ns'"
     echo "mkdir -p /run/sshd"
-    echo "exec perl '$here/node-init.pl' '$sshd' -D -f '$dir/ssh/sshd_config' -E '$dir/sshd.log'"
+    echo "exec perl '$dir/node-init.pl' '$sshd' -D -f '$dir/ssh/sshd_config' -E '$dir/sshd.log'"
   } >"$dir/boot.sh"
+  # A copy beside the node's files: the checkout may live under a folder the node hides (/tmp, /root).
+  cp "$here/node-init.pl" "$dir/node-init.pl"
 
   # Detached (own session, stdio closed) so that the node outlives whoever ran `up`.
   setsid -f ip netns exec "$ns" \
