@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,9 +60,14 @@ beforeAll(async () => {
   node = config.nodes[0]!;
   pki = await generateClusterPki(config);
   await syncFiles(io, certificateFilesFor(pki, node, config));
-  // The binaries are this machine's: a node sees every folder but its private ones.
+  // The binaries go where `corral up` puts them, /opt/rke/bin: the node cannot see this checkout
+  // when it lives under a folder the node keeps private (/tmp, /root).
+  const nodeBin = join(set.nodes[0]!.hostDir, 'opt', 'rke', 'bin');
+  await mkdir(nodeBin, { recursive: true });
+  for (const b of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'])
+    await copyFile(join(binDir(), b), join(nodeBin, b));
   specs = componentsFor(config, node, {
-    binDir: binDir(),
+    binDir: '/opt/rke/bin',
     etcd: { initialClusterState: 'new', members: [{ name: etcdMemberName(node), peerUrl: etcdPeerUrl(node) }] },
     certHashes: Object.fromEntries(
       Object.entries(pki).map(([name, c]) => [

@@ -156,7 +156,7 @@ export function certCommand(): Command {
 
 export function clusterVersionCommand(): Command {
   return new Command('version')
-    .description("print the Kubernetes version of the cluster made from cluster.yml (and Corral's)")
+    .description("print the Kubernetes version of the cluster made from cluster.yml (corral -v prints Corral's)")
     .option('--config <file>', 'the cluster description', 'cluster.yml')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .action(async (o: { config: string; output: OutputFormat }) => {
