@@ -72,12 +72,7 @@ systemd_unit() {
 	echo "corral-$1.service"
 }
 
-has_# Writes a small file so that readers never see it half written.
-put() {
-	echo "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
-}
-
-systemd_unit() {
+has_systemd_unit() {
 	[ -f "/etc/systemd/system/$(systemd_unit "$1")" ] && command -v systemctl >/dev/null 2>&1
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +66,17 @@ test('the supervisor script is POSIX sh that dash accepts', () => {
   // -n: parse only. dash has none of bash's extensions, so bash-isms fail here.
   execFileSync('dash', ['-n', path]);
   expect(SUPERVISE_SCRIPT.startsWith('#!/bin/sh\n')).toBe(true);
+});
+
+test('the supervisor script runs without calling anything undefined', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-sup-'));
+  const path = join(dir, 'corral-supervise');
+  writeFileSync(path, SUPERVISE_SCRIPT);
+  // Stop and status of a unit that does not exist walk the helpers (pid files, systemd check)
+  // without changing anything; a missing function shows up as "not found" on stderr.
+  for (const args of [['--stop', 'corral-test-none'], ['--status', 'corral-test-none'], ['--list']]) {
+    const r = spawnSync('dash', [path, ...args], { encoding: 'utf8' });
+    expect(r.stderr, args.join(' ')).not.toMatch(/not found/);
+    expect(r.status, args.join(' ')).toBe(0);
+  }
 });
