@@ -12,6 +12,7 @@ import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
+import { FormFooter } from '../components/FormFooter';
 
 const TTL_OPTIONS = [
   { value: '0', label: 'the server maximum' },
@@ -208,17 +209,7 @@ function CreateKeyDialog(props: { onClose: () => void }) {
           onChange={(e) => setTtl(e.target.value)}
           options={TTL_OPTIONS}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Create
-          </Button>
-        </div>
+        <FormFooter error={errors.form} submitLabel="Create" busy={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -9,6 +9,7 @@ import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
+import { FormFooter } from '../components/FormFooter';
 
 export function UsersPage() {
   const { user: me } = useSession();
@@ -221,17 +222,7 @@ function CreateUserDialog(props: { roles: GlobalRole[]; onClose: () => void }) {
           onChange={(e) => setForm({ ...form, role: e.target.value })}
           options={props.roles.map((r) => ({ value: r.id, label: r.newUserDefault ? `${r.name} (default)` : r.name }))}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Create user
-          </Button>
-        </div>
+        <FormFooter error={errors.form} submitLabel="Create user" busy={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -265,17 +256,7 @@ function ResetPasswordDialog(props: { user: User; onClose: () => void }) {
           error={errors.newPassword}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Set password
-          </Button>
-        </div>
+        <FormFooter error={errors.form} submitLabel="Set password" busy={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -7,6 +7,7 @@ import { Dialog } from '../components/Dialog';
 import { Field } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { clusterReason } from './clusterStatus';
+import { FormFooter } from '../components/FormFooter';
 
 /**
  * Import: create the cluster, then show the command that installs the agent. The state shown
@@ -84,17 +85,12 @@ export function ImportClusterDialog(props: { clusters: Cluster[]; onClose: () =>
           error={errors.description}
           onChange={(e) => setDescription(e.target.value)}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Create and show the command
-          </Button>
-        </div>
+        <FormFooter
+          error={errors.form}
+          submitLabel="Create and show the command"
+          busy={busy}
+          onCancel={props.onClose}
+        />
       </form>
     </Dialog>
   );

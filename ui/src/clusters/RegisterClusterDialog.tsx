@@ -1,8 +1,8 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { api, fieldErrors } from '../api/http';
-import { Button } from '../components/Button';
 import { Dialog } from '../components/Dialog';
 import { Field, TextAreaField } from '../components/Field';
+import { FormFooter } from '../components/FormFooter';
 
 /** A cluster the server reaches itself: its kubeconfig is stored encrypted, no agent runs. */
 export function RegisterClusterDialog(props: { onClose: () => void }) {
@@ -59,17 +59,7 @@ export function RegisterClusterDialog(props: { onClose: () => void }) {
           error={errors['importedConfig.kubeConfig'] ?? errors.importedConfig}
           onChange={(e) => setKubeConfig(e.target.value)}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Register
-          </Button>
-        </div>
+        <FormFooter error={errors.form} submitLabel="Register" busy={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

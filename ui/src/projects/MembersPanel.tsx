@@ -8,6 +8,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { useLiveList } from '../live/useLiveList';
+import { FormFooter } from '../components/FormFooter';
 
 export interface MemberScope {
   kind: 'cluster' | 'project';
@@ -254,17 +255,7 @@ function AddMemberDialog(props: { scope: MemberScope; templates: RoleTemplate[];
           onChange={(e) => setRole(e.target.value)}
           options={props.templates.map((t) => ({ value: t.id, label: t.name }))}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Add member
-          </Button>
-        </div>
+        <FormFooter error={errors.form} submitLabel="Add member" busy={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

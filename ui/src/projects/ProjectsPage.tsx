@@ -10,6 +10,7 @@ import { Field } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { useClusterAccess } from './clusterAccess';
+import { FormFooter } from '../components/FormFooter';
 
 export const projectPath = (p: Pick<Project, 'id' | 'clusterId'>) =>
   `/clusters/${p.clusterId}/projects/${encodeURIComponent(p.id)}`;
@@ -135,17 +136,7 @@ function CreateProjectDialog(props: { clusterId: string; onClose: () => void }) 
           error={errors.description}
           onChange={(e) => setDescription(e.target.value)}
         />
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Create
-          </Button>
-        </div>
+        <FormFooter error={errors.form} submitLabel="Create" busy={busy} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
