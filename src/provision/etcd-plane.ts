@@ -272,8 +272,3 @@ async function restartInPlace(input: EtcdPlaneInput, nodes: NodeConfig[]): Promi
   progress.info(`etcd healthy on ${nodes.length} member(s)`);
   return { joins, specs, changed };
 }
-
-/** Whether the etcd unit on a node is running (for preflight: its ports are then expected in use). */
-export async function etcdRunning(io: NodeIo): Promise<boolean> {
-  return (await unitStatus(io, 'etcd')).running;
-}

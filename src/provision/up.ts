@@ -116,7 +116,6 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   await Promise.all(
     config.nodes.map(async (node) => {
       const io = conns.get(node.address) as NodeConn;
-      const mode = modes.get(node.address)!;
       if (await installSupervisor(io)) changed.push(`${node.address}/supervisor`);
       if (config.corral.binaries.source === 'upload') {
         const uploaded = await syncBinaries(io, config.corral.binaries.local_dir, remoteBin, binariesFor(node));
@@ -130,7 +129,6 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
         changed.push(...written.map((p) => `${node.address}:${p}`));
         progress.node(node.address, `${written.length} certificate file(s) written`);
       }
-      void mode;
     }),
   );
 

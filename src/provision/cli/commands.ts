@@ -102,9 +102,8 @@ export function etcdCommand(): Command {
     .action(async (o: CommonOpts & { name?: string }) => {
       const { snapshotSave, defaultSnapshotName } = await import('../snapshot.js');
       const name = o.name ?? defaultSnapshotName();
-      const saved = await withSession(o, {}, (s) => snapshotSave(s, name));
+      await withSession(o, {}, (s) => snapshotSave(s, name));
       process.stdout.write(`${name}\n`);
-      void saved;
     });
   withCommon(etcd.command('snapshot-restore'))
     .description('restore every etcd member from a snapshot (destructive; a safety snapshot is taken first)')

@@ -1,5 +1,5 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { api, errorMessage, fieldErrors } from '../api/http';
+import { useMemo, useState } from 'react';
+import { api, errorMessage } from '../api/http';
 import type { Cluster, Token } from '../api/types';
 import { ChangePasswordForm } from '../app/ChangePasswordPage';
 import { age, dateTime } from '../app/format';
@@ -13,6 +13,7 @@ import { Field, SelectField } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
+import { useFormSubmit } from '../api/useFormSubmit';
 
 const TTL_OPTIONS = [
   { value: '0', label: 'the server maximum' },
@@ -153,22 +154,10 @@ function ApiKeys() {
 function CreateKeyDialog(props: { onClose: () => void }) {
   const [description, setDescription] = useState('');
   const [ttl, setTtl] = useState('0');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<Token>();
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      setCreated(await api<Token>('POST', '/v3/tokens', { description, ttl: Number(ttl) }));
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    setCreated(await api<Token>('POST', '/v3/tokens', { description, ttl: Number(ttl) }));
+  });
 
   if (created?.token) {
     return (

@@ -1,5 +1,5 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { api, fieldErrors } from '../api/http';
+import { useMemo, useState } from 'react';
+import { api } from '../api/http';
 import type { GlobalRole, PolicyRule, RoleTemplate, V3Collection } from '../api/types';
 import { useApi } from '../api/useApi';
 import { Button } from '../components/Button';
@@ -7,6 +7,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { useLiveList } from '../live/useLiveList';
+import { useFormSubmit } from '../api/useFormSubmit';
 
 type Role = (GlobalRole | RoleTemplate) & { context?: 'cluster' | 'project' };
 
@@ -171,13 +172,7 @@ function CreateRoleDialog(props: { kind: 'roleTemplate' | 'globalRole'; onClose:
   const [description, setDescription] = useState('');
   const [context, setContext] = useState<'project' | 'cluster'>('project');
   const [rules, setRules] = useState<RuleRow[]>([{ apiGroups: '', resources: 'pods', verbs: 'get, list, watch' }]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
+  const { errors, busy, submit } = useFormSubmit(async () => {
     const body: Record<string, unknown> = {
       name,
       description,
@@ -189,14 +184,9 @@ function CreateRoleDialog(props: { kind: 'roleTemplate' | 'globalRole'; onClose:
       })),
     };
     if (props.kind === 'roleTemplate') body.context = context;
-    try {
-      await api('POST', `/v3/${props.kind}s`, body);
-      props.onClose();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setBusy(false);
-    }
-  };
+    await api('POST', `/v3/${props.kind}s`, body);
+    props.onClose();
+  });
 
   const setRule = (i: number, patch: Partial<RuleRow>) =>
     setRules((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));

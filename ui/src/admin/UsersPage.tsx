@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { api, errorMessage, fieldErrors } from '../api/http';
+import { api, errorMessage } from '../api/http';
 import type { GlobalRole, GlobalRoleBinding, User } from '../api/types';
 import { age } from '../app/format';
 import { useSession } from '../app/session';
@@ -10,6 +10,7 @@ import { Field, SelectField } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
+import { useFormSubmit } from '../api/useFormSubmit';
 
 export function UsersPage() {
   const { user: me } = useSession();
@@ -153,30 +154,20 @@ export function UsersPage() {
 
 function CreateUserDialog(props: { roles: GlobalRole[]; onClose: () => void }) {
   const [form, setForm] = useState({ username: '', name: '', password: '', mustChangePassword: true, role: 'user' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      const user = await api<User>('POST', '/v3/users', {
-        username: form.username,
-        name: form.name,
-        password: form.password,
-        mustChangePassword: form.mustChangePassword,
-      });
-      // New users already get the newUserDefault roles; bind the chosen one if it is not among them.
-      const defaults = props.roles.filter((r) => r.newUserDefault).map((r) => r.id);
-      if (form.role && !defaults.includes(form.role)) {
-        await api('POST', '/v3/globalRoleBindings', { globalRoleId: form.role, userId: user.id });
-      }
-      props.onClose();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setBusy(false);
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    const user = await api<User>('POST', '/v3/users', {
+      username: form.username,
+      name: form.name,
+      password: form.password,
+      mustChangePassword: form.mustChangePassword,
+    });
+    // New users already get the newUserDefault roles; bind the chosen one if it is not among them.
+    const defaults = props.roles.filter((r) => r.newUserDefault).map((r) => r.id);
+    if (form.role && !defaults.includes(form.role)) {
+      await api('POST', '/v3/globalRoleBindings', { globalRoleId: form.role, userId: user.id });
     }
-  };
+    props.onClose();
+  });
   return (
     <Dialog title="Create a user" onClose={props.onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
@@ -230,19 +221,10 @@ function CreateUserDialog(props: { roles: GlobalRole[]; onClose: () => void }) {
 
 function ResetPasswordDialog(props: { user: User; onClose: () => void }) {
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await api('POST', `/v3/users/${props.user.id}?action=setpassword`, { newPassword: password });
-      props.onClose();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setBusy(false);
-    }
-  };
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    await api('POST', `/v3/users/${props.user.id}?action=setpassword`, { newPassword: password });
+    props.onClose();
+  });
   return (
     <Dialog title={`Reset the password of ${props.user.username}`} onClose={props.onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>

@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { api, fieldErrors } from '../api/http';
+import { useState } from 'react';
+import { api } from '../api/http';
 import type { Cluster, ClusterRegistrationToken, V3Collection } from '../api/types';
 import { Button } from '../components/Button';
 import { CopyField } from '../components/CopyButton';
@@ -8,6 +8,7 @@ import { Field } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { clusterReason } from './clusterStatus';
 import { FormFooter } from '../components/FormFooter';
+import { useFormSubmit } from '../api/useFormSubmit';
 
 /**
  * Import: create the cluster, then show the command that installs the agent. The state shown
@@ -16,29 +17,17 @@ import { FormFooter } from '../components/FormFooter';
 export function ImportClusterDialog(props: { clusters: Cluster[]; onClose: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ cluster: Cluster; token: ClusterRegistrationToken }>();
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      const cluster = await api<Cluster>('POST', '/v3/clusters', { name, description });
-      const tokens = await api<V3Collection<ClusterRegistrationToken>>(
-        'GET',
-        `/v3/clusterRegistrationTokens?clusterId=${encodeURIComponent(cluster.id)}`,
-      );
-      const token = tokens.data[0];
-      if (!token) throw new Error(`the server made no registration token for ${cluster.id}`);
-      setCreated({ cluster, token });
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    const cluster = await api<Cluster>('POST', '/v3/clusters', { name, description });
+    const tokens = await api<V3Collection<ClusterRegistrationToken>>(
+      'GET',
+      `/v3/clusterRegistrationTokens?clusterId=${encodeURIComponent(cluster.id)}`,
+    );
+    const token = tokens.data[0];
+    if (!token) throw new Error(`the server made no registration token for ${cluster.id}`);
+    setCreated({ cluster, token });
+  });
 
   if (created) {
     const live = props.clusters.find((c) => c.id === created.cluster.id) ?? created.cluster;

@@ -1,5 +1,6 @@
-import { useState, type ChangeEvent, type FormEvent } from 'react';
-import { api, fieldErrors } from '../api/http';
+import { useState, type ChangeEvent } from 'react';
+import { api } from '../api/http';
+import { useFormSubmit } from '../api/useFormSubmit';
 import { Dialog } from '../components/Dialog';
 import { Field, TextAreaField } from '../components/Field';
 import { FormFooter } from '../components/FormFooter';
@@ -8,26 +9,16 @@ import { FormFooter } from '../components/FormFooter';
 export function RegisterClusterDialog(props: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [kubeConfig, setKubeConfig] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
 
   const readFile = async (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
     if (file) setKubeConfig(await file.text());
   };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      await api('POST', '/v3/clusters', { name, importedConfig: { kubeConfig } });
-      props.onClose();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setBusy(false);
-    }
-  };
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    await api('POST', '/v3/clusters', { name, importedConfig: { kubeConfig } });
+    props.onClose();
+  });
 
   return (
     <Dialog title="Register a cluster with its kubeconfig" onClose={props.onClose} wide>

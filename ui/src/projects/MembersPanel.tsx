@@ -1,5 +1,5 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { api, errorMessage, fieldErrors } from '../api/http';
+import { useMemo, useState } from 'react';
+import { api, errorMessage } from '../api/http';
 import type { Principal, RoleBinding, RoleTemplate, User, V3Collection } from '../api/types';
 import { useApi } from '../api/useApi';
 import { useSession } from '../app/session';
@@ -9,6 +9,7 @@ import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
+import { useFormSubmit } from '../api/useFormSubmit';
 
 export interface MemberScope {
   kind: 'cluster' | 'project';
@@ -176,33 +177,21 @@ function AddMemberDialog(props: { scope: MemberScope; templates: RoleTemplate[];
   const [role, setRole] = useState(
     props.templates.some((t) => t.id === defaultRole) ? defaultRole : (props.templates[0]?.id ?? ''),
   );
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      const body: Record<string, string> = { [SCOPE_FIELD[props.scope.kind]]: props.scope.id, roleTemplateId: role };
-      if (kind === 'group') body.groupPrincipalId = group.trim();
-      else if (canPick) body.userId = userId;
-      else {
-        try {
-          body.userId = await resolveUser(typed);
-        } catch (err) {
-          setErrors({ userId: errorMessage(err) });
-          setBusy(false);
-          return;
-        }
+  const { errors, setErrors, busy, submit } = useFormSubmit(async () => {
+    const body: Record<string, string> = { [SCOPE_FIELD[props.scope.kind]]: props.scope.id, roleTemplateId: role };
+    if (kind === 'group') body.groupPrincipalId = group.trim();
+    else if (canPick) body.userId = userId;
+    else {
+      try {
+        body.userId = await resolveUser(typed);
+      } catch (err) {
+        setErrors({ userId: errorMessage(err) });
+        return;
       }
-      await api('POST', `/v3/${BINDING_TYPE[props.scope.kind]}s`, body);
-      props.onClose();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setBusy(false);
     }
-  };
+    await api('POST', `/v3/${BINDING_TYPE[props.scope.kind]}s`, body);
+    props.onClose();
+  });
 
   return (
     <Dialog title={`Add a ${props.scope.kind} member`} onClose={props.onClose}>

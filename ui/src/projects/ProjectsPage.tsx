@@ -1,5 +1,5 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { api, errorMessage, fieldErrors } from '../api/http';
+import { useMemo, useState } from 'react';
+import { api, errorMessage } from '../api/http';
 import type { Project } from '../api/types';
 import { age } from '../app/format';
 import { Link, navigate } from '../app/router';
@@ -11,6 +11,7 @@ import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { useClusterAccess } from './clusterAccess';
 import { FormFooter } from '../components/FormFooter';
+import { useFormSubmit } from '../api/useFormSubmit';
 
 export const projectPath = (p: Pick<Project, 'id' | 'clusterId'>) =>
   `/clusters/${p.clusterId}/projects/${encodeURIComponent(p.id)}`;
@@ -102,21 +103,11 @@ export function ProjectsPage(props: { clusterId: string }) {
 function CreateProjectDialog(props: { clusterId: string; onClose: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      const p = await api<Project>('POST', '/v3/projects', { name, description, clusterId: props.clusterId });
-      props.onClose();
-      navigate(projectPath(p));
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setBusy(false);
-    }
-  };
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    const p = await api<Project>('POST', '/v3/projects', { name, description, clusterId: props.clusterId });
+    props.onClose();
+    navigate(projectPath(p));
+  });
   return (
     <Dialog title="Create a project" onClose={props.onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
