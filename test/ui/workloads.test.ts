@@ -69,6 +69,24 @@ describe('cluster view', () => {
     const text = await editor.inputValue();
     expect(text).toMatch(/^ {2}replicas: 1$/m);
     expect(text).not.toContain('managedFields');
+    // A controller-style write lands after the editor opened: status only. That is no conflict
+    // (controllers write status all the time); the edit must still save, on the new version.
+    const openedAt = /^ {2}resourceVersion: "?(\d+)"?$/m.exec(text)?.[1];
+    await kubectl(
+      cp,
+      'patch',
+      'deployment',
+      'web',
+      '-n',
+      'default',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"collisionCount":7}}',
+    );
+    expect(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.resourceVersion}')).not.toBe(
+      openedAt,
+    );
     await editor.fill(
       text.replace(/^ {2}replicas: 1$/m, '  replicas: 2').replace(/^ {4}app: web$/m, '    app: web\n    tier: front'),
     );

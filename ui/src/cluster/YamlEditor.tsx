@@ -1,12 +1,15 @@
 /**
  * YAML view and editor for one object. Save is a PUT carrying the resourceVersion the edit started
- * from, so the API server refuses (409) an edit made on a version that is no longer current; the
- * user then chooses to reload or to overwrite, knowingly. Nothing is ever overwritten silently.
+ * from, so the API server refuses (409) an edit made on a version that is no longer current. If
+ * only status or the server's bookkeeping changed meanwhile (controllers do that constantly), the
+ * edit is re-sent on the current version: nothing the user could have edited is lost. Otherwise the
+ * user chooses to reload or to overwrite, knowingly. Nothing is ever overwritten silently.
  */
 import { useId, useState } from 'react';
 import { parseDocument, stringify } from 'yaml';
 import { api, ApiRequestError, errorMessage } from '../api/http';
 import { Button } from '../components/Button';
+import { changedOnlyByServer } from './edit-conflict';
 import type { KubeObject } from './k8s';
 
 /** The object as people edit it: without the server's bookkeeping of who set which field. */
@@ -28,7 +31,8 @@ export function YamlEditor(props: {
   canEdit: boolean;
 }) {
   const { obj, url, kindLabel, canEdit } = props;
-  const [editing, setEditing] = useState<{ text: string; baseVersion: string } | null>(null);
+  /** base: the object as it was when editing started; what a conflict is judged against. */
+  const [editing, setEditing] = useState<{ text: string; base: KubeObject } | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [conflict, setConflict] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -37,7 +41,7 @@ export function YamlEditor(props: {
   const name = obj.metadata.name;
 
   const start = () => {
-    setEditing({ text: toYaml(obj), baseVersion: obj.metadata.resourceVersion ?? '' });
+    setEditing({ text: toYaml(obj), base: obj });
     setProblem(null);
     setConflict(false);
     setSaved(false);
@@ -64,16 +68,33 @@ export function YamlEditor(props: {
     return edited;
   };
 
-  const put = async (edited: KubeObject) => {
+  const isConflict = (err: unknown) => err instanceof ApiRequestError && err.status === 409;
+
+  /**
+   * PUTs the edit on `version`. On a 409 it re-reads the object: a change only by the server is
+   * no conflict, so the edit goes again on the new version (a few times: a rollout keeps
+   * writing status); any other change is the user's to decide.
+   */
+  const put = async (edited: KubeObject, base: KubeObject, version: string) => {
     setBusy(true);
     setProblem(null);
     try {
-      await api('PUT', url, edited);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await api('PUT', url, { ...edited, metadata: { ...edited.metadata, resourceVersion: version } });
+          break;
+        } catch (err) {
+          if (!isConflict(err) || attempt === 4) throw err;
+          const current = await api<KubeObject>('GET', url);
+          if (!changedOnlyByServer(base, current)) throw err;
+          version = current.metadata.resourceVersion ?? '';
+        }
+      }
       setEditing(null);
       setConflict(false);
       setSaved(true);
     } catch (err) {
-      if (err instanceof ApiRequestError && err.status === 409) setConflict(true);
+      if (isConflict(err)) setConflict(true);
       else setProblem({ message: errorMessage(err) });
     } finally {
       setBusy(false);
@@ -85,8 +106,7 @@ export function YamlEditor(props: {
     const edited = parse(editing.text);
     if (!edited) return;
     // The version the edit started from, whatever the text says: a stale edit must be refused.
-    edited.metadata.resourceVersion = editing.baseVersion;
-    void put(edited);
+    void put(edited, editing.base, editing.base.metadata.resourceVersion ?? '');
   };
 
   const overwrite = async () => {
@@ -94,16 +114,17 @@ export function YamlEditor(props: {
     const edited = parse(editing.text);
     if (!edited) return;
     setBusy(true);
+    let current: KubeObject;
     try {
-      const current = await api<KubeObject>('GET', url);
-      edited.metadata.resourceVersion = current.metadata.resourceVersion;
-      setEditing({ ...editing, baseVersion: current.metadata.resourceVersion ?? '' });
+      current = await api<KubeObject>('GET', url);
     } catch (err) {
       setBusy(false);
       setProblem({ message: errorMessage(err) });
       return;
     }
-    await put(edited);
+    // The user chose to replace what is there now: that version becomes the edit's base.
+    setEditing({ ...editing, base: current });
+    await put(edited, current, current.metadata.resourceVersion ?? '');
   };
 
   const reload = () => start();
@@ -130,7 +151,7 @@ export function YamlEditor(props: {
     );
   }
 
-  const changedMeanwhile = obj.metadata.resourceVersion !== editing.baseVersion;
+  const changedMeanwhile = !changedOnlyByServer(editing.base, obj);
   return (
     <div className="yaml-edit">
       {conflict ? (
