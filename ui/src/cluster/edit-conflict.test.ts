@@ -48,9 +48,29 @@ describe('changedOnlyByServer', () => {
   });
 
   test('a label, an annotation or the spec changed by someone else is a conflict', () => {
-    expect(changedOnlyByServer(base, changed((o) => (o.metadata.labels = { app: 'web', by: 'kubectl' })))).toBe(false);
-    expect(changedOnlyByServer(base, changed((o) => (o.metadata.annotations = { note: 'x' })))).toBe(false);
-    expect(changedOnlyByServer(base, changed((o) => (o.spec.replicas = 3)))).toBe(false);
-    expect(changedOnlyByServer(base, changed((o) => (o.data = { key: 'v' })))).toBe(false);
+    expect(
+      changedOnlyByServer(
+        base,
+        changed((o) => (o.metadata.labels = { app: 'web', by: 'kubectl' })),
+      ),
+    ).toBe(false);
+    expect(
+      changedOnlyByServer(
+        base,
+        changed((o) => (o.metadata.annotations = { note: 'x' })),
+      ),
+    ).toBe(false);
+    expect(
+      changedOnlyByServer(
+        base,
+        changed((o) => (o.spec.replicas = 3)),
+      ),
+    ).toBe(false);
+    expect(
+      changedOnlyByServer(
+        base,
+        changed((o) => (o.data = { key: 'v' })),
+      ),
+    ).toBe(false);
   });
 });
