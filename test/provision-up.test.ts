@@ -1,6 +1,8 @@
-import { stat, readFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir } from '../src/kube/binaries.js';
+import { localFileHash } from '../src/provision/files.js';
 import { corral } from './helpers/cli.js';
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -228,6 +230,70 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
 
     const again = expectOk(await corralCluster(set, config, ['up']), 'up again');
     expect(again.stdout).toMatch(/changes:\s+0/);
+  });
+
+  it('a new kube-apiserver build rolls through the control plane one node at a time; etcd is untouched', async () => {
+    // Only one Kubernetes version is built here, so the "upgrade" is a different build of
+    // kube-apiserver: the same program with bytes appended (an ELF runs with trailing data).
+    // What an upgrade does with it is the same: a new hash, a restart, one node at a time.
+    const nextBin = join(dir, 'bin-next');
+    await mkdir(nextBin);
+    for (const name of await readdir(binDir())) {
+      if (name.startsWith('.')) continue;
+      if (name === 'kube-apiserver') {
+        await copyFile(join(binDir(), name), join(nextBin, name));
+        await appendFile(join(nextBin, name), '\ncorral upgrade test build\n');
+        await chmod(join(nextBin, name), 0o755);
+      } else await symlink(join(binDir(), name), join(nextBin, name));
+    }
+    const layout = [threeNodes[0]!, threeNodes[1]!, { index: 3, role: ['etcd' as const, 'worker' as const] }];
+    await writeClusterYml(dir, clusterYml(set, layout, `corral:\n  binaries:\n    local_dir: ${nextBin}\n`));
+    const cp = [0, 1];
+    const apiBefore = await Promise.all(cp.map((i) => componentPid(set, i, 'kube-apiserver')));
+    const etcdBefore = await Promise.all([0, 1, 3].map((i) => componentPid(set, i, 'etcd')));
+
+    // Watch both API servers while the upgrade runs: at no moment may both be down.
+    let bothDown = 0;
+    let samples = 0;
+    let watching = true;
+    const readyz = (i: number) =>
+      kubectlAt(
+        kubeconfig,
+        `--server=https://${set.nodes[i]!.address}:6443`,
+        '--request-timeout=2s',
+        'get',
+        '--raw',
+        '/readyz',
+      ).then((r) => r.stdout.trim() === 'ok');
+    const watcher = (async () => {
+      while (watching) {
+        const up = await Promise.all(cp.map(readyz));
+        samples++;
+        if (!up.some(Boolean)) bothDown++;
+      }
+    })();
+    const r = expectOk(await corralCluster(set, config, ['up']), 'up with a new kube-apiserver build');
+    watching = false;
+    await watcher;
+
+    // Restarted in order, each ready before the next one restarts.
+    const lines = r.stderr.split('\n');
+    const at = (i: number, what: string) =>
+      lines.findIndex((l) => l.includes(set.nodes[i]!.address) && l.includes(what));
+    expect(at(0, 'kube-apiserver ready')).toBeGreaterThan(at(0, 'kube-apiserver restarted'));
+    expect(at(1, 'kube-apiserver restarted')).toBeGreaterThan(at(0, 'kube-apiserver ready'));
+    expect(at(1, 'kube-apiserver ready')).toBeGreaterThan(at(1, 'kube-apiserver restarted'));
+    expect(samples).toBeGreaterThan(3);
+    expect(bothDown).toBe(0);
+
+    const apiAfter = await Promise.all(cp.map((i) => componentPid(set, i, 'kube-apiserver')));
+    for (const k of [0, 1]) expect(apiAfter[k]).not.toBe(apiBefore[k]);
+    expect(await Promise.all([0, 1, 3].map((i) => componentPid(set, i, 'etcd')))).toEqual(etcdBefore);
+    const uploaded = await set.exec(0, 'sha256sum /opt/rke/bin/kube-apiserver');
+    expect(uploaded.stdout.split(' ')[0]).toBe(await localFileHash(join(nextBin, 'kube-apiserver')));
+    const data = await kubectlAt(kubeconfig, 'get', 'configmaps', '-o', 'name');
+    expect(data.stdout).toContain('before-snapshot');
+    expect((await corralCluster(set, config, ['up'])).stdout).toMatch(/changes:\s+0/);
   });
 
   it('version prints the cluster version; remove tears it down and cleans the hosts', async () => {
