@@ -10,6 +10,7 @@ import { connectAll, SshConnection, SshError, type SshConnectOptions } from '../
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { knownHostsFor, nodesScript, startNodes, type NodeSet } from './helpers/nodes.js';
+import { ensureUser } from './helpers/users.js';
 
 const execFileP = promisify(execFile);
 
@@ -56,6 +57,50 @@ describe('provisioner SSH layer against real sshd test nodes', () => {
     expect(err).toBeInstanceOf(SshError);
     return err as SshError;
   }
+
+  it('a non-root user works through sudo: commands, files and uploads land as root, and a timeout still kills', async () => {
+    await ensureUser('corral-ops', { sudo: true });
+    const conn = await connect(0, { username: 'corral-ops' });
+    expect(conn.usesSudo).toBe(true);
+    expect((await conn.run('id -u')).stdout.trim()).toBe('0');
+    expect((await conn.run('id -un', { asLoginUser: true })).stdout.trim()).toBe('corral-ops');
+
+    const bytes = randomBytes(4096);
+    await conn.writeFile('/etc/kubernetes/sudo-test/secret.bin', bytes, 0o600);
+    expect((await set.exec(0, 'stat -c "%u %a" /etc/kubernetes/sudo-test/secret.bin')).stdout.trim()).toBe('0 600');
+    expect(Buffer.compare((await conn.readFile('/etc/kubernetes/sudo-test/secret.bin'))!, bytes)).toBe(0);
+    expect(await conn.readFile('/etc/kubernetes/sudo-test/missing')).toBeNull();
+
+    const local = join(dir, 'sudo-upload.bin');
+    await writeFile(local, randomBytes(3 << 20));
+    expect(await conn.upload(local, '/opt/rke/bin/sudo-upload', 0o755)).toBe(true);
+    const uploaded = await set.exec(0, 'stat -c "%u %a" /opt/rke/bin/sudo-upload; sha256sum /opt/rke/bin/sudo-upload');
+    const sha = (await execFileP('sha256sum', [local])).stdout.split(' ')[0];
+    expect(uploaded.stdout).toContain('0 755');
+    expect(uploaded.stdout).toContain(sha);
+    expect(await conn.upload(local, '/opt/rke/bin/sudo-upload', 0o755)).toBe(false);
+    // The staging copy in the user's temporary folder is gone.
+    expect((await set.exec(0, 'find /tmp -user corral-ops')).stdout.trim()).toBe('');
+
+    // `timeout` runs inside sudo, so it can kill what root started.
+    const err = await conn.run('sleep 60; echo never', { timeoutMs: 1000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as SshError).code).toBe('Timeout');
+    await eventually(async () => {
+      const left = await set.exec(0, 'ps -eo args | grep "[s]leep 60" || true');
+      if (left.stdout.trim()) throw new Error(`still running: ${left.stdout}`);
+    }, 'the timed-out command to be gone');
+  });
+
+  it('a non-root user without passwordless sudo is refused at connect, with the fix', async () => {
+    await ensureUser('corral-nosudo', { sudo: false });
+    const err = await connectError(options(1, { username: 'corral-nosudo' }));
+    expect(err.code).toBe('SudoRefused');
+    expect(err.message).toContain('corral-nosudo');
+    expect(err.message).toContain('NOPASSWD');
+  });
 
   it('gives each node its own hostname and its own /etc/kubernetes', async () => {
     const [a, b] = await Promise.all([connect(0), connect(1)]);

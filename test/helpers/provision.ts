@@ -11,9 +11,11 @@ const execFileP = promisify(execFile);
 export interface NodeSpec {
   index: number;
   role: ('etcd' | 'controlplane' | 'worker')[];
+  /** The SSH user; default root. */
+  user?: string;
 }
 
-/** A cluster.yml for nodes of a test set (root over SSH with the set's key). */
+/** A cluster.yml for nodes of a test set (root, or each node's `user`, over SSH with the set's key). */
 export function clusterYml(set: NodeSet, nodes: NodeSpec[], extra = ''): string {
   const lines = [
     `cluster_name: ${set.name}`,
@@ -27,7 +29,7 @@ export function clusterYml(set: NodeSet, nodes: NodeSpec[], extra = ''): string 
     lines.push(
       `  - address: ${node.address}`,
       `    hostname_override: ${node.name}`,
-      '    user: root',
+      `    user: ${n.user ?? 'root'}`,
       `    role: [${n.role.join(', ')}]`,
     );
   }

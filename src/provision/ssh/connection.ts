@@ -43,6 +43,11 @@ export interface SshConnectOptions {
   name?: string;
 }
 
+export interface SshRunOptions extends RunOptions {
+  /** Run as the login user even when commands normally run under sudo (its own temporary files). */
+  asLoginUser?: boolean;
+}
+
 export interface StreamOptions extends RunOptions {
   /** Output as it arrives (UTF-8 text, in chunks that need not end at line breaks). */
   onStdout?: (text: string) => void;
@@ -75,6 +80,12 @@ const HOST_KEY_ALGORITHMS = [
  */
 export class SshConnection implements NodeIo {
   readonly label: string;
+  /**
+   * Logged in as a user other than root: every command runs under `sudo -n` (RKE's users are
+   * not root either; cloud images forbid root logins), and files go through commands, since
+   * SFTP runs with the login user's rights.
+   */
+  private sudo = false;
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private closed = false;
   private lastError: Error | undefined;
@@ -195,11 +206,40 @@ export class SshConnection implements NodeIo {
       client.once('ready', onReady).on('error', fail).on('close', onClose);
       client.connect(config);
     });
-    return new SshConnection(client, label);
+    const conn = new SshConnection(client, label);
+    try {
+      await conn.checkPrivileges(options.username);
+    } catch (err) {
+      await conn.close();
+      throw err;
+    }
+    return conn;
+  }
+
+  /** Whether commands run through sudo (the login user is not root). */
+  get usesSudo(): boolean {
+    return this.sudo;
+  }
+
+  /** A non-root login must be able to sudo without a password, or nothing could be installed. */
+  private async checkPrivileges(username: string): Promise<void> {
+    const id = await this.run('id -u');
+    if (id.code === 0 && id.stdout.trim() === '0') return;
+    this.sudo = true;
+    const check = await this.run('id -u');
+    if (check.code === 0 && check.stdout.trim() === '0') return;
+    const why = check.stderr.trim().split('\n').slice(-1)[0] || `exit ${check.code}`;
+    throw new SshError(
+      'SudoRefused',
+      `${this.label}: user "${username}" is not root and cannot run commands as root with \`sudo -n\` (${why}). ` +
+        `Log in as root, or allow the user passwordless sudo on the node, e.g. ` +
+        `echo '${username} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/corral`,
+      { node: this.label },
+    );
   }
 
   /** Runs `command` with /bin/sh -c; a non-zero exit is a result, not an error. */
-  async run(command: string, options: RunOptions = {}): Promise<RunResult> {
+  async run(command: string, options: SshRunOptions = {}): Promise<RunResult> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const code = await this.exec(
@@ -248,6 +288,7 @@ export class SshConnection implements NodeIo {
 
   /** Atomically writes a file: a temporary name in the same folder, chmod, then rename over `path`. */
   async writeFile(path: string, content: string | Buffer, mode: number): Promise<void> {
+    if (this.sudo) return this.writeFileAsRoot(path, content, mode);
     const sftp = await this.sftp();
     await this.ensureDir(sftp, posix.dirname(path));
     const tmp = temporaryName(path);
@@ -262,8 +303,26 @@ export class SshConnection implements NodeIo {
     }
   }
 
+  /** writeFile under sudo: the content on stdin, the same temporary name, chmod and rename. */
+  private async writeFileAsRoot(path: string, content: string | Buffer, mode: number): Promise<void> {
+    const tmp = shellQuote(temporaryName(path));
+    const cmd =
+      `umask 077 && mkdir -p -- ${shellQuote(posix.dirname(path))} && cat > ${tmp} && ` +
+      `chmod ${mode.toString(8)} ${tmp} && mv -f -- ${tmp} ${shellQuote(path)} || { rm -f -- ${tmp}; exit 1; }`;
+    const res = await this.run(cmd, { input: content });
+    if (res.code !== 0) throw this.fileError('writing', path, new Error(res.stderr.trim() || `exit ${res.code}`));
+  }
+
   /** The file's content, or null when it does not exist. */
   async readFile(path: string): Promise<Buffer | null> {
+    if (this.sudo) {
+      // base64: run() hands back text, and files may be binary.
+      const q = shellQuote(path);
+      const res = await this.run(`if [ -e ${q} ]; then base64 < ${q}; else exit 44; fi`);
+      if (res.code === 44) return null;
+      if (res.code !== 0) throw this.fileError('reading', path, new Error(res.stderr.trim() || `exit ${res.code}`));
+      return Buffer.from(res.stdout.replace(/\s+/g, ''), 'base64');
+    }
     const sftp = await this.sftp();
     try {
       return await sftpCall<Buffer>((cb) => sftp.readFile(path, cb));
@@ -283,10 +342,18 @@ export class SshConnection implements NodeIo {
     const sftp = await this.sftp();
     const remote = await this.run(`sha256sum -- ${shellQuote(remotePath)} 2>/dev/null`);
     if (remote.code === 0 && remote.stdout.split(/\s/)[0] === localHash) {
-      await sftpCall<void>((cb) => sftp.chmod(remotePath, mode, cb)).catch((err: unknown) => {
-        throw this.fileError('setting the mode of', remotePath, err);
-      });
+      if (this.sudo) {
+        const res = await this.run(`chmod ${mode.toString(8)} -- ${shellQuote(remotePath)}`);
+        if (res.code !== 0) throw this.fileError('setting the mode of', remotePath, new Error(res.stderr.trim()));
+      } else
+        await sftpCall<void>((cb) => sftp.chmod(remotePath, mode, cb)).catch((err: unknown) => {
+          throw this.fileError('setting the mode of', remotePath, err);
+        });
       return false;
+    }
+    if (this.sudo) {
+      await this.uploadAsRoot(sftp, localPath, remotePath, mode);
+      return true;
     }
     await this.ensureDir(sftp, posix.dirname(remotePath));
     const tmp = temporaryName(remotePath);
@@ -299,6 +366,34 @@ export class SshConnection implements NodeIo {
       throw this.fileError(`uploading ${localPath} to`, remotePath, err);
     }
     return true;
+  }
+
+  /**
+   * Under sudo, SFTP can write only where the login user may: the file goes to a private folder
+   * of the user's, then root copies it next to the target and renames it over (a copy, not a mv:
+   * across file systems mv would write the target in place, and a running binary cannot be).
+   */
+  private async uploadAsRoot(sftp: SFTPWrapper, localPath: string, remotePath: string, mode: number): Promise<void> {
+    const staging = await this.run('mktemp -d', { asLoginUser: true });
+    if (staging.code !== 0)
+      throw this.fileError(`uploading ${localPath} to`, remotePath, new Error(staging.stderr.trim()));
+    const dir = staging.stdout.trim();
+    const staged = posix.join(dir, posix.basename(remotePath));
+    try {
+      await sftpCall<void>((cb) => sftp.fastPut(localPath, staged, { mode: 0o600 }, cb));
+      const tmp = shellQuote(temporaryName(remotePath));
+      const res = await this.run(
+        `mkdir -p -- ${shellQuote(posix.dirname(remotePath))} && cp -- ${shellQuote(staged)} ${tmp} && ` +
+          `chown 0:0 ${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f -- ${tmp} ${shellQuote(remotePath)} ` +
+          `|| { rm -f -- ${tmp}; exit 1; }`,
+        { timeoutMs: 600_000 },
+      );
+      if (res.code !== 0) throw new Error(res.stderr.trim() || `exit ${res.code}`);
+    } catch (err) {
+      throw this.fileError(`uploading ${localPath} to`, remotePath, err);
+    } finally {
+      await this.run(`rm -rf -- ${shellQuote(dir)}`, { asLoginUser: true }).catch(() => {});
+    }
   }
 
   async close(): Promise<void> {
@@ -319,11 +414,11 @@ export class SshConnection implements NodeIo {
 
   private exec(
     command: string,
-    options: RunOptions,
+    options: SshRunOptions,
     onStdout: (b: Buffer) => void,
     onStderr: (b: Buffer) => void,
   ): Promise<number> {
-    const wrapped = wrapCommand(command, options.timeoutMs);
+    const wrapped = wrapCommand(command, options.timeoutMs, this.sudo && !options.asLoginUser);
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(this.lost(command));
       // The node starts counting after this, so an exit by `timeout` comes at least this late.
@@ -460,11 +555,15 @@ const KILLED_BY_TIMEOUT = 137;
  * interpret it) and, with a time limit, under the node's `timeout`, which kills the command's whole
  * process group; an SSH "signal" request would reach only the shell, and OpenSSH ignores it anyway.
  */
-function wrapCommand(command: string, timeoutMs: number | undefined): string {
+function wrapCommand(command: string, timeoutMs: number | undefined, sudo: boolean): string {
   const sh = `/bin/sh -c ${shellQuote(command)}`;
-  if (timeoutMs === undefined) return sh;
-  const seconds = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
-  return `if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL ${seconds} ${sh}; else exec ${sh}; fi`;
+  let wrapped = sh;
+  if (timeoutMs !== undefined) {
+    const seconds = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
+    wrapped = `if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL ${seconds} ${sh}; else exec ${sh}; fi`;
+  }
+  // `timeout` runs inside sudo: as the login user it could not kill root's processes.
+  return sudo ? `exec sudo -n -- /bin/sh -c ${shellQuote(wrapped)}` : wrapped;
 }
 
 function labelOf(host: string, port: number, name: string | undefined): string {

@@ -1,5 +1,12 @@
 export type SshErrorCode =
-  'Unreachable' | 'Timeout' | 'AuthFailed' | 'HostKeyUnknown' | 'HostKeyMismatch' | 'KeyUnreadable' | 'CommandFailed';
+  | 'Unreachable'
+  | 'Timeout'
+  | 'AuthFailed'
+  | 'HostKeyUnknown'
+  | 'HostKeyMismatch'
+  | 'KeyUnreadable'
+  | 'CommandFailed'
+  | 'SudoRefused';
 
 export interface SshErrorDetails {
   /** The node's label, e.g. "10.77.0.11 (node-1)". */
