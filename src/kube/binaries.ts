@@ -14,6 +14,8 @@ export const BINARIES = [
   'etcdutl',
   'helm',
   'kwok',
+  // Only for tests: the S3-compatible server etcd snapshots are uploaded to.
+  'minio',
 ] as const;
 export type BinaryName = (typeof BINARIES)[number];
 

@@ -1,5 +1,8 @@
+import type { S3BackupConfig } from './config/types.js';
+import { ProvisionError } from './errors.js';
 import { shellQuote } from './files.js';
 import type { NodeIo } from './node-io.js';
+import { checkBucketAccess, checkS3Config } from './s3.js';
 
 /**
  * Checks a node before anything is changed on it, so that `corral up` can refuse with every
@@ -20,10 +23,12 @@ export interface PreflightChecks {
   binaries?: { dir: string; names: string[] };
   /** `uname -m` the uploaded binaries need (default x86_64); null when the node's own binaries are used. */
   expectArch?: string | null;
+  /** An etcd node that uploads snapshots: it needs curl, and the bucket must answer to the credentials. */
+  s3?: S3BackupConfig | null;
 }
 
 export interface PreflightProblem {
-  /** Which check: arch, ports, swap, disk, clock, commands, binaries, facts. */
+  /** Which check: arch, ports, swap, disk, clock, commands, binaries, facts, s3. */
   check: string;
   message: string;
 }
@@ -53,7 +58,8 @@ export interface PreflightResult {
   facts: NodeFacts;
 }
 
-export async function preflight(io: NodeIo, checks: PreflightChecks): Promise<PreflightResult> {
+export async function preflight(io: NodeIo, given: PreflightChecks): Promise<PreflightResult> {
+  const checks = given.s3 ? { ...given, requiredCommands: [...given.requiredCommands, 'curl'] } : given;
   const problems: PreflightProblem[] = [];
   const result = await io.run(factsScript(checks), { timeoutMs: 30_000 });
   const sections = parseSections(result.stdout);
@@ -138,6 +144,11 @@ export async function preflight(io: NodeIo, checks: PreflightChecks): Promise<Pr
     }
   }
 
+  if (checks.s3 && !missing.includes('curl')) {
+    const problem = await s3Problem(io, checks.s3);
+    if (problem) problems.push({ check: 's3', message: problem });
+  }
+
   facts.clockSkewMs = await measureClockSkew(io);
   if (Math.abs(facts.clockSkewMs) > checks.maxClockSkewMs) {
     const direction = facts.clockSkewMs > 0 ? 'ahead of' : 'behind';
@@ -147,6 +158,17 @@ export async function preflight(io: NodeIo, checks: PreflightChecks): Promise<Pr
     });
   }
   return { problems, facts };
+}
+
+/** The bucket must answer to the credentials from the node itself, where uploads will come from. */
+async function s3Problem(io: NodeIo, s3: S3BackupConfig): Promise<string | null> {
+  try {
+    checkS3Config(s3);
+  } catch (err) {
+    if (err instanceof ProvisionError) return err.message;
+    throw err;
+  }
+  return checkBucketAccess(io, s3);
 }
 
 /** A POSIX sh script printing `---name` sections; each part tolerates a missing tool. */

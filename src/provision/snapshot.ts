@@ -8,6 +8,8 @@ import { AdminApi } from './kube-api.js';
 import { adminKubeconfig } from './pki.js';
 import { controlPlaneNodes, etcdMemberName, etcdNodes, etcdPeerUrl } from './roles.js';
 import type { Session } from './session.js';
+import { s3UploaderOf } from './rolling-snapshots.js';
+import { downloadSnapshot, listObjects, keyPrefix, uploadSnapshot, objectKey, describeObject } from './s3.js';
 import { writeState, type EtcdJoin } from './state.js';
 import { applyUnit, detectMode, stopUnit } from './supervisor/index.js';
 import { binaryHashesFor, certHashesOf, hostPort } from './up.js';
@@ -23,10 +25,14 @@ export function checkSnapshotName(name: string): string {
 }
 
 export interface SnapshotInfo {
+  /** The etcd node's address, or "s3" for a copy in S3-compatible storage. */
   node: string;
+  /** The file on the node, or the object's s3://bucket/key. */
   path: string;
   bytes: number;
 }
+
+export const S3_NODE = 's3';
 
 function requireState(session: Session) {
   const state = session.current;
@@ -35,14 +41,17 @@ function requireState(session: Session) {
   return state;
 }
 
-/** Saves a snapshot on every etcd node, each from its own member (as RKE does). */
+/**
+ * Saves a snapshot on every etcd node, each from its own member (as RKE does); with
+ * s3backupconfig, the first etcd node then uploads its copy (one copy, as RKE keeps).
+ */
 export async function snapshotSave(session: Session, name: string): Promise<SnapshotInfo[]> {
   checkSnapshotName(name);
   requireState(session);
   const { config, conns, progress } = session;
   const bin = config.corral.binaries.path;
   progress.step(`saving etcd snapshot "${name}"`);
-  return Promise.all(
+  const saved = await Promise.all(
     etcdNodes(config).map(async (node) => {
       const io = conns.get(node.address)!;
       const path = `${SNAPSHOT_DIR}/${name}`;
@@ -56,6 +65,16 @@ export async function snapshotSave(session: Session, name: string): Promise<Snap
       return { node: node.address, path, bytes: Number(res.stdout.trim()) };
     }),
   );
+  const s3 = config.services.etcd.backup_config.s3backupconfig;
+  const uploader = s3UploaderOf(config);
+  if (s3 && uploader) {
+    progress.step(`uploading "${name}" to S3 from ${uploader.address}`);
+    const local = saved.find((i) => i.node === uploader.address)!;
+    const where = await uploadSnapshot(conns.get(uploader.address)!, s3, local.path, name);
+    progress.node(uploader.address, `uploaded ${local.path} to ${where}`);
+    saved.push({ node: S3_NODE, path: `s3://${s3.bucket_name}/${objectKey(s3, name)}`, bytes: local.bytes });
+  }
+  return saved;
 }
 
 export async function snapshotList(session: Session): Promise<SnapshotInfo[]> {
@@ -70,7 +89,40 @@ export async function snapshotList(session: Session): Promise<SnapshotInfo[]> {
       out.push({ node: node.address, path: `${SNAPSHOT_DIR}/${file}`, bytes: Number(size) });
     }
   }
+  const s3 = session.config.services.etcd.backup_config.s3backupconfig;
+  const uploader = s3UploaderOf(session.config);
+  if (s3 && uploader) {
+    const prefix = keyPrefix(s3);
+    for (const o of await listObjects(session.conns.get(uploader.address)!, s3)) {
+      // Only snapshots of this folder, not of folders below it.
+      if (!o.key.slice(prefix.length).includes('/'))
+        out.push({ node: S3_NODE, path: `s3://${s3.bucket_name}/${o.key}`, bytes: o.bytes });
+    }
+  }
   return out;
+}
+
+/**
+ * With s3backupconfig, each etcd node that lacks the snapshot downloads it from S3 first (as RKE
+ * does). Absent both there and in S3: refused before anything else happens.
+ */
+async function fetchMissingFromS3(session: Session, name: string): Promise<void> {
+  const s3 = session.config.services.etcd.backup_config.s3backupconfig;
+  if (!s3) return;
+  const path = `${SNAPSHOT_DIR}/${name}`;
+  const lacking: NodeConfig[] = [];
+  for (const node of etcdNodes(session.config)) {
+    if ((await session.conns.get(node.address)!.run(`test -s ${shellQuote(path)}`)).code !== 0) lacking.push(node);
+  }
+  for (const node of lacking) {
+    const io = session.conns.get(node.address)!;
+    await io.run(`mkdir -p ${SNAPSHOT_DIR}`);
+    if (!(await downloadSnapshot(io, s3, name, path)))
+      throw new ProvisionError(
+        `snapshot "${name}" is neither in ${path} on ${io.label} nor in S3 (${describeObject(s3, objectKey(s3, name))}); nothing was changed`,
+      );
+    session.progress.node(node.address, `downloaded ${describeObject(s3, objectKey(s3, name))} to ${path}`);
+  }
 }
 
 /**
@@ -87,6 +139,7 @@ export async function snapshotRestore(session: Session, name: string): Promise<{
   const path = `${SNAPSHOT_DIR}/${name}`;
 
   progress.step('checking the snapshot on every etcd node');
+  await fetchMissingFromS3(session, name);
   const missing: string[] = [];
   for (const node of etcds) {
     const io = conns.get(node.address)!;

@@ -89,6 +89,7 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
         minDiskFreeBytes: 1 << 30,
         maxClockSkewMs: 5000,
         requiredCommands: ['sh', 'setsid', 'nohup', 'sha256sum', 'find', 'kill'],
+        s3: has(node, 'etcd') ? config.services.etcd.backup_config.s3backupconfig : null,
         ...(config.corral.binaries.source === 'host' ? { binaries: { dir: remoteBin, names: binariesFor(node) } } : {}),
       });
       for (const p of result.problems) problems.push(`${io.label}: ${p.check}: ${p.message}`);

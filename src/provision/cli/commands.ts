@@ -97,7 +97,7 @@ export function removeCommand(): Command {
 export function etcdCommand(): Command {
   const etcd = new Command('etcd').description('etcd snapshots of a cluster made by `corral up`');
   withCommon(etcd.command('snapshot-save'))
-    .description('save a snapshot on every etcd node under /opt/rke/etcd-snapshots')
+    .description('save a snapshot on every etcd node under /opt/rke/etcd-snapshots (and upload it with s3backupconfig)')
     .option('--name <name>', 'snapshot name (default: corral_etcd_snapshot_<timestamp>)')
     .action(async (o: CommonOpts & { name?: string }) => {
       const { snapshotSave, defaultSnapshotName } = await import('../snapshot.js');
@@ -106,7 +106,9 @@ export function etcdCommand(): Command {
       process.stdout.write(`${name}\n`);
     });
   withCommon(etcd.command('snapshot-restore'))
-    .description('restore every etcd member from a snapshot (destructive; a safety snapshot is taken first)')
+    .description(
+      'restore every etcd member from a snapshot (destructive; a safety snapshot is taken first); a node lacking it downloads it from S3 with s3backupconfig',
+    )
     .requiredOption('--name <name>', 'snapshot name, as given to snapshot-save')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: CommonOpts & { name: string; yes?: boolean }) => {
@@ -116,7 +118,7 @@ export function etcdCommand(): Command {
       process.stdout.write(`restored ${o.name} (safety snapshot: ${r.safetySnapshot})\n`);
     });
   withCommon(etcd.command('snapshot-ls'))
-    .description('list the snapshots on the etcd nodes')
+    .description('list the snapshots on the etcd nodes, and in S3 (node "s3") with s3backupconfig')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .action(async (o: CommonOpts & { output: OutputFormat }) => {
       const { snapshotList } = await import('../snapshot.js');
