@@ -33,10 +33,16 @@ export function sumResources(lists: Record<string, string>[]): Record<string, st
     }
   }
   const out: Record<string, string> = {};
-  for (const [name, total] of totals) {
-    if (name === 'cpu') out[name] = Number.isInteger(total) ? String(total) : `${Math.round(total * 1000)}m`;
-    else if (name === 'memory' || name.includes('storage')) out[name] = `${Math.round(total / 1024)}Ki`;
-    else out[name] = String(Math.round(total));
-  }
+  for (const [name, total] of totals) out[name] = formatResource(name, total);
   return out;
+}
+
+/**
+ * A total of one resource, in base units (cores for cpu), as the cluster status shows it: cpu in
+ * whole cores or millicores, memory and storage in Ki, anything else as a whole number.
+ */
+export function formatResource(name: string, total: number): string {
+  if (name === 'cpu') return Number.isInteger(total) ? String(total) : `${Math.round(total * 1000)}m`;
+  if (name === 'memory' || name.includes('storage')) return `${Math.round(total / 1024)}Ki`;
+  return String(Math.round(total));
 }

@@ -6,6 +6,7 @@ import { upstreamJson } from '../../kube/upstream-client.js';
 import type { Logger } from '../log.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import { directConnection, type ClusterConnections } from './connections.js';
+import { ClusterUsage, type UsageOptions } from './usage.js';
 
 interface NodeList {
   items: {
@@ -20,6 +21,7 @@ interface NodeList {
 export interface HealthOptions {
   intervalMs?: number;
   timeoutMs?: number;
+  usage?: UsageOptions;
 }
 
 /**
@@ -31,6 +33,8 @@ export class ClusterHealth {
   private timer?: NodeJS.Timeout;
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
+  /** What the pods use, kept by a watch per connection; a change checks the cluster soon after. */
+  private readonly usage: ClusterUsage;
 
   constructor(
     private readonly store: Store,
@@ -38,9 +42,12 @@ export class ClusterHealth {
     private readonly secretBox: SecretBox,
     private readonly log: Logger,
     private readonly opts: HealthOptions = {},
-  ) {}
+  ) {
+    this.usage = new ClusterUsage(connections, log, (id) => void this.check(id), opts.usage);
+  }
 
   start(): void {
+    this.usage.start();
     this.connections.on('change', this.onChange);
     const pass = async () => {
       if (this.stopped) return;
@@ -61,6 +68,7 @@ export class ClusterHealth {
     this.stopped = true;
     clearTimeout(this.timer);
     this.connections.off('change', this.onChange);
+    this.usage.stop();
   }
 
   /** One check per cluster at a time; a check asked for meanwhile runs after it. */
@@ -134,6 +142,7 @@ export class ClusterHealth {
           nodeCount: nodes.items.length,
           capacity: sumResources(nodes.items.map((n) => n.status?.capacity ?? {})),
           allocatable: sumResources(nodes.items.map((n) => n.status?.allocatable ?? {})),
+          ...this.use(clusterId, cluster.status),
           apiEndpoint,
         };
       } catch (err) {
@@ -160,6 +169,16 @@ export class ClusterHealth {
       }
     }
     await this.writeStatus(cluster, status);
+  }
+
+  /** The pods' use now; until the first list of a new connection, the last one written stays. */
+  private use(clusterId: string, previous: Record<string, unknown>): Record<string, unknown> {
+    const now = this.usage.get(clusterId);
+    if (now) return { requested: now.requested, limits: now.limits };
+    const kept: Record<string, unknown> = {};
+    if (previous.requested) kept.requested = previous.requested;
+    if (previous.limits) kept.limits = previous.limits;
+    return kept;
   }
 
   private async writeStatus(cluster: StoredObject, status: Record<string, unknown>): Promise<void> {

@@ -16,10 +16,10 @@ export interface ManifestInput {
  * What `kubectl apply` creates in an imported cluster: the agent's namespace, service account,
  * RBAC, credentials Secret and Deployment. The agent's ClusterRole holds what Corral does in the
  * cluster and no more: impersonation (every proxied request acts as the user, and Kubernetes RBAC
- * decides), reading nodes (health), managing namespaces, quotas and limit ranges (projects), and
- * RBAC objects with escalate and bind (role templates become ClusterRoles and bindings), and Secrets
- * (project-scoped secrets are copied into namespaces). It is not cluster-admin: it cannot touch
- * workloads on its own account.
+ * decides), reading nodes and pods (health, and what the pods request), managing namespaces,
+ * quotas and limit ranges (projects), and RBAC objects with escalate and bind (role templates
+ * become ClusterRoles and bindings), and Secrets (project-scoped secrets are copied into
+ * namespaces). It is not cluster-admin: it cannot touch workloads on its own account.
  */
 export function agentManifest(input: ManifestInput): string {
   const labels = { [MANAGED_LABEL]: 'true', 'app.kubernetes.io/name': AGENT_NAME };
@@ -38,6 +38,8 @@ export function agentManifest(input: ManifestInput): string {
           verbs: ['impersonate'],
         },
         { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+        // Reading pods (never changing them) gives the cluster's requested and limits.
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
         // Projects: namespaces are assigned to projects, and get their quotas and limit ranges.
         {
           apiGroups: [''],

@@ -44,8 +44,9 @@ export interface Cluster extends V3Resource {
   nodeCount?: number | null;
   capacity?: Record<string, string> | null;
   allocatable?: Record<string, string> | null;
-  /** What the workloads ask for now, if the server reports it. */
+  /** What the unfinished pods request (and `pods`, their count), and their limits. */
   requested?: Record<string, string> | null;
+  limits?: Record<string, string> | null;
 }
 
 export interface ClusterRegistrationToken extends V3Resource {

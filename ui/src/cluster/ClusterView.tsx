@@ -6,6 +6,7 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import type { Cluster } from '../api/types';
 import { Link, navigate, useRoute } from '../app/router';
+import { ClusterUseSummary } from '../clusters/usage';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { KINDS, kindById, type KindDef } from './kinds';
@@ -71,6 +72,7 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
           {cluster?.name ?? clusterId}
           {cluster && <StateBadge state={cluster.state} title={cluster.transitioningMessage} />}
         </h1>
+        {cluster && <ClusterUseSummary cluster={cluster} />}
         {showNamespaceFilter && (
           <div className="ns-filter">
             <label htmlFor="ns-filter">Namespace</label>

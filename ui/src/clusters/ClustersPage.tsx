@@ -3,23 +3,17 @@ import { api, errorMessage } from '../api/http';
 import type { Cluster, V3Collection } from '../api/types';
 import { useApi } from '../api/useApi';
 import { Link } from '../app/router';
-import { age, formatBytes, formatCount, formatCpu, parseQuantity } from '../app/format';
+import { age } from '../app/format';
 import { Button } from '../components/Button';
 import { DataTable, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Dialog';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { clusterReason, kubernetesVersion } from './clusterStatus';
+import { clusterReason, kubernetesVersion, usedFraction } from './clusterStatus';
 import { ImportClusterDialog } from './ImportClusterDialog';
 import { KubeconfigButton } from './KubeconfigButton';
 import { RegisterClusterDialog } from './RegisterClusterDialog';
-
-/** Capacity is the nodes' total; what is left for pods after system reservations is "allocatable". */
-function resourceTitle(c: Cluster, key: string, format: (q: string | undefined) => string): string {
-  const cap = c.capacity?.[key];
-  if (!cap) return 'not reported';
-  return `capacity ${format(cap)}, allocatable ${format(c.allocatable?.[key])}`;
-}
+import { ClusterUseMeter } from './usage';
 
 export function ClustersPage() {
   const { items: clusters, state, error } = useLiveList<Cluster>({ kind: 'v3', type: 'cluster' });
@@ -71,27 +65,14 @@ export function ClustersPage() {
         cell: (c) => c.nodeCount ?? '—',
         sortValue: (c) => c.nodeCount ?? -1,
       },
-      {
-        id: 'cpu',
-        header: 'CPU',
-        width: '70px',
-        cell: (c) => <span title={resourceTitle(c, 'cpu', formatCpu)}>{formatCpu(c.capacity?.cpu)}</span>,
-        sortValue: (c) => parseQuantity(c.capacity?.cpu) ?? -1,
-      },
-      {
-        id: 'memory',
-        header: 'Memory',
-        width: '90px',
-        cell: (c) => <span title={resourceTitle(c, 'memory', formatBytes)}>{formatBytes(c.capacity?.memory)}</span>,
-        sortValue: (c) => parseQuantity(c.capacity?.memory) ?? -1,
-      },
-      {
-        id: 'pods',
-        header: 'Pods',
-        width: '60px',
-        cell: (c) => <span title={resourceTitle(c, 'pods', formatCount)}>{formatCount(c.capacity?.pods)}</span>,
-        sortValue: (c) => parseQuantity(c.capacity?.pods) ?? -1,
-      },
+      ...(['cpu', 'memory', 'pods'] as const).map((key): Column<Cluster> => ({
+        id: key,
+        header: key === 'cpu' ? 'CPU' : key === 'memory' ? 'Memory' : 'Pods',
+        width: key === 'memory' ? '135px' : key === 'cpu' ? '95px' : '80px',
+        cell: (c) => <ClusterUseMeter cluster={c} resource={key} stacked />,
+        // By how full the cluster is, not by its size.
+        sortValue: (c) => usedFraction(c, key) ?? -1,
+      })),
       { id: 'age', header: 'Age', width: '50px', cell: (c) => age(c.created), sortValue: (c) => c.created },
       {
         id: 'actions',

@@ -1,4 +1,5 @@
 import type { Cluster } from '../api/types';
+import { parseQuantity } from '../app/format';
 
 /** Why a cluster is not active, from its failing conditions (Ready first) or its transition message. */
 export function clusterReason(c: Cluster): string {
@@ -15,4 +16,16 @@ export function clusterReason(c: Cluster): string {
 
 export function kubernetesVersion(c: Cluster): string {
   return c.version?.gitVersion ?? '—';
+}
+
+export type UsedResource = 'cpu' | 'memory' | 'pods';
+
+/**
+ * What the cluster's unfinished pods request of what its nodes can give them (allocatable, not
+ * capacity: the system's reservations are not there for pods), as Rancher's "Reserved" gauges.
+ */
+export function usedFraction(c: Cluster, key: UsedResource): number | undefined {
+  const used = parseQuantity(c.requested?.[key] ?? (c.requested ? '0' : undefined));
+  const total = parseQuantity(c.allocatable?.[key]);
+  return used === undefined || !total ? undefined : used / total;
 }

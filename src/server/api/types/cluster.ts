@@ -49,6 +49,10 @@ export const cluster = defineType({
     nodeCount: { type: 'int', create: false, update: false },
     capacity: { type: 'map[string]', create: false, update: false },
     allocatable: { type: 'map[string]', create: false, update: false },
+    /** Sums of the requests of the pods not finished (and `pods`, their count), as Rancher's. */
+    requested: { type: 'map[string]', create: false, update: false },
+    /** Sums of the limits of the same pods. */
+    limits: { type: 'map[string]', create: false, update: false },
     caCert: { type: 'string', create: false, update: false },
   },
   resourceActions: {
