@@ -129,6 +129,36 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     }, 'the restarted kube-apiserver ready');
   });
 
+  it('a node without the controlplane role reaches the API through its proxy, also with a control-plane node down', async () => {
+    // Node 2 (etcd, worker): its kubelet and kube-proxy are pointed at 127.0.0.1:6443.
+    const kubeconfigOnNode = await set.exec(2, 'grep server: /etc/kubernetes/ssl/kubecfg-kube-node.yaml');
+    expect(kubeconfigOnNode.stdout).toContain('https://127.0.0.1:6443');
+    const viaProxy = () =>
+      set.exec(
+        2,
+        'curl -sS --max-time 5 --cacert /etc/kubernetes/ssl/kube-ca.pem --cert /etc/kubernetes/ssl/kube-node.pem ' +
+          '--key /etc/kubernetes/ssl/kube-node-key.pem https://127.0.0.1:6443/version',
+      );
+    const before = await viaProxy();
+    expect(before.stdout, before.stderr).toContain('gitVersion');
+
+    // Node 0's kube-apiserver goes down and stays down (its supervisor first).
+    await set.exec(
+      0,
+      'kill -9 $(cat /opt/rke/run/kube-apiserver.supervisor.pid) $(cat /opt/rke/run/kube-apiserver.pid)',
+    );
+    await eventually(async () => {
+      const r = await set.exec(0, 'curl -sk --max-time 2 https://127.0.0.1:6443/healthz');
+      if (r.code === 0) throw new Error('still answering');
+    }, 'node 0 kube-apiserver down');
+    // Round robin would send every other connection to node 0: each must still be answered.
+    for (let i = 0; i < 6; i++) {
+      const r = await viaProxy();
+      expect(r.stdout, r.stderr).toContain('gitVersion');
+    }
+    expectOk(await corralCluster(set, config, ['up']), 'up brings the API server back');
+  });
+
   it('losing one etcd member leaves the cluster writable, and up brings it back', async () => {
     // Stop the supervisor first so that the member stays down.
     await set.exec(2, 'kill -9 $(cat /opt/rke/run/etcd.supervisor.pid) $(cat /opt/rke/run/etcd.pid)');

@@ -16,6 +16,8 @@ export const BINARIES = [
   'kwok',
   // Only for tests: the S3-compatible server etcd snapshots are uploaded to.
   'minio',
+  // Corral's own: the API server proxy of nodes without the controlplane role.
+  'corral-apiserver-proxy',
 ] as const;
 export type BinaryName = (typeof BINARIES)[number];
 

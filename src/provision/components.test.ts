@@ -70,8 +70,8 @@ describe('componentsFor', () => {
       'kubelet',
       'kube-proxy',
     ]);
-    expect(names(config, '10.0.0.2')).toEqual(['etcd', 'kubelet', 'kube-proxy']);
-    expect(names(config, '203.0.113.3')).toEqual(['kubelet', 'kube-proxy']);
+    expect(names(config, '10.0.0.2')).toEqual(['etcd', 'apiserver-proxy', 'kubelet', 'kube-proxy']);
+    expect(names(config, '203.0.113.3')).toEqual(['apiserver-proxy', 'kubelet', 'kube-proxy']);
     expect(names(config, '10.0.0.4')).toEqual([
       'kube-apiserver',
       'kube-controller-manager',
@@ -79,6 +79,23 @@ describe('componentsFor', () => {
       'kubelet',
       'kube-proxy',
     ]);
+  });
+
+  test('nodes without the controlplane role reach every control-plane node through their API server proxy', () => {
+    const config = load();
+    const proxy = spec(config, '203.0.113.3', 'apiserver-proxy');
+    expect(proxy.binary).toBe('/opt/rke/bin/corral-apiserver-proxy');
+    const controlPlanes = config.nodes.filter((n) => n.role.includes('controlplane'));
+    expect(controlPlanes.length).toBeGreaterThan(1);
+    expect(proxy.args).toEqual([
+      '--listen=127.0.0.1:6443',
+      ...controlPlanes.map((n) => `--backend=${n.internal_address}:6443`),
+    ]);
+    expect(proxy.ports).toEqual([6443]);
+    // A control-plane node added changes the proxy's hash, so it restarts with the new list.
+    const more = load();
+    more.nodes.find((n) => n.address === '10.0.0.2')!.role.push('controlplane');
+    expect(spec(more, '203.0.113.3', 'apiserver-proxy').hash).not.toBe(proxy.hash);
   });
 
   test('etcd: RKE member name, data dir, URLs, mutual TLS with the node certificate, initial cluster', () => {

@@ -19,6 +19,7 @@ export const COMPONENT_NAMES = [
   'kube-scheduler',
   'kubelet',
   'kube-proxy',
+  'apiserver-proxy',
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
@@ -110,14 +111,15 @@ export const etcdClientUrl = (node: NodeConfig): string => httpsUrl(node.interna
  * The components `node` runs, in start order. As in RKE, every node runs kubelet and kube-proxy
  * (etcd-only and control-plane-only nodes too, tainted so that workloads stay off them); etcd
  * nodes add etcd; control-plane nodes add kube-apiserver, kube-controller-manager and
- * kube-scheduler.
+ * kube-scheduler; the other nodes add the API server proxy their kubelet and kube-proxy reach
+ * the control plane through (RKE's nginx-proxy).
  */
 export function componentsFor(config: ClusterConfig, node: NodeConfig, ctx: ComponentContext): ComponentSpec[] {
   const specs: Omit<ComponentSpec, 'hash'>[] = [];
   if (node.role.includes('etcd')) specs.push(etcdSpec(config, node, ctx));
   if (node.role.includes('controlplane')) {
     specs.push(apiServerSpec(config, node, ctx), controllerManagerSpec(config, ctx), schedulerSpec(config, ctx));
-  }
+  } else specs.push(apiServerProxySpec(config, ctx));
   specs.push(kubeletSpec(config, node, ctx), kubeProxySpec(config, node, ctx));
   return specs.map((spec) => ({ ...spec, hash: specHash(spec, config, ctx) }));
 }
@@ -413,6 +415,44 @@ function kubeProxySpec(config: ClusterConfig, node: NodeConfig, ctx: ComponentCo
     files: [],
     ports: [10256, 10249],
     health: { kind: 'http', url: 'http://127.0.0.1:10256/healthz' },
+  };
+}
+
+export const APISERVER_PROXY_BINARY = 'corral-apiserver-proxy';
+
+/** The executable a component runs: its own name, but for Corral's API server proxy. */
+export const binaryOf = (component: ComponentName): string =>
+  component === 'apiserver-proxy' ? APISERVER_PROXY_BINARY : component;
+
+/**
+ * 127.0.0.1:6443 on a node without the controlplane role, relayed (plain TCP: TLS stays end to
+ * end) to every control-plane node's kube-apiserver in turn, skipping one that does not answer.
+ * A control-plane node added or removed changes the arguments, so the proxy restarts with the
+ * new list.
+ */
+function apiServerProxySpec(config: ClusterConfig, ctx: ComponentContext): Omit<ComponentSpec, 'hash'> {
+  const backends = config.nodes
+    .filter((n) => n.role.includes('controlplane'))
+    .map((n) => {
+      const host = n.internal_address || n.address;
+      return `--backend=${isIP(host) === 6 ? `[${host}]` : host}:${API_SERVER_PORT}`;
+    });
+  return {
+    name: 'apiserver-proxy',
+    binary: `${ctx.binDir}/${binaryOf('apiserver-proxy')}`,
+    args: [`--listen=127.0.0.1:${API_SERVER_PORT}`, ...backends],
+    env: {},
+    files: [],
+    ports: [API_SERVER_PORT],
+    // Through the proxy, /healthz proves a control-plane node answers. With the node's own
+    // certificate: kube-apiserver runs with --anonymous-auth=false, as in RKE.
+    health: {
+      kind: 'https',
+      url: `https://127.0.0.1:${API_SERVER_PORT}/healthz`,
+      caFile: certPath(CERT.ca, ctx.root ?? ''),
+      certFile: certPath(CERT.node, ctx.root ?? ''),
+      keyFile: keyPath(CERT.node, ctx.root ?? ''),
+    },
   };
 }
 

@@ -404,7 +404,7 @@ describe('certificateFilesFor', () => {
     );
   });
 
-  test('a worker gets kube-ca, kube-node, kube-proxy and their kubeconfigs pointing at the first control plane', () => {
+  test('a worker gets kube-ca, kube-node, kube-proxy and their kubeconfigs pointing at its local API server proxy', () => {
     const files = certificateFilesFor(pki, worker3, baseConfig);
     expect(files.map((f) => f.path).sort()).toEqual(
       [
@@ -424,7 +424,7 @@ describe('certificateFilesFor', () => {
       clusters: [
         {
           name: 'local',
-          cluster: { 'certificate-authority': '/etc/kubernetes/ssl/kube-ca.pem', server: 'https://192.168.7.11:6443' },
+          cluster: { 'certificate-authority': '/etc/kubernetes/ssl/kube-ca.pem', server: 'https://127.0.0.1:6443' },
         },
       ],
       contexts: [{ name: 'local', context: { cluster: 'local', user: 'kube-node-local' } }],
@@ -490,7 +490,8 @@ describe('certificateFilesFor', () => {
     const v6 = clusterConfig([node('fd00:77::11', ['controlplane', 'etcd']), worker3]);
     const v6pki = await generateClusterPki(v6, pki);
     const kubeconfig = certificateFilesFor(v6pki, worker3, v6).find((f) => f.path.endsWith('kubecfg-kube-proxy.yaml'))!;
-    expect(parse(kubeconfig.content).clusters[0].cluster.server).toBe('https://[fd00:77::11]:6443');
+    // A worker reaches it through its own proxy (components.test.ts checks the proxy's brackets).
+    expect(parse(kubeconfig.content).clusters[0].cluster.server).toBe('https://127.0.0.1:6443');
     expect(parse(adminKubeconfig(v6pki, v6)).clusters[0].cluster.server).toBe('https://[fd00:77::11]:6443');
     expect(() => certificateFilesFor(pki, v6.nodes[0]!, v6)).toThrow(/have no kube-etcd-fd00-77--11/);
     expect(() => certificateFilesFor(pki, worker3, clusterConfig([etcd2, worker3]))).toThrow(/no controlplane node/);

@@ -17,6 +17,7 @@ export function binariesFor(node: NodeConfig): string[] {
   const names = ['kubelet', 'kube-proxy'];
   if (has(node, 'etcd')) names.push('etcd', 'etcdctl', 'etcdutl');
   if (has(node, 'controlplane')) names.push('kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl');
+  else names.push('corral-apiserver-proxy'); // components.ts's binaryOf('apiserver-proxy')
   return names;
 }
 
@@ -28,12 +29,14 @@ export const COMPONENT_PORTS: Record<string, number[]> = {
   'kube-scheduler': [10259],
   kubelet: [10250],
   'kube-proxy': [10256],
+  'apiserver-proxy': [6443],
 };
 
 export function componentNamesFor(node: NodeConfig): string[] {
   const names: string[] = [];
   if (has(node, 'etcd')) names.push('etcd');
   if (has(node, 'controlplane')) names.push('kube-apiserver', 'kube-controller-manager', 'kube-scheduler');
+  else names.push('apiserver-proxy');
   names.push('kubelet', 'kube-proxy');
   return names;
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { binaryPath, binDir } from '../kube/binaries.js';
 import { addonManifests, applyAddons } from './addons.js';
-import { componentsFor, type ComponentSpec } from './components.js';
+import { binaryOf, COMPONENT_NAMES, componentsFor, healthCommand, type ComponentSpec } from './components.js';
+import { pollUntil } from '../util/poll.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { reconcileEtcd } from './etcd-plane.js';
 import { reconcileWorkers, RUNTIME_SOCKET } from './worker-plane.js';
@@ -76,19 +77,32 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   await Promise.all(
     config.nodes.map(async (node) => {
       const io = ios(node);
+      // Any component of ours running holds its ports legitimately, also one the node is about to
+      // lose (the API server proxy of a node becoming control plane holds the apiserver's 6443).
       const running = new Set<string>();
-      for (const name of componentNamesFor(node)) if ((await unitStatus(io, name)).running) running.add(name);
+      for (const name of COMPONENT_NAMES) if ((await unitStatus(io, name)).running) running.add(name);
+      const ours = new Set([...running].flatMap((c) => COMPONENT_PORTS[c] ?? []));
       const runtime = (await io.run(`test -S ${RUNTIME_SOCKET}`)).code === 0;
       kubeletWanted.set(node.address, runtime);
       const ports = componentNamesFor(node)
         .filter((c) => !running.has(c) && (runtime || (c !== 'kubelet' && c !== 'kube-proxy')))
-        .flatMap((c) => COMPONENT_PORTS[c] ?? []);
+        .flatMap((c) => COMPONENT_PORTS[c] ?? [])
+        .filter((port) => !ours.has(port));
       const result = await preflight(io, {
         portsMustBeFree: ports,
         needSwapOff: runtime && config.services.kubelet.fail_swap_on,
         minDiskFreeBytes: 1 << 30,
         maxClockSkewMs: 5000,
-        requiredCommands: ['sh', 'setsid', 'nohup', 'sha256sum', 'find', 'kill'],
+        // curl: the API server proxy's health check on nodes without the controlplane role.
+        requiredCommands: [
+          'sh',
+          'setsid',
+          'nohup',
+          'sha256sum',
+          'find',
+          'kill',
+          ...(has(node, 'controlplane') ? [] : ['curl']),
+        ],
         s3: has(node, 'etcd') ? config.services.etcd.backup_config.s3backupconfig : null,
         ...(config.corral.binaries.source === 'host' ? { binaries: { dir: remoteBin, names: binariesFor(node) } } : {}),
       });
@@ -216,6 +230,36 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   await writeSecretFile(paths.kubeconfig, kubeconfigText);
   const kubectlPath = await binaryPath('kubectl', binDir());
 
+  // Nodes without the controlplane role reach the API through their own proxy (RKE's
+  // nginx-proxy), started once the control plane answers.
+  const proxied = config.nodes.filter((n) => !has(n, 'controlplane'));
+  if (proxied.length) progress.step('API server proxies');
+  await Promise.all(
+    proxied.map(async (node) => {
+      const io = ios(node);
+      const spec = specsFor(node).find((s) => s.name === 'apiserver-proxy')!;
+      const result = await applyUnit(io, spec, modes.get(node.address)!);
+      await pollUntil(
+        async () => {
+          const r = await io.run(healthCommand(spec.health, 3));
+          if (r.code !== 0) throw new Error(`curl exited ${r.code}`);
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+          what: `the API server proxy on ${io.label} to reach a control-plane node`,
+        },
+      );
+      if (result !== 'unchanged') {
+        changed.push(`${node.address}/apiserver-proxy`);
+        progress.node(
+          node.address,
+          `apiserver-proxy ${result}, reaching ${controlPlaneNodes(config).length} control-plane node(s)`,
+        );
+      }
+    }),
+  );
+
   progress.step('worker plane');
   const workers = await reconcileWorkers({
     config,
@@ -281,8 +325,8 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
 export async function binaryHashesFor(config: ClusterConfig): Promise<Partial<Record<string, string>>> {
   const hashes: Partial<Record<string, string>> = {};
   if (config.corral.binaries.source === 'upload')
-    for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'])
-      hashes[name] = await localFileHash(join(config.corral.binaries.local_dir, name));
+    for (const name of COMPONENT_NAMES)
+      hashes[name] = await localFileHash(join(config.corral.binaries.local_dir, binaryOf(name)));
   return hashes;
 }
 

@@ -65,6 +65,22 @@ install() {
   say "built $name in $((SECONDS - t0))s"
 }
 
+# build_local <name> <dir>: a small program of Corral's own (standard library only); its stamp
+# covers its sources.
+build_local() {
+  local name=$1 dir=$2
+  local stamp
+  stamp=$(cat "$dir/go.mod" "$dir"/*.go <(go version) | sha256sum | cut -d' ' -f1)
+  if up_to_date "$name" "$stamp"; then
+    say "$name is up to date"
+    return
+  fi
+  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$out/$name.tmp" .)
+  mv -f "$out/$name.tmp" "$out/$name"
+  echo "$stamp" >"$stamps/$name"
+  say "built $name"
+}
+
 k8s=$(module_version "$here/kube" k8s.io/kubernetes)
 etcd=$(module_version "$here/kube" go.etcd.io/etcd/server/v3)
 helm=$(module_version "$here/helm" helm.sh/helm/v3)
@@ -90,6 +106,8 @@ build kwok "$here/kwok" sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/const
 # MinIO publishes no semver tags as Go modules: a pinned pseudo-version (what @latest resolved to).
 # About 3.5 minutes on 2 cores from a cold module and build cache.
 install minio github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+# What non-control-plane nodes run in place of RKE's nginx-proxy (tools/apiserver-proxy).
+build_local corral-apiserver-proxy "$root/tools/apiserver-proxy"
 
 # Standalone kwok needs its Stage configuration (what nodes and pods go through); take the "fast"
 # stages from the very kwok module just built, so that they always match its version.

@@ -45,15 +45,14 @@ export function componentKubeconfig(component: string, server: string, root = ''
 }
 
 /**
- * The API server a node's components use: its own on a control-plane node; on the others the first
- * control-plane node's internal address. (RKE runs an nginx proxy on every other node that spreads
- * them over all control-plane nodes; Corral has none yet, so those nodes depend on the first one.)
+ * The API server a node's components use: always 127.0.0.1:6443 — its own kube-apiserver on a
+ * control-plane node, and on the others the API server proxy that spreads connections over every
+ * control-plane node (as RKE's nginx-proxy), so no node depends on one control-plane node.
  */
-export function apiServerFor(node: NodeConfig, config: ClusterConfig): string {
-  if (node.role.includes('controlplane')) return httpsUrl('127.0.0.1', API_SERVER_PORT);
-  const first = nodesWithRole(config, 'controlplane')[0];
-  if (!first) throw new Error('the cluster has no controlplane node for the other nodes to reach');
-  return httpsUrl(first.internal_address || first.address, API_SERVER_PORT);
+export function apiServerFor(config: ClusterConfig): string {
+  if (nodesWithRole(config, 'controlplane').length === 0)
+    throw new Error('the cluster has no controlplane node for the other nodes to reach');
+  return httpsUrl('127.0.0.1', API_SERVER_PORT);
 }
 
 /**
@@ -97,7 +96,7 @@ export function certificateFilesFor(
     cert(CERT.requestHeaderCa);
     pair(CERT.proxyClient);
   }
-  const server = apiServerFor(node, config);
+  const server = apiServerFor(config);
   const components = KUBECONFIG_COMPONENTS.filter(
     (c) => control || (c !== CERT.controllerManager && c !== CERT.scheduler),
   );

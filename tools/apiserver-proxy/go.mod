@@ -1,0 +1,3 @@
+module corral.local/apiserver-proxy
+
+go 1.24
