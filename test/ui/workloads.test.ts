@@ -98,25 +98,54 @@ describe('cluster view', () => {
     ).toBe('2 front');
   });
 
-  test('a stale edit is refused with a clear conflict; overwrite then applies it knowingly', async () => {
+  test('a change by someone else to other fields is kept, and the edit is saved on top of it', async () => {
     const { page } = b;
     await page.goto(deploymentPage());
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByRole('button', { name: 'Edit YAML' }).click();
     const editor = page.getByLabel('YAML of Deployment web');
     const text = await editor.inputValue();
-    // Someone else changes the Deployment after the editor opened.
-    await kubectl(cp, 'label', 'deployment', 'web', '-n', 'default', 'changed-by=kubectl');
+    // After the editor opened, kubectl annotates (as controllers do) and adds another label.
+    await kubectl(cp, 'annotate', 'deployment', 'web', '-n', 'default', 'note=from-kubectl');
+    await kubectl(cp, 'label', 'deployment', 'web', '-n', 'default', 'team=infra');
+    await editor.fill(text.replace(/^ {4}tier: front$/m, '    tier: front\n    edited: by-ui'));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const meta = JSON.parse(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata}'));
+    expect(meta.labels).toMatchObject({ edited: 'by-ui', team: 'infra', tier: 'front' });
+    expect(meta.annotations.note).toBe('from-kubectl');
+  });
+
+  test('a stale edit of a field someone else changed is refused with a clear conflict; overwrite then applies it knowingly', async () => {
+    const { page } = b;
+    await page.goto(deploymentPage());
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByRole('button', { name: 'Edit YAML' }).click();
+    const editor = page.getByLabel('YAML of Deployment web');
+    const text = await editor.inputValue();
+    // Someone else changes the very label the user is about to change.
+    await kubectl(
+      cp,
+      'label',
+      'deployment',
+      'web',
+      '-n',
+      'default',
+      'changed-by=kubectl',
+      'tier=middle',
+      '--overwrite',
+    );
     await editor.fill(text.replace(/^ {4}tier: front$/m, '    tier: back'));
     await page.getByRole('button', { name: 'Save' }).click();
     const conflict = page.getByRole('alert').filter({ hasText: 'changed in the cluster since you opened it' });
     await conflict.waitFor();
     expect(await conflict.textContent()).toContain('reload or overwrite');
+    expect(await conflict.textContent()).toContain('metadata.labels.tier');
     // Nothing was overwritten: the cluster keeps kubectl's change and not ours.
     expect(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.labels}')).toContain(
       '"changed-by":"kubectl"',
     );
-    expect(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.labels.tier}')).toBe('front');
+    expect(await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.labels.tier}')).toBe('middle');
 
     await conflict.getByRole('button', { name: 'Overwrite' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();

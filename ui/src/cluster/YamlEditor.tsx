@@ -1,16 +1,29 @@
 /**
- * YAML view and editor for one object. Save is a PUT carrying the resourceVersion the edit started
- * from, so the API server refuses (409) an edit made on a version that is no longer current. If
- * only status or the server's bookkeeping changed meanwhile (controllers do that constantly), the
- * edit is re-sent on the current version: nothing the user could have edited is lost. Otherwise the
- * user chooses to reload or to overwrite, knowingly. Nothing is ever overwritten silently.
+ * YAML view and editor for one object. Save sends the user's changes (a merge patch from the
+ * object as it was opened to the edited text) guarded by the resourceVersion it was opened at.
+ * If the object changed meanwhile (409), the three versions are compared as a merge tool does:
+ * changes to other fields (a controller's status or annotation, someone's other label) are kept
+ * and the edit goes again on the current version; a field both sides changed is a conflict the
+ * user resolves by reloading or by overwriting, knowingly. Nothing is ever overwritten silently.
  */
 import { useId, useState } from 'react';
 import { parseDocument, stringify } from 'yaml';
 import { api, ApiRequestError, errorMessage } from '../api/http';
 import { Button } from '../components/Button';
-import { changedOnlyByServer } from './edit-conflict';
+import { conflictingFields, userPatch } from './edit-conflict';
 import type { KubeObject } from './k8s';
+
+const MERGE_PATCH = { 'content-type': 'application/merge-patch+json' };
+
+/** The text as an object, or null while it does not parse (no error shown: the user is typing). */
+function parseQuietly(text: string): KubeObject | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length) return null;
+  const value = doc.toJS() as unknown;
+  return value && typeof value === 'object' && !Array.isArray(value) && 'metadata' in value
+    ? (value as KubeObject)
+    : null;
+}
 
 /** The object as people edit it: without the server's bookkeeping of who set which field. */
 export function toYaml(obj: KubeObject): string {
@@ -34,7 +47,8 @@ export function YamlEditor(props: {
   /** base: the object as it was when editing started; what a conflict is judged against. */
   const [editing, setEditing] = useState<{ text: string; base: KubeObject } | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const [conflict, setConflict] = useState(false);
+  /** The fields both the user and someone else changed, when saving found any. */
+  const [conflict, setConflict] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
   const textId = useId();
@@ -43,7 +57,7 @@ export function YamlEditor(props: {
   const start = () => {
     setEditing({ text: toYaml(obj), base: obj });
     setProblem(null);
-    setConflict(false);
+    setConflict(null);
     setSaved(false);
   };
 
@@ -69,32 +83,42 @@ export function YamlEditor(props: {
   };
 
   const isConflict = (err: unknown) => err instanceof ApiRequestError && err.status === 409;
+  const done = () => {
+    setEditing(null);
+    setConflict(null);
+    setSaved(true);
+  };
 
   /**
-   * PUTs the edit on `version`. On a 409 it re-reads the object: a change only by the server is
-   * no conflict, so the edit goes again on the new version (a few times: a rollout keeps
-   * writing status); any other change is the user's to decide.
+   * Sends the user's changes on `version`. On a 409 it reads the object again: if nobody else
+   * touched a field the user changed, the same changes go again on the new version (a few times:
+   * a rollout keeps writing); otherwise the conflicting fields are shown.
    */
-  const put = async (edited: KubeObject, base: KubeObject, version: string) => {
+  const patch = async (edited: KubeObject, base: KubeObject) => {
+    const changes = userPatch(base, edited);
     setBusy(true);
     setProblem(null);
     try {
+      let version = base.metadata.resourceVersion ?? '';
       for (let attempt = 0; ; attempt++) {
+        const metadata = { ...((changes.metadata as object | undefined) ?? {}), resourceVersion: version };
         try {
-          await api('PUT', url, { ...edited, metadata: { ...edited.metadata, resourceVersion: version } });
+          await api('PATCH', url, { ...changes, metadata }, { headers: MERGE_PATCH });
           break;
         } catch (err) {
           if (!isConflict(err) || attempt === 4) throw err;
           const current = await api<KubeObject>('GET', url);
-          if (!changedOnlyByServer(base, current)) throw err;
+          const fields = conflictingFields(base, edited, current);
+          if (fields.length) {
+            setConflict(fields);
+            return;
+          }
           version = current.metadata.resourceVersion ?? '';
         }
       }
-      setEditing(null);
-      setConflict(false);
-      setSaved(true);
+      done();
     } catch (err) {
-      if (isConflict(err)) setConflict(true);
+      if (isConflict(err)) setConflict([]);
       else setProblem({ message: errorMessage(err) });
     } finally {
       setBusy(false);
@@ -104,27 +128,30 @@ export function YamlEditor(props: {
   const save = () => {
     if (!editing) return;
     const edited = parse(editing.text);
-    if (!edited) return;
-    // The version the edit started from, whatever the text says: a stale edit must be refused.
-    void put(edited, editing.base, editing.base.metadata.resourceVersion ?? '');
+    if (edited) void patch(edited, editing.base);
   };
 
+  /** The user's whole text replaces the cluster's current version (chosen after a conflict). */
   const overwrite = async () => {
     if (!editing) return;
     const edited = parse(editing.text);
     if (!edited) return;
     setBusy(true);
-    let current: KubeObject;
+    setProblem(null);
     try {
-      current = await api<KubeObject>('GET', url);
+      const current = await api<KubeObject>('GET', url);
+      await api('PUT', url, {
+        ...edited,
+        metadata: { ...edited.metadata, resourceVersion: current.metadata.resourceVersion },
+      });
+      done();
     } catch (err) {
+      // Changed again in between: still a conflict, still the user's call.
+      if (isConflict(err)) setConflict(conflict ?? []);
+      else setProblem({ message: errorMessage(err) });
+    } finally {
       setBusy(false);
-      setProblem({ message: errorMessage(err) });
-      return;
     }
-    // The user chose to replace what is there now: that version becomes the edit's base.
-    setEditing({ ...editing, base: current });
-    await put(edited, current, current.metadata.resourceVersion ?? '');
   };
 
   const reload = () => start();
@@ -151,13 +178,21 @@ export function YamlEditor(props: {
     );
   }
 
-  const changedMeanwhile = !changedOnlyByServer(editing.base, obj);
+  // Only what would make saving ask: someone else changed a field the user has changed too.
+  const edits = parseQuietly(editing.text);
+  const changedMeanwhile = !!edits && conflictingFields(editing.base, edits, obj).length > 0;
   return (
     <div className="yaml-edit">
       {conflict ? (
         <div className="alert alert-bad" role="alert">
-          <strong>Conflict:</strong> this {kindLabel} changed in the cluster since you opened it: reload or overwrite.
-          Reloading discards your edits; overwriting replaces the cluster’s newer version with yours.
+          <strong>Conflict:</strong> this {kindLabel} changed in the cluster since you opened it
+          {conflict.length ? (
+            <>
+              , in what you changed too: <code>{conflict.join(', ')}</code>
+            </>
+          ) : null}
+          : reload or overwrite. Reloading discards your edits; overwriting replaces the cluster’s newer version with
+          yours.
           <div className="toolbar">
             <Button onClick={reload}>Reload</Button>
             <Button variant="danger" busy={busy} onClick={() => void overwrite()}>
@@ -168,7 +203,7 @@ export function YamlEditor(props: {
       ) : (
         changedMeanwhile && (
           <p className="alert alert-warn" role="status">
-            This {kindLabel} has changed in the cluster since you started editing; saving will ask what to do.
+            Someone changed what you are editing in the cluster since you started; saving will ask what to do.
           </p>
         )
       )}
@@ -194,7 +229,7 @@ export function YamlEditor(props: {
         </p>
       )}
       <div className="toolbar">
-        <Button variant="primary" busy={busy} onClick={save} disabled={conflict}>
+        <Button variant="primary" busy={busy} onClick={save} disabled={!!conflict}>
           Save
         </Button>
         <Button onClick={() => setEditing(null)}>Cancel</Button>
