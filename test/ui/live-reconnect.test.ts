@@ -29,6 +29,8 @@ test('after a server restart the list reconnects and re-lists: what changed whil
   await status.filter({ hasText: 'Live' }).waitFor();
   await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
   // The top bar and the cluster view both show the clusters: one list, one watch between them.
+  // (Each watch starts when its own list is done; the clusters' may finish after the configmaps'.)
+  await expect.poll(() => watchesOf('cluster').length).toBeGreaterThan(0);
   expect(watchesOf('cluster')).toHaveLength(1);
   expect(watchesOf('/api/v1/namespaces/default/configmaps')).toHaveLength(1);
 
