@@ -154,6 +154,9 @@ class PodSums {
       this.log.warn('cannot follow the cluster pods for usage; retrying', {
         clusterId: this.clusterId,
         error: reason,
+        ...(/\b403\b|forbidden/i.test(reason)
+          ? { fix: "the cluster's agent may not read pods: apply the cluster's import command again to update it" }
+          : {}),
       });
     this.lastFailure = reason;
     this.retry();
