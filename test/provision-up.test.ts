@@ -136,7 +136,7 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
     const viaProxy = () =>
       set.exec(
         2,
-        'curl -sS --max-time 5 --cacert /etc/kubernetes/ssl/kube-ca.pem --cert /etc/kubernetes/ssl/kube-node.pem ' +
+        'curl -sS --max-time 15 --cacert /etc/kubernetes/ssl/kube-ca.pem --cert /etc/kubernetes/ssl/kube-node.pem ' +
           '--key /etc/kubernetes/ssl/kube-node-key.pem https://127.0.0.1:6443/version',
       );
     const before = await viaProxy();
