@@ -99,6 +99,9 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
   });
 
   it('a second up with no change touches nothing', async () => {
+    // The first up checked and recorded what it uploaded, so this one reads no binary again.
+    const record = await set.exec(0, 'cut -d" " -f1 /opt/rke/bin/.corral-sha256');
+    expect(record.stdout.split('\n')).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver', 'kubelet']));
     const before = await Promise.all([componentPid(set, 0, 'etcd'), componentPid(set, 0, 'kube-apiserver')]);
     const certMtime = await set.exec(0, 'stat -c %Y /etc/kubernetes/ssl/kube-apiserver.pem');
     const r = expectOk(await corralCluster(set, config, ['up']), 'second corral up');

@@ -9,7 +9,7 @@ import { reconcileEtcd } from './etcd-plane.js';
 import { reconcileWorkers, RUNTIME_SOCKET } from './worker-plane.js';
 import { reconcileRollingSnapshots, ROLLING_UNIT } from './rolling-snapshots.js';
 import { ProvisionError } from './errors.js';
-import { localFileHash, syncBinaries, syncFiles } from './files.js';
+import { localFileHash, remoteBinaryHashes, syncBinaries, syncFiles } from './files.js';
 import { AdminApi } from './kube-api.js';
 import type { NodeIo } from './node-io.js';
 import { adminKubeconfig, certificateFilesFor, generateClusterPki, type ClusterPki } from './pki.js';
@@ -128,12 +128,14 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   await writeState(paths.state, { desiredState: desired, currentState: session.current });
 
   progress.step('binaries, supervisor and certificates on the nodes');
+  const uploadedTo = new Map<string, string[]>();
   await Promise.all(
     config.nodes.map(async (node) => {
       const io = conns.get(node.address) as NodeConn;
       if (await installSupervisor(io)) changed.push(`${node.address}/supervisor`);
       if (config.corral.binaries.source === 'upload') {
         const uploaded = await syncBinaries(io, config.corral.binaries.local_dir, remoteBin, binariesFor(node));
+        uploadedTo.set(node.address, uploaded);
         if (uploaded.length) {
           changed.push(...uploaded.map((b) => `${node.address}/bin/${b}`));
           progress.node(node.address, `uploaded ${uploaded.join(', ')}`);
@@ -303,6 +305,22 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
       ...(workerNotStarted[node.address] ? { workerNotStarted: workerNotStarted[node.address] } : {}),
     };
   }
+  // Binaries uploaded by this run are old enough now for the nodes to record their hashes (see
+  // remoteBinaryHashes), so the next `up` need not read them again; reading them checks the upload.
+  await Promise.all(
+    [...uploadedTo].map(async ([address, names]) => {
+      if (!names.length) return;
+      const io = conns.get(address)!;
+      const onNode = await remoteBinaryHashes(io, remoteBin, names);
+      for (const name of names) {
+        if (onNode.get(name) !== (await localFileHash(join(config.corral.binaries.local_dir, name))))
+          throw new ProvisionError(
+            `${remoteBin}/${name} on ${io.label} differs from the file uploaded: run \`corral up\` again to upload it again`,
+          );
+      }
+    }),
+  );
+
   const finalState: ClusterState = { rkeConfig: config, certificatesBundle: pki, nodes };
   const stateFile = { desiredState: finalState, currentState: finalState };
   await writeState(paths.state, stateFile);
