@@ -28,6 +28,19 @@ spec:
             limits: { cpu: 500m, memory: 128Mi }
 `;
 
+const NOWHERE = `
+apiVersion: v1
+kind: Pod
+metadata: { name: nowhere, namespace: default }
+spec:
+  nodeSelector: { no-such-label: anywhere }
+  containers:
+    - name: app
+      image: registry.invalid/nowhere:1
+      resources:
+        requests: { cpu: "4", memory: 4Gi }
+`;
+
 const JOB = `
 apiVersion: batch/v1
 kind: Job
@@ -44,7 +57,7 @@ spec:
             limits: { cpu: "2", memory: 1Gi }
 `;
 
-test("a cluster's status.requested and status.limits follow its unfinished pods", async () => {
+test("a cluster's status.requested and status.limits follow the unfinished pods on its nodes", async () => {
   const [server, cp] = await Promise.all([startTestServer(), startTestControlPlane({ name: 'usage', nodes: 1 })]);
   const admin = await adminToken(server);
   const imported = await importWithAgent(server, admin, cp, 'usage');
@@ -62,7 +75,7 @@ test("a cluster's status.requested and status.limits follow its unfinished pods"
         'get',
         'pods',
         '-A',
-        '--field-selector=status.phase!=Succeeded,status.phase!=Failed',
+        '--field-selector=spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed',
         '-o',
         'name',
       )
@@ -115,6 +128,29 @@ test("a cluster's status.requested and status.limits follow its unfinished pods"
 
   await kubectl(cp, 'scale', 'deployment', 'web', '--replicas=1');
   await expectUse(1, 'requests and limits of 1 replica');
+
+  // A pod no node can take reserves nothing (the scheduler's and Rancher's count). Once the
+  // scheduler has turned it down, a later change shows up alone: the pod's earlier event was seen.
+  await writeFile(join(dir, 'nowhere.yaml'), NOWHERE);
+  await kubectl(cp, 'apply', '-f', join(dir, 'nowhere.yaml'));
+  await eventually(async () => {
+    const why = (
+      await kubectl(
+        cp,
+        'get',
+        'pod',
+        'nowhere',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}',
+      )
+    ).stdout;
+    if (why !== 'Unschedulable') throw new Error(`PodScheduled reason "${why}"`);
+  }, 'the scheduler to find no node for the pod');
+  await kubectl(cp, 'scale', 'deployment', 'web', '--replicas=2');
+  await expectUse(2, 'an unschedulable pod to reserve nothing');
+  await kubectl(cp, 'delete', 'pod', 'nowhere', '--wait=true');
+  await kubectl(cp, 'scale', 'deployment', 'web', '--replicas=1');
+  await expectUse(1, 'back to 1 replica');
 
   // kwok runs a Job's pod and then marks it Succeeded: a finished pod no longer counts.
   await kubectl(cp, 'apply', '-f', join(dir, 'job.yaml'));

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { isTerminated, podResources } from './pod-resources.js';
+import { holdsNodeResources, isTerminated, podResources } from './pod-resources.js';
 
 const res = (requests?: Record<string, string>, limits?: Record<string, string>) => ({
   resources: { requests, limits },
@@ -73,4 +73,11 @@ test('finished pods are terminated, others not', () => {
   expect(isTerminated({ status: { phase: 'Running' } })).toBe(false);
   expect(isTerminated({ status: { phase: 'Pending' } })).toBe(false);
   expect(isTerminated({})).toBe(false);
+});
+
+test('only pods placed on a node and not finished hold resources', () => {
+  expect(holdsNodeResources({ spec: { nodeName: 'n1' }, status: { phase: 'Running' } })).toBe(true);
+  expect(holdsNodeResources({ spec: { nodeName: 'n1' }, status: { phase: 'Pending' } })).toBe(true);
+  expect(holdsNodeResources({ spec: {}, status: { phase: 'Pending' } })).toBe(false);
+  expect(holdsNodeResources({ spec: { nodeName: 'n1' }, status: { phase: 'Succeeded' } })).toBe(false);
 });

@@ -15,7 +15,12 @@ interface Container {
 
 export interface PodLike {
   metadata?: { uid?: string };
-  spec?: { containers?: Container[]; initContainers?: Container[]; overhead?: Record<string, string> };
+  spec?: {
+    containers?: Container[];
+    initContainers?: Container[];
+    overhead?: Record<string, string>;
+    nodeName?: string;
+  };
   status?: { phase?: string };
 }
 
@@ -84,6 +89,15 @@ function effective(pod: PodLike, pick: (r: ResourceRequirements) => Record<strin
 /** A pod that is finished (Succeeded or Failed) holds nothing on its node any more. */
 export function isTerminated(pod: PodLike): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/**
+ * What a cluster's "requested" counts, as the scheduler and Rancher do: pods placed on a node and
+ * not finished. A pod still waiting for a node (perhaps because none has room) reserves nothing,
+ * so requested never exceeds allocatable for a reason no node sees.
+ */
+export function holdsNodeResources(pod: PodLike): boolean {
+  return !!pod.spec?.nodeName && !isTerminated(pod);
 }
 
 /** The pod's effective requests and limits; zero amounts are left out. */

@@ -3,7 +3,7 @@ import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import type { Logger } from '../log.js';
 import { openK8sWatch } from '../ui/k8s-watch.js';
 import type { ClusterConnection, ClusterConnections } from './connections.js';
-import { isTerminated, podResources, type Amounts, type PodLike, type PodResources } from './pod-resources.js';
+import { holdsNodeResources, podResources, type Amounts, type PodLike, type PodResources } from './pod-resources.js';
 
 /** What a cluster's unfinished pods ask for and are capped at, as Rancher's status.requested/limits. */
 export interface ClusterUse {
@@ -18,8 +18,11 @@ export interface UsageOptions {
   notifyDelayMs?: number;
 }
 
-/** Finished pods never come back to life: the API server leaves them out of the list and the watch. */
-const UNFINISHED = 'status.phase!=Succeeded,status.phase!=Failed';
+/**
+ * Pods on a node and not finished (see holdsNodeResources); the API server leaves the others out
+ * of the list and the watch. A pod that gets a node enters the watch as ADDED.
+ */
+const UNFINISHED = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
 const PAGE_TIMEOUT_MS = 60_000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 60_000;
@@ -102,7 +105,7 @@ class PodSums {
             const uid = pod.metadata?.uid;
             if (!uid) return;
             const before = this.pods.get(uid);
-            if (e.type === 'DELETED' || isTerminated(pod)) this.remove(uid);
+            if (e.type === 'DELETED' || !holdsNodeResources(pod)) this.remove(uid);
             else this.put(uid, podResources(pod));
             // Most events are status updates that change no sum: those ask for no check.
             const after = this.pods.get(uid);
@@ -140,7 +143,7 @@ class PodSums {
       }
       for (const pod of page.items) {
         const uid = pod.metadata?.uid;
-        if (uid && !isTerminated(pod)) pods.set(uid, podResources(pod));
+        if (uid && holdsNodeResources(pod)) pods.set(uid, podResources(pod));
       }
       if (this.stopped || !page.metadata.continue) return { pods, resourceVersion: page.metadata.resourceVersion };
       cont = page.metadata.continue;
