@@ -37,6 +37,15 @@ afterAll(async () => {
 });
 
 const deploymentPage = () => `/c/${clusterId}/deployments/default/web`;
+
+/** The Deployment's page, its YAML tab, Edit: the editor. */
+async function openYamlEditor() {
+  const { page } = b;
+  await page.goto(deploymentPage());
+  await page.getByRole('tab', { name: 'YAML' }).click();
+  await page.getByRole('button', { name: 'Edit YAML' }).click();
+  return page.getByLabel('YAML of Deployment web');
+}
 const get = async (...args: string[]) => (await kubectl(cp, 'get', ...args)).stdout;
 
 describe('cluster view', () => {
@@ -100,10 +109,7 @@ describe('cluster view', () => {
 
   test('a change by someone else to other fields is kept, and the edit is saved on top of it', async () => {
     const { page } = b;
-    await page.goto(deploymentPage());
-    await page.getByRole('tab', { name: 'YAML' }).click();
-    await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const editor = page.getByLabel('YAML of Deployment web');
+    const editor = await openYamlEditor();
     const text = await editor.inputValue();
     // After the editor opened, kubectl annotates (as controllers do) and adds another label.
     await kubectl(cp, 'annotate', 'deployment', 'web', '-n', 'default', 'note=from-kubectl');
@@ -118,10 +124,7 @@ describe('cluster view', () => {
 
   test('a stale edit of a field someone else changed is refused with a clear conflict; overwrite then applies it knowingly', async () => {
     const { page } = b;
-    await page.goto(deploymentPage());
-    await page.getByRole('tab', { name: 'YAML' }).click();
-    await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const editor = page.getByLabel('YAML of Deployment web');
+    const editor = await openYamlEditor();
     const text = await editor.inputValue();
     // Someone else changes the very label the user is about to change.
     await kubectl(
@@ -156,10 +159,7 @@ describe('cluster view', () => {
 
   test('a YAML parse error is shown with its line and nothing is sent', async () => {
     const { page } = b;
-    await page.goto(deploymentPage());
-    await page.getByRole('tab', { name: 'YAML' }).click();
-    await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const editor = page.getByLabel('YAML of Deployment web');
+    const editor = await openYamlEditor();
     // generation, not resourceVersion: the controllers keep updating the Deployment's status.
     const before = await get('deployment', 'web', '-n', 'default', '-o', 'jsonpath={.metadata.generation}');
     await editor.fill('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n   bad: [\n');
