@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -10,16 +10,24 @@ const execFileP = promisify(execFile);
  * sudo through its own file in /etc/sudoers.d; without, it has no sudo rights at all.
  */
 export async function ensureUser(name: string, opts: { sudo: boolean }): Promise<void> {
-  const exists = await execFileP('id', ['-u', name]).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) await execFileP('useradd', ['--no-create-home', '--shell', '/bin/sh', name]);
+  const exists = () =>
+    execFileP('id', ['-u', name]).then(
+      () => true,
+      () => false,
+    );
+  // Test files run in parallel and may both add it: losing that race is fine.
+  if (!(await exists()))
+    await execFileP('useradd', ['--no-create-home', '--shell', '/bin/sh', name]).catch(async (err: unknown) => {
+      if (!(await exists())) throw err;
+    });
   // The account has no password; sshd (UsePAM no) refuses a locked one, so unlock it without one.
   await execFileP('usermod', ['-p', '*', name]);
   const sudoers = `/etc/sudoers.d/corral-test-${name}`;
   if (opts.sudo) {
-    await writeFile(sudoers, `${name} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
-    await execFileP('visudo', ['-c', '-f', sudoers]);
+    // Written aside and renamed: sudo (or a parallel test) never reads it half written.
+    const tmp = `${sudoers}.${process.pid}.tmp`;
+    await writeFile(tmp, `${name} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+    await execFileP('visudo', ['-c', '-f', tmp]);
+    await rename(tmp, sudoers);
   } else await rm(sudoers, { force: true });
 }
