@@ -80,7 +80,9 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
       // Any component of ours running holds its ports legitimately, also one the node is about to
       // lose (the API server proxy of a node becoming control plane holds the apiserver's 6443).
       const running = new Set<string>();
-      for (const name of COMPONENT_NAMES) if ((await unitStatus(io, name)).running) running.add(name);
+      const installed = new Set(await listUnits(io));
+      for (const name of COMPONENT_NAMES)
+        if (installed.has(name) && (await unitStatus(io, name)).running) running.add(name);
       const ours = new Set([...running].flatMap((c) => COMPONENT_PORTS[c] ?? []));
       const runtime = (await io.run(`test -S ${RUNTIME_SOCKET}`)).code === 0;
       kubeletWanted.set(node.address, runtime);
