@@ -27,6 +27,23 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
   {
+    // The one declaration of every v3 type is shared by the server, the CLI and the browser:
+    // it may import nothing but itself, and run in neither Node nor the DOM alone.
+    files: ['src/schema/**'],
+    languageOptions: { globals: globals['shared-node-browser'] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!\\.{1,2}/)', message: 'src/schema imports only its own modules' },
+            { regex: '^\\.\\./\\.\\./', message: 'src/schema imports only its own modules' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },

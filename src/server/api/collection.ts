@@ -3,7 +3,7 @@ import { StoreError } from '../../store/types.js';
 import { ApiError } from '../http/errors.js';
 import type { ApiContext, TypeBehavior } from './context.js';
 import { CREATOR_ANNOTATION, renderResource, type RenderContext } from './render.js';
-import { fieldReadOnly, subtype, type TypeDef } from './schema.js';
+import { fieldReadOnly, subtype, type TypeDef } from '../../schema/schema.js';
 import { validateInput } from './validate.js';
 
 export const DEFAULT_PAGE = 1000;

@@ -2,7 +2,7 @@ import type { Store, StoredObject } from '../../store/types.js';
 import type { PolicyRule } from '../authz/policy-rule.js';
 import type { ClusterConnections } from '../clusters/connections.js';
 import type { SecretBox } from '../secrets/encryption.js';
-import type { TypeDef } from './schema.js';
+import type { TypeDef } from '../../schema/schema.js';
 
 export interface AuthInfo {
   user: StoredObject;

@@ -3,7 +3,7 @@ import type { StoredObject } from '../../store/types.js';
 import { ApiError } from '../http/errors.js';
 import { DEFAULT_PAGE, MAX_PAGE, render } from './collection.js';
 import type { ApiContext, TypeBehavior } from './context.js';
-import type { TypeDef } from './schema.js';
+import type { TypeDef } from '../../schema/schema.js';
 
 const RESERVED = new Set(['limit', 'marker', 'sort', 'order', 'action']);
 

@@ -1,5 +1,5 @@
 import type { StoredObject } from '../../store/types.js';
-import type { TypeDef } from './schema.js';
+import type { TypeDef } from '../../schema/schema.js';
 
 export const CREATOR_ANNOTATION = 'field.cattle.io/creatorId';
 

@@ -11,7 +11,7 @@ import {
 } from './collection.js';
 import type { ApiContext, TypeBehavior } from './context.js';
 import { listResources } from './list.js';
-import type { TypeDef } from './schema.js';
+import type { TypeDef } from '../../schema/schema.js';
 import { renderSchema } from './schemas-endpoint.js';
 
 export interface Reply {

@@ -1,4 +1,4 @@
-import { COMMON_FIELDS, type FieldDef, type TypeDef } from './schema.js';
+import { COMMON_FIELDS, type FieldDef, type TypeDef } from '../../schema/schema.js';
 
 function renderField(f: FieldDef) {
   return {

@@ -9,7 +9,7 @@ import {
   subtype,
   type FieldDef,
   type TypeDef,
-} from './schema.js';
+} from '../../schema/schema.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -5,7 +5,7 @@ import { listAll } from '../../store/list-all.js';
 
 import { ApiError } from '../http/errors.js';
 import { render } from '../api/collection.js';
-import { principal } from '../api/types/index.js';
+import { principal } from '../../schema/types/index.js';
 
 const LOCAL = 'local://';
 

@@ -1,6 +1,6 @@
 import type { StoredObject } from '../../store/types.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
-import { clusterRoleTemplateBinding } from '../api/types/cluster.js';
+import { clusterRoleTemplateBinding } from '../../schema/types/cluster.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { ApiError } from '../http/errors.js';
 import { CLUSTER_ID_LABEL, isMember, isOwner } from './memberships.js';

@@ -3,7 +3,7 @@ import { listAll } from '../../store/list-all.js';
 import type { Store, StoredObject } from '../../store/types.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
 import { newTokenSecret, randomSuffix } from '../auth/token-secret.js';
-import { clusterRegistrationToken } from '../api/types/cluster.js';
+import { clusterRegistrationToken } from '../../schema/types/cluster.js';
 import { ApiError } from '../http/errors.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import { CLUSTER_ID_LABEL, isOwner } from './memberships.js';

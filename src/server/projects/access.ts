@@ -1,5 +1,5 @@
 import type { ApiContext } from '../api/context.js';
-import { project } from '../api/types/index.js';
+import { project } from '../../schema/types/index.js';
 import { isMember, isOwner } from '../clusters/memberships.js';
 import { clusterOfProject } from './memberships.js';
 

@@ -3,7 +3,7 @@ import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import { listAll } from '../../store/list-all.js';
 import type { StoredObject } from '../../store/types.js';
 import type { ApiContext } from '../api/context.js';
-import { cluster as clusterType } from '../api/types/index.js';
+import { cluster as clusterType } from '../../schema/types/index.js';
 import type { ClusterConnection } from '../clusters/connections.js';
 import { isMember, isOwner } from '../clusters/memberships.js';
 import { readJsonObject } from '../http/body.js';

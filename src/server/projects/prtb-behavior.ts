@@ -1,6 +1,6 @@
 import type { StoredObject } from '../../store/types.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
-import { projectRoleTemplateBinding } from '../api/types/index.js';
+import { projectRoleTemplateBinding } from '../../schema/types/index.js';
 import { coveringRules } from '../authz/policy-rule.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { CLUSTER_ID_LABEL, isOwner } from '../clusters/memberships.js';

@@ -6,7 +6,7 @@ import { StoreError } from '../../store/types.js';
 import { render } from '../api/collection.js';
 import type { ApiContext, AuthInfo, TypeBehavior } from '../api/context.js';
 import { fieldValue } from '../api/list.js';
-import type { TypeDef } from '../api/schema.js';
+import type { TypeDef } from '../../schema/schema.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { ClusterConnections } from '../clusters/connections.js';
 import { ApiError, errorBody, toApiError } from '../http/errors.js';
