@@ -59,6 +59,12 @@ export interface TypeDef {
   columns: string[];
   /** What the authorizer checks, in Kubernetes PolicyRule terms. */
   authz: { apiGroup: string; resource: string };
+  /**
+   * `global` (default): the collection is `/v3/<plural>`. `cluster`: objects live in a cluster
+   * and the collection is `/v3/clusters/<clusterId>/<plural>` (Rancher's path; also
+   * `/v3/cluster/<clusterId>/<plural>`).
+   */
+  scope?: 'global' | 'cluster';
 }
 
 export interface SubtypeDef {

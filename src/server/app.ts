@@ -8,7 +8,7 @@ import type { TypeDef } from '../schema/schema.js';
 import { TYPES } from '../schema/types/index.js';
 import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
-import { CLEAR_SESSION_COOKIES, LocalLogin } from './auth/login.js';
+import { LocalLogin } from './auth/login.js';
 import { principalBehavior } from './auth/principals.js';
 import { tokenBehavior } from './auth/tokens.js';
 import { userBehavior } from './auth/users.js';
@@ -23,7 +23,8 @@ import { clusterMemberships } from './clusters/memberships.js';
 import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
 import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
-import { sendError, sendJson, sendText } from './http/respond.js';
+import { sendError } from './http/respond.js';
+import { reply, routeTable, type Route } from './http/routes.js';
 import type { Logger } from './log.js';
 import type { ProjectsController } from './projects/controller.js';
 import { projectMemberships } from './projects/memberships.js';
@@ -101,7 +102,8 @@ export function createApp(deps: AppDeps) {
     store: deps.store,
     connections: deps.services.connections,
     log: deps.log,
-    types: TYPES,
+    // Only stored types are watched from the store; cluster-scoped ones live downstream.
+    types: TYPES.filter((t) => (t.scope ?? 'global') === 'global'),
     behaviors,
     allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
     apiContext: (req, url, auth) => apiContext(req, url, auth),
@@ -137,76 +139,119 @@ export function createApp(deps: AppDeps) {
     };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, track: { userId?: string }) {
-    const method = req.method ?? 'GET';
-    const path = url.pathname;
-    if (path === '/healthz' || path === '/ping') return sendText(res, 200, 'ok');
-    if (path === '/cacerts') {
-      if (!deps.tls.caPem)
-        throw new ApiError(
-          'NotFound',
-          'this server uses a certificate from a public CA; there is no private CA to trust',
-        );
-      return sendText(res, 200, deps.tls.caPem, 'application/x-pem-file');
+  /** The authentication hook of every `user` route: who is calling, and may they do this yet? */
+  async function authenticateUser(req: IncomingMessage, url: URL): Promise<AuthInfo> {
+    const auth = await authenticate(deps.store, req);
+    tracked.set(req, auth.user.id);
+    if (auth.user.spec.mustChangePassword === true && !allowedBeforePasswordChange(req.method ?? 'GET', url)) {
+      throw new ApiError('PasswordChangeRequired', 'change your password first: POST /v3/users?action=changepassword');
     }
-    if (path.toLowerCase() === '/v3-public/localproviders/local' && method === 'POST') {
-      if (url.searchParams.get('action') !== 'login')
-        throw new ApiError('InvalidAction', 'the local provider has only the action "login"');
-      const result = await login.login(await readJsonObject(req, 64 * 1024), req.socket.remoteAddress ?? '');
-      return sendJson(res, result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
-    }
-    const manifest = /^\/v3\/import\/([^/]+)$/.exec(path);
-    if (manifest && method === 'GET')
-      return sendText(res, 200, await importManifest(manifest[1]!, req), 'application/yaml');
-    if (isProxyPath(path)) {
-      const auth = await proxy.handleRequest(req, res, url);
-      track.userId = auth?.user.id;
-      return;
-    }
-    if (path.toLowerCase() === '/v3-public/authproviders' && method === 'GET') {
-      return sendJson(res, 200, { type: 'collection', data: [{ id: 'local', type: 'localProvider' }] });
-    }
-    const settingMatch = /^\/v3\/settings\/([^/]+)$/i.exec(path);
-    if (
-      settingMatch &&
-      method === 'GET' &&
-      isPublicSetting(settingMatch[1]!) &&
-      !req.headers.authorization &&
-      !req.headers.cookie
-    ) {
-      const obj = await deps.store.get('setting', settingMatch[1]!);
-      const ctx = { ...(await publicContext(req)) };
-      return sendJson(res, 200, { id: obj.id, type: 'setting', ...settingBehavior.renderExtra!(obj, ctx) });
-    }
-    if (path === '/v3' || path.startsWith('/v3/')) {
-      const auth = await authenticate(deps.store, req);
-      track.userId = auth.user.id;
-      if (auth.user.spec.mustChangePassword === true && !allowedBeforePasswordChange(method, url)) {
-        throw new ApiError(
-          'PasswordChangeRequired',
-          'change your password first: POST /v3/users?action=changepassword',
-        );
-      }
-      const ctx = await apiContext(req, url, auth);
-      if (method === 'POST' && path.toLowerCase() === '/v3/tokens' && url.searchParams.get('action') === 'logout') {
-        await deps.store.delete('token', auth.token.id);
-        return sendJson(res, 200, {}, { 'set-cookie': CLEAR_SESSION_COOKIES });
-      }
-      const reply = /^\/v3\/cluster\/[^/]+\/namespaces(\/[^/]+)?$/.test(path)
-        ? await namespaces(req, url, ctx)
-        : await routeV3(req, url, ctx);
-      return sendJson(res, reply.status, reply.body);
-    }
-    if (path === '/metrics') {
-      const auth = await authenticate(deps.store, req);
-      track.userId = auth.user.id;
-      const rules = await deps.userRules.rulesFor(auth.user.id);
-      if (!rulesAllow(rules, { path: '/metrics', verb: 'get' }))
-        throw new ApiError('PermissionDenied', 'you may not read metrics');
-      return sendText(res, 200, metrics(deps), 'text/plain; version=0.0.4');
-    }
-    if ((method === 'GET' || method === 'HEAD') && !isApiPath(path)) return ui.serve(req, res, url);
-    throw new ApiError('NotFound', `no such path ${path}`);
+    return auth;
+  }
+
+  /** Who made each request, once authenticated, for the audit log. */
+  const tracked = new WeakMap<IncomingMessage, string>();
+  const GET = ['GET'];
+  const dispatch = routeTable<AuthInfo>(
+    [
+      { path: '/healthz', auth: 'public', handle: () => ({ status: 200, body: 'ok' }) },
+      { path: '/ping', auth: 'public', handle: () => ({ status: 200, body: 'ok' }) },
+      {
+        path: '/cacerts',
+        auth: 'public',
+        handle: () => {
+          if (!deps.tls.caPem)
+            throw new ApiError(
+              'NotFound',
+              'this server uses a certificate from a public CA; there is no private CA to trust',
+            );
+          return { status: 200, body: deps.tls.caPem, contentType: 'application/x-pem-file' };
+        },
+      },
+      {
+        methods: ['POST'],
+        path: '/v3-public/localProviders/local',
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url }) => {
+          if (url.searchParams.get('action') !== 'login')
+            throw new ApiError('InvalidAction', 'the local provider has only the action "login"');
+          const result = await login.login(await readJsonObject(req, 64 * 1024), req.socket.remoteAddress ?? '');
+          return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
+        },
+      },
+      {
+        methods: GET,
+        path: '/v3-public/authProviders',
+        ignoreCase: true,
+        auth: 'public',
+        handle: () => reply(200, { type: 'collection', data: [{ id: 'local', type: 'localProvider' }] }),
+      },
+      {
+        methods: GET,
+        path: '/v3/import/:name',
+        auth: 'public',
+        handle: async ({ req, params }) => ({
+          status: 200,
+          body: await importManifest(params.name!, req),
+          contentType: 'application/yaml',
+        }),
+      },
+      // The proxy authenticates itself: it also takes tokens scoped to its cluster.
+      { path: '/k8s/clusters/*', auth: 'self', handle: ({ req, res, url }) => proxyRequest(req, res, url) },
+      {
+        methods: GET,
+        path: '/v3/settings/:name',
+        ignoreCase: true,
+        when: (req, url) =>
+          isPublicSetting(url.pathname.split('/')[3] ?? '') && !req.headers.authorization && !req.headers.cookie,
+        auth: 'public',
+        handle: async ({ req, params }) => {
+          const obj = await deps.store.get('setting', params.name!);
+          const ctx = { ...(await publicContext(req)) };
+          return reply(200, { id: obj.id, type: 'setting', ...settingBehavior.renderExtra!(obj, ctx) });
+        },
+      },
+      // Cluster-scoped types: Rancher's /v3/clusters/<id>/<type>, and the older /v3/cluster/<id>/<type>.
+      ...['/v3/clusters/:clusterId/namespaces/:name?', '/v3/cluster/:clusterId/namespaces/:name?'].map(
+        (path): Route<AuthInfo> => ({
+          path,
+          ignoreCase: true,
+          auth: 'user',
+          handle: async ({ req, url, params, auth }) =>
+            namespaces(req, url, await apiContext(req, url, auth), params.clusterId!, params.name),
+        }),
+      ),
+      ...['/v3', '/v3/*'].map((path): Route<AuthInfo> => ({
+        path,
+        auth: 'user',
+        handle: async ({ req, url, auth }) => routeV3(req, url, await apiContext(req, url, auth)),
+      })),
+      {
+        methods: GET,
+        path: '/metrics',
+        auth: 'user',
+        handle: async ({ auth }) => {
+          const rules = await deps.userRules.rulesFor(auth.user.id);
+          if (!rulesAllow(rules, { path: '/metrics', verb: 'get' }))
+            throw new ApiError('PermissionDenied', 'you may not read metrics');
+          return { status: 200, body: metrics(deps), contentType: 'text/plain; version=0.0.4' };
+        },
+      },
+      // Everything else that is not an API path is the web UI's (its client-side routes included).
+      {
+        path: '/*',
+        when: (req, url) => (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(url.pathname),
+        auth: 'public',
+        handle: ({ req, res, url }) => ui.serve(req, res, url),
+      },
+    ],
+    authenticateUser,
+  );
+
+  async function proxyRequest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const auth = await proxy.handleRequest(req, res, url);
+    if (auth) tracked.set(req, auth.user.id);
   }
 
   /** The agent manifest, served without login: the token in its name is the credential. */
@@ -247,7 +292,6 @@ export function createApp(deps: AppDeps) {
   function listener(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const requestId = randomUUID();
-    const track: { userId?: string } = {};
     // Read now: the socket is gone once a client hangs up, and the audit entry still needs it.
     const remoteAddress = req.socket.remoteAddress ?? '';
     let url: URL;
@@ -257,7 +301,7 @@ export function createApp(deps: AppDeps) {
       sendError(res, new ApiError('InvalidFormat', 'malformed request URL'));
       return;
     }
-    handle(req, res, url, track)
+    dispatch(req, res, url)
       .catch((err: unknown) => {
         const status = sendError(res, err);
         if (status >= 500)
@@ -274,7 +318,7 @@ export function createApp(deps: AppDeps) {
         deps.audit.record({
           time: new Date().toISOString(),
           requestId,
-          userId: track.userId,
+          userId: tracked.get(req),
           method,
           ...AuditLog.describePath(url),
           status: res.statusCode,

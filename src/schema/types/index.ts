@@ -1,6 +1,7 @@
 import type { TypeDef } from '../schema.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
+import { namespace } from './namespace.js';
 import { project, projectRoleTemplateBinding } from './project.js';
 import { projectSecret } from './project-secret.js';
 import { globalRole, globalRoleBinding } from './global-role.js';
@@ -25,6 +26,7 @@ export const TYPES: TypeDef[] = [
   project,
   projectRoleTemplateBinding,
   projectSecret,
+  namespace,
 ];
 
 export {
@@ -33,6 +35,7 @@ export {
   clusterRoleTemplateBinding,
   globalRole,
   globalRoleBinding,
+  namespace,
   principal,
   project,
   projectRoleTemplateBinding,

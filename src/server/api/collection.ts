@@ -3,8 +3,8 @@ import { StoreError } from '../../store/types.js';
 import { ApiError } from '../http/errors.js';
 import type { ApiContext, TypeBehavior } from './context.js';
 import { CREATOR_ANNOTATION, renderResource, type RenderContext } from './render.js';
-import { fieldReadOnly, subtype, type TypeDef } from '../../schema/schema.js';
-import { validateInput } from './validate.js';
+import { fieldReadOnly, type TypeDef } from '../../schema/schema.js';
+import { subtypeAsType, validateInput } from './validate.js';
 
 export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 5000;
@@ -182,7 +182,7 @@ export async function resourceAction(
   const handler = behavior.resourceActions?.[action];
   if (!def || !handler) throw new ApiError('InvalidAction', `${schema.id} has no action "${action}"`);
   const obj = await fetchVisible(schema, behavior, ctx, id, def.verb ?? 'update');
-  const input = def.input ? validateActionInput(def.input, body) : {};
+  const input = def.input ? validateInput(subtypeAsType(def.input), body, 'create').fields : {};
   const result = await handler(obj, input, ctx);
   if (result && 'metadata' in result && 'spec' in result) return render(schema, behavior, result as StoredObject, ctx);
   return result ?? {};
@@ -198,25 +198,6 @@ export async function collectionAction(
   const def = schema.collectionActions?.[action];
   const handler = behavior.collectionActions?.[action];
   if (!def || !handler) throw new ApiError('InvalidAction', `${schema.plural} have no action "${action}"`);
-  const input = def.input ? validateActionInput(def.input, body) : {};
+  const input = def.input ? validateInput(subtypeAsType(def.input), body, 'create').fields : {};
   return (await handler(input, ctx)) ?? {};
-}
-
-function validateActionInput(subtypeId: string, body: Record<string, unknown>): Record<string, unknown> {
-  const asType: TypeDef = {
-    id: subtypeId,
-    plural: subtypeId,
-    fields: subtypeFields(subtypeId),
-    collectionMethods: [],
-    resourceMethods: [],
-    columns: [],
-    authz: { apiGroup: '', resource: '' },
-  };
-  return validateInput(asType, body, 'create').fields;
-}
-
-function subtypeFields(id: string) {
-  const sub = subtype(id);
-  if (!sub) throw new Error(`schema error: unknown action input ${id}`);
-  return sub.fields;
 }

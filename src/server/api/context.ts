@@ -97,10 +97,18 @@ export interface TypeBehavior {
   >;
   collectionActions?: Record<
     string,
-    (input: Record<string, unknown>, ctx: ApiContext) => Promise<Record<string, unknown> | void>
+    (input: Record<string, unknown>, ctx: ApiContext) => Promise<Record<string, unknown> | ActionReply | void>
   >;
   /** Serve GET of a single object by computing it (settings with defaults, principals). */
   get?(id: string, ctx: ApiContext): Promise<StoredObject>;
   /** Serve the collection by computing it. */
   list?(ctx: ApiContext): Promise<StoredObject[]>;
+}
+
+/** An action's answer that also sets response headers (logout clears the session cookies). */
+export class ActionReply {
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string | string[]>,
+  ) {}
 }

@@ -9,15 +9,11 @@ import {
   resourceAction,
   updateResource,
 } from './collection.js';
-import type { ApiContext, TypeBehavior } from './context.js';
+import { ActionReply, type ApiContext, type TypeBehavior } from './context.js';
+import type { Reply } from '../http/routes.js';
 import { listResources } from './list.js';
 import type { TypeDef } from '../../schema/schema.js';
 import { renderSchema } from './schemas-endpoint.js';
-
-export interface Reply {
-  status: number;
-  body: unknown;
-}
 
 export interface V3Registry {
   types: TypeDef[];
@@ -25,7 +21,9 @@ export interface V3Registry {
 }
 
 export function v3Router(registry: V3Registry) {
-  const byPlural = new Map(registry.types.map((t) => [t.plural.toLowerCase(), t]));
+  // Cluster-scoped types live under /v3/clusters/<id>/, not in the top-level collections.
+  const topLevel = registry.types.filter((t) => (t.scope ?? 'global') === 'global');
+  const byPlural = new Map(topLevel.map((t) => [t.plural.toLowerCase(), t]));
   const byId = new Map(registry.types.map((t) => [t.id.toLowerCase(), t]));
 
   return async function route(req: IncomingMessage, url: URL, ctx: ApiContext): Promise<Reply> {
@@ -33,7 +31,7 @@ export function v3Router(registry: V3Registry) {
     const method = req.method ?? 'GET';
     if (parts.length === 0) {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `${method} is not allowed on /v3`);
-      return { status: 200, body: root(registry.types, ctx.baseUrl) };
+      return { status: 200, body: root(topLevel, ctx.baseUrl) };
     }
     const [first, id, ...rest] = parts as [string, string | undefined, ...string[]];
     if (rest.length) throw new ApiError('NotFound', `no such path ${url.pathname}`);
@@ -61,7 +59,10 @@ export function v3Router(registry: V3Registry) {
     if (id === undefined) {
       if (method === 'GET') return { status: 200, body: await listResources(schema, behavior, ctx, url) };
       if (method === 'POST' && action) {
-        return { status: 200, body: await collectionAction(schema, behavior, ctx, action, await readJsonObject(req)) };
+        const out = await collectionAction(schema, behavior, ctx, action, await readJsonObject(req));
+        return out instanceof ActionReply
+          ? { status: 200, body: out.body, headers: out.headers }
+          : { status: 200, body: out };
       }
       if (method === 'POST')
         return { status: 201, body: await createResource(schema, behavior, ctx, await readJsonObject(req)) };

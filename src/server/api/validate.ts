@@ -195,3 +195,18 @@ export function validateInput(
   }
   return result;
 }
+
+/** An action's input subtype as a type, so its body is checked like a create. */
+export function subtypeAsType(id: string): TypeDef {
+  const sub = subtype(id);
+  if (!sub) throw new Error(`schema error: unknown action input ${id}`);
+  return {
+    id,
+    plural: id,
+    fields: sub.fields,
+    collectionMethods: [],
+    resourceMethods: [],
+    columns: [],
+    authz: { apiGroup: '', resource: '' },
+  };
+}

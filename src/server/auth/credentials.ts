@@ -37,3 +37,9 @@ export function presentedCredential(req: IncomingMessage): PresentedCredential |
   const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
   return cookie ? { value: cookie, via: 'cookie' } : undefined;
 }
+
+/** Set-Cookie values that end a browser session. */
+export const CLEAR_SESSION_COOKIES = [
+  `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
+  `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`,
+];

@@ -105,8 +105,3 @@ export class LocalLogin {
     };
   }
 }
-
-export const CLEAR_SESSION_COOKIES = [
-  `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
-  `${CSRF_COOKIE}=; Path=/; Max-Age=0; Secure; SameSite=Lax`,
-];

@@ -1,5 +1,6 @@
 import type { Store, StoredObject } from '../../store/types.js';
-import type { ApiContext, SettingsReader, TypeBehavior } from '../api/context.js';
+import { ActionReply, type ApiContext, type SettingsReader, type TypeBehavior } from '../api/context.js';
+import { CLEAR_SESSION_COOKIES } from './credentials.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { ApiError } from '../http/errors.js';
 import { tokenExpired } from './authenticate.js';
@@ -88,9 +89,9 @@ export const tokenBehavior: TypeBehavior = {
     token: undefined,
   }),
   collectionActions: {
-    // Handled by the router, which also clears the session cookie; kept here so the action is declared.
     logout: async (_input, ctx) => {
       await ctx.store.delete('token', ctx.auth.token.id);
+      return new ActionReply({}, { 'set-cookie': CLEAR_SESSION_COOKIES });
     },
   },
 };

@@ -28,11 +28,13 @@ export function sendText(
   status: number,
   body: string,
   contentType = 'text/plain; charset=utf-8',
+  headers: Record<string, string | string[]> = {},
 ): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
+    ...headers,
   });
   res.end(body);
 }

@@ -3,7 +3,10 @@ import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import { listAll } from '../../store/list-all.js';
 import type { StoredObject } from '../../store/types.js';
 import type { ApiContext } from '../api/context.js';
-import { cluster as clusterType } from '../../schema/types/index.js';
+import { cluster as clusterType, namespace as namespaceType } from '../../schema/types/index.js';
+import { namespaceMoveInput } from '../../schema/types/namespace.js';
+import { subtypeAsType, validateInput } from '../api/validate.js';
+import type { Reply } from '../http/routes.js';
 import type { ClusterConnection } from '../clusters/connections.js';
 import { isMember, isOwner } from '../clusters/memberships.js';
 import { readJsonObject } from '../http/body.js';
@@ -20,7 +23,6 @@ import { closure, loadTemplates } from './templates.js';
 
 export const PROJECT_ANNOTATION = 'field.cattle.io/projectId';
 export const PROJECT_LABEL_KEY = 'field.cattle.io/projectId';
-const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface KubeNamespace {
   metadata: {
@@ -39,6 +41,8 @@ export const projectOf = (ns: KubeNamespace) => ns.metadata.annotations?.[PROJEC
 
 /** Listing and changing a cluster's namespaces, with their projects: `/v3/cluster/<clusterId>/namespaces`. */
 export function namespacesApi(onChange: (clusterId: string) => void) {
+  const namespaceMoveType = subtypeAsType(namespaceMoveInput.id);
+
   function connection(ctx: ApiContext, clusterId: string): ClusterConnection {
     const conn = ctx.services.connections.get(clusterId);
     if (!conn)
@@ -137,10 +141,9 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
     req: IncomingMessage,
     url: URL,
     ctx: ApiContext,
-  ): Promise<{ status: number; body: unknown }> {
-    const m = /^\/v3\/cluster\/([^/]+)\/namespaces(?:\/([^/]+))?$/.exec(url.pathname)!;
-    const clusterId = m[1]!;
-    const name = m[2];
+    clusterId: string,
+    name: string | undefined,
+  ): Promise<Reply> {
     const method = req.method ?? 'GET';
     const cluster: StoredObject = await ctx.store.get('cluster', clusterId).catch(() => {
       throw new ApiError('NotFound', `cluster "${clusterId}" not found`);
@@ -162,20 +165,8 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
       return { status: 200, body: { type: 'collection', resourceType: 'namespace', data: rendered } };
     }
     if (!name && method === 'POST') {
-      const body = await readJsonObject(req);
-      const nsName = body.name;
-      if (typeof nsName !== 'string' || !NAME.test(nsName)) {
-        throw new ApiError(
-          'InvalidFormat',
-          'name must be a DNS label: lower-case letters, digits and -, at most 63',
-          'name',
-        );
-      }
-      for (const key of Object.keys(body)) {
-        if (!['name', 'projectId', 'resourceQuota', 'description', 'labels', 'annotations', 'type'].includes(key)) {
-          throw new ApiError('UnknownField', `unknown field "${key}" for type namespace`, key);
-        }
-      }
+      const body = validateInput(namespaceType, await readJsonObject(req), 'create').fields;
+      const nsName = String(body.name);
       const projectId = await validProject(ctx, clusterId, body.projectId);
       if (!(await canPlace(ctx, projectId, clusterId))) {
         throw new ApiError(
@@ -228,7 +219,7 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
     if (method === 'GET')
       return { status: 200, body: render(ctx, clusterId, ns, await canPlace(ctx, from, clusterId)) };
     if (method === 'POST' && url.searchParams.get('action') === 'move') {
-      const body = await readJsonObject(req);
+      const body = validateInput(namespaceMoveType, await readJsonObject(req), 'create').fields;
       const to = await validProject(ctx, clusterId, body.projectId);
       // Moving takes a namespace out of one project and into another: rights on both are needed.
       for (const p of [from, to]) {
