@@ -73,6 +73,19 @@ describe('projects', () => {
     const teamA = await project(server, admin, clusterId, 'team-a');
     const teamB = await project(server, admin, clusterId, 'team-b');
     expect((await namespace(server, admin, clusterId, 'team-a-web', teamA)).status).toBe(201);
+    // The namespace type's schema checks input: a bad name and an unknown field are refused by field.
+    const badName = await namespace(server, admin, clusterId, 'Team_A', teamA);
+    expect([badName.status, badName.json.code, badName.json.fieldName]).toEqual([422, 'InvalidFormat', 'name']);
+    const unknown = await server.call(`/v3/clusters/${clusterId}/namespaces`, {
+      token: admin,
+      body: { name: 'team-a-x', projectId: teamA, colour: 'red' },
+    });
+    expect([unknown.status, unknown.json.code, unknown.json.fieldName]).toEqual([422, 'UnknownField', 'colour']);
+    // Rancher's path serves the same namespaces, and /v3/schemas describes the type.
+    const viaRancherPath = await server.call(`/v3/clusters/${clusterId}/namespaces/team-a-web`, { token: admin });
+    expect([viaRancherPath.status, viaRancherPath.json.projectId]).toEqual([200, teamA]);
+    const schema = await server.call('/v3/schemas/namespace', { token: admin });
+    expect(Object.keys(schema.json.resourceFields)).toEqual(expect.arrayContaining(['name', 'projectId']));
     expect((await namespace(server, admin, clusterId, 'team-b-web', teamB)).status).toBe(201);
     await kubectl(cp, 'create', 'namespace', 'loose');
     // Rancher's downstream conventions.
