@@ -111,6 +111,9 @@ export const COMMON_FIELDS: Record<string, FieldDef> = {
 /** Keys a client may send back from a rendered resource that are not fields at all. */
 export const RENDER_ONLY_KEYS = new Set(['links', 'actions', 'baseType', 'removed']);
 
+/** Served at `/v3/<plural>` (not under a cluster or project). */
+export const isTopLevel = (t: TypeDef) => (t.scope ?? 'global') === 'global';
+
 export const fieldCreatable = (f: FieldDef) => f.create !== false;
 export const fieldUpdatable = (f: FieldDef) => f.update !== false;
 /** Server-owned: neither created nor updated by clients. */

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { LeaderElector, Store } from '../store/types.js';
 import type { ApiContext, AuthInfo, ServerServices, TypeBehavior } from './api/context.js';
 import { v3Router } from './api/router.js';
-import type { TypeDef } from '../schema/schema.js';
+import { isTopLevel, type TypeDef } from '../schema/schema.js';
 import { TYPES } from '../schema/types/index.js';
 import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps) {
     connections: deps.services.connections,
     log: deps.log,
     // Only stored types are watched from the store; cluster-scoped ones live downstream.
-    types: TYPES.filter((t) => (t.scope ?? 'global') === 'global'),
+    types: TYPES.filter(isTopLevel),
     behaviors,
     allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
     apiContext: (req, url, auth) => apiContext(req, url, auth),
@@ -203,8 +203,8 @@ export function createApp(deps: AppDeps) {
         methods: GET,
         path: '/v3/settings/:name',
         ignoreCase: true,
-        when: (req, url) =>
-          isPublicSetting(url.pathname.split('/')[3] ?? '') && !req.headers.authorization && !req.headers.cookie,
+        when: (req, _url, params) =>
+          isPublicSetting(params.name ?? '') && !req.headers.authorization && !req.headers.cookie,
         auth: 'public',
         handle: async ({ req, params }) => {
           const obj = await deps.store.get('setting', params.name!);

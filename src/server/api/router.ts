@@ -12,7 +12,7 @@ import {
 import { ActionReply, type ApiContext, type TypeBehavior } from './context.js';
 import type { Reply } from '../http/routes.js';
 import { listResources } from './list.js';
-import type { TypeDef } from '../../schema/schema.js';
+import { isTopLevel, type TypeDef } from '../../schema/schema.js';
 import { renderSchema } from './schemas-endpoint.js';
 
 export interface V3Registry {
@@ -22,7 +22,7 @@ export interface V3Registry {
 
 export function v3Router(registry: V3Registry) {
   // Cluster-scoped types live under /v3/clusters/<id>/, not in the top-level collections.
-  const topLevel = registry.types.filter((t) => (t.scope ?? 'global') === 'global');
+  const topLevel = registry.types.filter(isTopLevel);
   const byPlural = new Map(topLevel.map((t) => [t.plural.toLowerCase(), t]));
   const byId = new Map(registry.types.map((t) => [t.id.toLowerCase(), t]));
 

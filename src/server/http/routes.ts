@@ -38,7 +38,7 @@ export interface Route<A> {
   /** Match the path case-insensitively (Rancher's API paths are). */
   ignoreCase?: boolean;
   /** A further condition for the route to apply (a public setting read without credentials). */
-  when?(req: IncomingMessage, url: URL): boolean;
+  when?(req: IncomingMessage, url: URL, params: Record<string, string>): boolean;
   auth: RouteAuth;
   /** Returns a reply to send, or nothing when it wrote the response itself (streams). */
   handle(r: RouteRequest<A>): Promise<Reply | void> | Reply | void;
@@ -92,7 +92,6 @@ export function routeTable<A>(
     for (const { route, pattern, names } of compiled) {
       const m = pattern.exec(url.pathname);
       if (!m) continue;
-      if (route.when && !route.when(req, url)) continue;
       if (route.methods && !route.methods.includes(method)) {
         pathMatched = true;
         continue;
@@ -107,6 +106,7 @@ export function routeTable<A>(
           throw new ApiError('InvalidFormat', `malformed path segment "${raw}"`);
         }
       });
+      if (route.when && !route.when(req, url, params)) continue;
       const auth = route.auth === 'user' ? await authenticate(req, url) : (undefined as A);
       const out = await route.handle({ req, res, url, params, auth });
       if (out) sendReply(res, out);
