@@ -1,14 +1,10 @@
-import { defineSubtype, defineType, type FieldDef } from '../schema.js';
+import { f } from '../fields.js';
+import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
-const quantity = (description: string): FieldDef => ({
-  type: 'string',
-  format: 'quantity',
-  maxLength: 64,
-  description,
-});
+const quantity = <const D extends string>(description: D) => f.quantity({ maxLength: 64, description });
 
-/** Rancher's quota field names; each a Kubernetes quantity. */
+/** Rancher's quota field names; each a Kubernetes quantity, described by its Kubernetes resource name. */
 export const resourceQuotaLimit = defineSubtype({
   id: 'resourceQuotaLimit',
   fields: {
@@ -31,15 +27,15 @@ export const resourceQuotaLimit = defineSubtype({
 export const projectResourceQuota = defineSubtype({
   id: 'projectResourceQuota',
   fields: {
-    limit: { type: 'resourceQuotaLimit' },
+    limit: f.object(resourceQuotaLimit),
     /** The sum of the quotas of the project's namespaces. */
-    usedLimit: { type: 'resourceQuotaLimit', create: false, update: false },
+    usedLimit: f.object(resourceQuotaLimit, { readOnly: true }),
   },
 });
 
 export const namespaceResourceQuota = defineSubtype({
   id: 'namespaceResourceQuota',
-  fields: { limit: { type: 'resourceQuotaLimit' } },
+  fields: { limit: f.object(resourceQuotaLimit) },
 });
 
 export const containerResourceLimit = defineSubtype({
@@ -57,12 +53,12 @@ export const project = defineType({
   plural: 'projects',
   idPrefix: 'p-',
   fields: {
-    name: { type: 'string', required: true, minLength: 1, maxLength: 63 },
-    description: { type: 'string', maxLength: 1024 },
-    clusterId: { type: 'reference[cluster]', required: true, update: false },
-    resourceQuota: { type: 'projectResourceQuota', nullable: true },
-    namespaceDefaultResourceQuota: { type: 'namespaceResourceQuota', nullable: true },
-    containerDefaultResourceLimit: { type: 'containerResourceLimit', nullable: true },
+    name: f.string({ required: true, minLength: 1, maxLength: 63 }),
+    description: f.string({ maxLength: 1024 }),
+    clusterId: f.ref('cluster', { required: true, update: false }),
+    resourceQuota: f.object(projectResourceQuota, { nullable: true }),
+    namespaceDefaultResourceQuota: f.object(namespaceResourceQuota, { nullable: true }),
+    containerDefaultResourceLimit: f.object(containerResourceLimit, { nullable: true }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],
@@ -75,11 +71,11 @@ export const projectRoleTemplateBinding = defineType({
   plural: 'projectRoleTemplateBindings',
   idPrefix: 'prtb-',
   fields: {
-    projectId: { type: 'reference[project]', required: true, update: false },
-    roleTemplateId: { type: 'reference[roleTemplate]', required: true, update: false },
-    userId: { type: 'reference[user]', update: false },
-    userPrincipalId: { type: 'string', update: false },
-    groupPrincipalId: { type: 'string', update: false },
+    projectId: f.ref('project', { required: true, update: false }),
+    roleTemplateId: f.ref('roleTemplate', { required: true, update: false }),
+    userId: f.ref('user', { update: false }),
+    userPrincipalId: f.string({ update: false }),
+    groupPrincipalId: f.string({ update: false }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'DELETE'],
