@@ -6,7 +6,7 @@
  * Sums and comparisons are exact (BigInt nano-units, see quantity.ts), never floating point.
  */
 import { corralLabels, sortUnique, type KubeObject } from './desired.js';
-import { formatNano, toNano, type QuantityUnit } from './quantity.js';
+import { formatNano, toNano, type QuantityUnit } from '../../schema/quantity.js';
 
 export type RancherQuotaField =
   | 'pods'
