@@ -58,7 +58,7 @@ type PlainValue<F> = F extends { type: 'string' | 'password' | 'date' }
 type BaseValue<F> = F extends { readonly [VALUE]?: infer T } ? (unknown extends T ? PlainValue<F> : T) : PlainValue<F>;
 export type ValueOf<F> = F extends { nullable: true } ? BaseValue<F> | null : BaseValue<F>;
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type Always<F> = F extends { required: true } ? true : F extends { default: unknown } ? true : false;
 type ServerOwned<F> = F extends { create: false; update: false } ? true : false;
 
@@ -115,8 +115,13 @@ export const f = {
   map: <E extends AnyField, const O extends FieldOptions<Record<string, ValueOf<E>>> = object>(of: E, o?: O) =>
     build<Record<string, ValueOf<E>>, O>(`map[${of.type}]`, o ?? ({} as O)),
   /** A value of a subtype (`resourceQuotaLimit`), validated field by field. */
-  object: <S extends SubtypeDef, const O extends FieldOptions<ValuesOf<S['fields']>> = object>(sub: S, o?: O) =>
-    build<ValuesOf<S['fields']>, O>(sub.id, o ?? ({} as O)),
+  object: <
+    S extends Pick<SubtypeDef, 'id'> & { fields: AnyFields },
+    const O extends FieldOptions<ValuesOf<S['fields']>> = object,
+  >(
+    sub: S,
+    o?: O,
+  ) => build<ValuesOf<S['fields']>, O>(sub.id, o ?? ({} as O)),
   /** Any JSON; the type parameter says what the server puts there. */
   json: <T>(o?: FieldOptions<T>) => build<T, FieldOptions<T>>('json', o ?? {}),
 };

@@ -3,7 +3,7 @@
  * tables and the UI's forms are all derived from it.
  */
 
-import { f, type RenderedOf } from './fields.js';
+import { f, type RenderedOf, type Simplify } from './fields.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -74,14 +74,14 @@ const subtypes = new Map<string, SubtypeDef>();
 
 // Generic in the fields so that `SpecOf`/`ResourceOf` see each field's own type, builder-made or plain.
 export function defineType<const F extends Record<string, FieldDef>>(
-  def: TypeDef & { fields: F },
-): TypeDef & { fields: F } {
+  def: Omit<TypeDef, 'fields'> & { fields: F },
+): Omit<TypeDef, 'fields'> & { fields: F } {
   return def;
 }
 
 export function defineSubtype<const F extends Record<string, FieldDef>>(
-  def: SubtypeDef & { fields: F },
-): SubtypeDef & { fields: F } {
+  def: Omit<SubtypeDef, 'fields'> & { fields: F },
+): Omit<SubtypeDef, 'fields'> & { fields: F } {
   subtypes.set(def.id, def);
   return def;
 }
@@ -113,10 +113,11 @@ const commonFields = {
 export const COMMON_FIELDS: Record<string, FieldDef> = commonFields;
 
 /** A resource as the server renders it: the common fields, links and actions, and the type's fields. */
-export type ResourceOf<T extends { fields: Record<string, FieldDef> }> = RenderedOf<typeof commonFields> & {
-  links: Record<string, string>;
-  actions: Record<string, string>;
-} & RenderedOf<T['fields']>;
+export type ResourceOf<T extends { fields: Record<string, FieldDef> }> = Simplify<
+  RenderedOf<typeof commonFields> & { links: Record<string, string>; actions: Record<string, string> } & RenderedOf<
+      T['fields']
+    >
+>;
 
 /** Keys a client may send back from a rendered resource that are not fields at all. */
 export const RENDER_ONLY_KEYS = new Set(['links', 'actions', 'baseType', 'removed']);
