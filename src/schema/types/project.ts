@@ -2,25 +2,28 @@ import { f } from '../fields.js';
 import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
-const quantity = <const D extends string>(description: D) => f.quantity({ maxLength: 64, description });
+const quantity = (description: string, label: string) => f.quantity({ maxLength: 64, description, label });
 
-/** Rancher's quota field names; each a Kubernetes quantity, described by its Kubernetes resource name. */
+/**
+ * Rancher's quota field names; each a Kubernetes quantity, described by the Kubernetes resource it
+ * stands for. The one list of quota fields: the quota code, the CLI and the UI's quota table read it.
+ */
 export const resourceQuotaLimit = defineSubtype({
   id: 'resourceQuotaLimit',
   fields: {
-    pods: quantity('pods'),
-    services: quantity('services'),
-    replicationControllers: quantity('replicationcontrollers'),
-    secrets: quantity('secrets'),
-    configMaps: quantity('configmaps'),
-    persistentVolumeClaims: quantity('persistentvolumeclaims'),
-    servicesNodePorts: quantity('services.nodeports'),
-    servicesLoadBalancers: quantity('services.loadbalancers'),
-    requestsCpu: quantity('requests.cpu'),
-    requestsMemory: quantity('requests.memory'),
-    requestsStorage: quantity('requests.storage'),
-    limitsCpu: quantity('limits.cpu'),
-    limitsMemory: quantity('limits.memory'),
+    pods: quantity('pods', 'Pods'),
+    services: quantity('services', 'Services'),
+    replicationControllers: quantity('replicationcontrollers', 'Replication controllers'),
+    secrets: quantity('secrets', 'Secrets'),
+    configMaps: quantity('configmaps', 'ConfigMaps'),
+    persistentVolumeClaims: quantity('persistentvolumeclaims', 'Persistent volume claims'),
+    servicesNodePorts: quantity('services.nodeports', 'NodePort services'),
+    servicesLoadBalancers: quantity('services.loadbalancers', 'LoadBalancer services'),
+    requestsCpu: quantity('requests.cpu', 'CPU requests'),
+    requestsMemory: quantity('requests.memory', 'Memory requests'),
+    requestsStorage: quantity('requests.storage', 'Storage requests'),
+    limitsCpu: quantity('limits.cpu', 'CPU limits'),
+    limitsMemory: quantity('limits.memory', 'Memory limits'),
   },
 });
 
@@ -41,10 +44,10 @@ export const namespaceResourceQuota = defineSubtype({
 export const containerResourceLimit = defineSubtype({
   id: 'containerResourceLimit',
   fields: {
-    requestsCpu: quantity('default CPU request'),
-    requestsMemory: quantity('default memory request'),
-    limitsCpu: quantity('default CPU limit'),
-    limitsMemory: quantity('default memory limit'),
+    requestsCpu: quantity('default CPU request', 'CPU request'),
+    requestsMemory: quantity('default memory request', 'Memory request'),
+    limitsCpu: quantity('default CPU limit', 'CPU limit'),
+    limitsMemory: quantity('default memory limit', 'Memory limit'),
   },
 });
 

@@ -7,21 +7,10 @@
  */
 import { corralLabels, sortUnique, type KubeObject } from './desired.js';
 import { formatNano, toNano, type QuantityUnit } from '../../schema/quantity.js';
+import { containerResourceLimit, resourceQuotaLimit } from '../../schema/types/project.js';
 
-export type RancherQuotaField =
-  | 'pods'
-  | 'services'
-  | 'replicationControllers'
-  | 'secrets'
-  | 'configMaps'
-  | 'persistentVolumeClaims'
-  | 'servicesNodePorts'
-  | 'servicesLoadBalancers'
-  | 'requestsCpu'
-  | 'requestsMemory'
-  | 'requestsStorage'
-  | 'limitsCpu'
-  | 'limitsMemory';
+/** Rancher's quota field names, as the project type declares them. */
+export type RancherQuotaField = keyof typeof resourceQuotaLimit.fields;
 
 export type RancherQuotaLimit = Partial<Record<RancherQuotaField, string>>;
 
@@ -33,22 +22,10 @@ export const LIMIT_ANNOTATION = 'field.cattle.io/containerDefaultResourceLimit';
 export const RESOURCE_QUOTA_NAME = 'default-quota';
 export const LIMIT_RANGE_NAME = 'default-limitrange';
 
-/** Rancher's field → the Kubernetes resource name in a ResourceQuota's `hard`, in a fixed order. */
-export const QUOTA_FIELDS: Readonly<Record<RancherQuotaField, string>> = {
-  pods: 'pods',
-  services: 'services',
-  replicationControllers: 'replicationcontrollers',
-  secrets: 'secrets',
-  configMaps: 'configmaps',
-  persistentVolumeClaims: 'persistentvolumeclaims',
-  servicesNodePorts: 'services.nodeports',
-  servicesLoadBalancers: 'services.loadbalancers',
-  requestsCpu: 'requests.cpu',
-  requestsMemory: 'requests.memory',
-  requestsStorage: 'requests.storage',
-  limitsCpu: 'limits.cpu',
-  limitsMemory: 'limits.memory',
-};
+/** Rancher's field → the Kubernetes resource name in a ResourceQuota's `hard` (each field's description). */
+export const QUOTA_FIELDS = Object.fromEntries(
+  Object.entries(resourceQuotaLimit.fields).map(([field, def]) => [field, def.description]),
+) as Readonly<Record<RancherQuotaField, string>>;
 const FIELD_NAMES = Object.keys(QUOTA_FIELDS) as RancherQuotaField[];
 
 function unitOf(field: string): QuantityUnit {
@@ -214,7 +191,7 @@ export interface ContainerDefaultLimit {
   limitsCpu?: string;
   limitsMemory?: string;
 }
-const CONTAINER_FIELDS = ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] as const;
+const CONTAINER_FIELDS = Object.keys(containerResourceLimit.fields) as (keyof ContainerDefaultLimit)[];
 
 /**
  * Parses and validates a LIMIT_ANNOTATION value, for API validation: a JSON object of the four fields,
