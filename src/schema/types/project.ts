@@ -56,7 +56,7 @@ export const project = defineType({
   plural: 'projects',
   idPrefix: 'p-',
   fields: {
-    name: f.string({ required: true, minLength: 1, maxLength: 63 }),
+    name: f.string({ required: true, minLength: 1, maxLength: 63, label: 'Project name' }),
     description: f.string({ maxLength: 1024 }),
     clusterId: f.ref('cluster', { required: true, update: false }),
     resourceQuota: f.object(projectResourceQuota, { nullable: true }),

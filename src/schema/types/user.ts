@@ -32,7 +32,7 @@ export const user = defineType({
     description: f.string({ maxLength: 1024 }),
     password: f.password({ required: true, writeOnly: true, update: false }),
     enabled: f.boolean({ default: true }),
-    mustChangePassword: f.boolean({ default: false, label: 'Must change password at next login' }),
+    mustChangePassword: f.boolean({ default: false, label: 'Must change the password at first login' }),
     principalIds: f.array(f.string(), { readOnly: true }),
     me: f.boolean({ readOnly: true }),
   },
