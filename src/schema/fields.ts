@@ -126,6 +126,14 @@ export const f = {
   json: <T>(o?: FieldOptions<T>) => build<T, FieldOptions<T>>('json', o ?? {}),
 };
 
+/**
+ * A stored spec, or input the validator has checked, as the declaration says it is. Only a type
+ * assertion: the validator has already held the values to this same declaration.
+ */
+export function specOf<T extends { fields: AnyFields }>(_type: T, spec: Record<string, unknown>): SpecOf<T> {
+  return spec as SpecOf<T>;
+}
+
 /** Fields of a type a client may set on create, in declaration order. */
 export function createFields(type: Pick<TypeDef, 'fields'>): [string, FieldDef][] {
   return Object.entries(type.fields).filter(([, d]) => d.create !== false);

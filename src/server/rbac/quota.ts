@@ -12,7 +12,8 @@ import { containerResourceLimit, resourceQuotaLimit } from '../../schema/types/p
 /** Rancher's quota field names, as the project type declares them. */
 export type RancherQuotaField = keyof typeof resourceQuotaLimit.fields;
 
-export type RancherQuotaLimit = Partial<Record<RancherQuotaField, string>>;
+// Null as well as absent: the API validator stores an emptied optional field as null.
+export type RancherQuotaLimit = Partial<Record<RancherQuotaField, string | null>>;
 
 /** JSON `{"limit": {...}}` on a namespace; overrides the project's namespace default, field by field. */
 export const QUOTA_ANNOTATION = 'field.cattle.io/resourceQuota';
@@ -35,7 +36,7 @@ function unitOf(field: string): QuantityUnit {
 }
 
 /** Present values only: Rancher omits empty fields, so '' means "not set". */
-function entries<K extends string>(limit: Partial<Record<K, string>>, keys: readonly K[]): [K, string][] {
+function entries<K extends string>(limit: Partial<Record<K, string | null>>, keys: readonly K[]): [K, string][] {
   return keys.flatMap((k) => {
     const v = limit[k];
     return typeof v === 'string' && v !== '' ? [[k, v] as [K, string]] : [];
