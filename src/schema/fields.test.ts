@@ -1,6 +1,6 @@
 import { expect, expectTypeOf, test } from 'vitest';
 import { f, specOf, type SpecOf } from './fields.js';
-import { defineSubtype, defineType, type ResourceOf } from './schema.js';
+import { defineSubtype, defineType, subtype, type ResourceOf } from './schema.js';
 import { project, resourceQuotaLimit } from './types/project.js';
 import { token } from './types/token.js';
 import { user } from './types/user.js';
@@ -59,11 +59,13 @@ test('a declaration written as plain FieldDefs still yields types', () => {
     columns: ['id', 'name'],
     authz: { apiGroup: '', resource: 'plainthings' },
   });
+  expect(plain.fields.name).toEqual({ type: 'string', required: true, maxLength: 63 });
   type Plain = ResourceOf<typeof plain>;
   expectTypeOf<Plain['name']>().toEqualTypeOf<string>();
   expectTypeOf<Plain['phase']>().toEqualTypeOf<'Active' | 'Terminating'>();
   expectTypeOf<Plain['labels2']>().toEqualTypeOf<Record<string, string> | null | undefined>();
   expectTypeOf<Plain['other']>().toEqualTypeOf<unknown>();
   const sub = defineSubtype({ id: 'plainSub', fields: { n: { type: 'int', required: true } } });
+  expect(subtype('plainSub')).toBe(sub);
   expectTypeOf<SpecOf<typeof sub>['n']>().toEqualTypeOf<number>();
 });
