@@ -3,7 +3,7 @@
  * validator, the renderer and /v3/schemas read it unchanged), and carries the field's value type, so
  * `SpecOf` and `ResourceOf` follow from a declaration instead of being written again beside it.
  */
-import type { FieldDef, SubtypeDef, TypeDef } from './schema.js';
+import type { FieldDef, SubtypeDef } from './schema.js';
 
 // Exists only in types: the value a field holds. Never set at runtime.
 declare const VALUE: unique symbol;
@@ -132,14 +132,4 @@ export const f = {
  */
 export function specOf<T extends { fields: AnyFields }>(_type: T, spec: Record<string, unknown>): SpecOf<T> {
   return spec as SpecOf<T>;
-}
-
-/** Fields of a type a client may set on create, in declaration order. */
-export function createFields(type: Pick<TypeDef, 'fields'>): [string, FieldDef][] {
-  return Object.entries(type.fields).filter(([, d]) => d.create !== false);
-}
-
-/** Fields of a type a client may change on update, in declaration order. */
-export function updateFields(type: Pick<TypeDef, 'fields'>): [string, FieldDef][] {
-  return Object.entries(type.fields).filter(([, d]) => d.update !== false);
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { subtype, type FieldDef } from '../../../src/schema/schema.js';
+import { fieldCreatable, subtype, type FieldDef } from '../../../src/schema/schema.js';
 import { Field, SelectField, TextAreaField } from './Field';
 
 /**
@@ -118,7 +118,7 @@ export function SchemaFields(props: {
               <legend>{label}</legend>
               <SchemaFields
                 fields={sub.fields}
-                names={Object.keys(sub.fields).filter((k) => sub.fields[k]!.create !== false)}
+                names={Object.keys(sub.fields).filter((k) => fieldCreatable(sub.fields[k]!))}
                 values={typeof value === 'object' ? value : {}}
                 onChange={(v) => set(name, v)}
                 errors={errors}
