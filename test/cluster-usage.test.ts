@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { parseQuantity } from '../src/kube/quantity.js';
+import { quantityNumber } from '../src/schema/quantity.js';
 import { importWithAgent, waitForState } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { adminToken, startTestServer } from './helpers/server.js';
 
 type Use = Record<string, string> | undefined;
-const amount = (use: Use, name: string) => parseQuantity(use?.[name] ?? '0');
+const amount = (use: Use, name: string) => quantityNumber(use?.[name] ?? '0') ?? NaN;
 
 const MANIFESTS = `
 apiVersion: apps/v1

@@ -3,6 +3,8 @@
  * tables and the UI's forms are all derived from it.
  */
 
+import { f, type RenderedOf, type Simplify } from './fields.js';
+
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface FieldDef {
@@ -12,6 +14,8 @@ export interface FieldDef {
    */
   type: string;
   description?: string;
+  /** The form label, where the field name reads badly; not part of /v3/schemas. */
+  label?: string;
   required?: boolean;
   default?: unknown;
   /** Settable on create (default true). */
@@ -74,11 +78,16 @@ export interface SubtypeDef {
 
 const subtypes = new Map<string, SubtypeDef>();
 
-export function defineType(def: TypeDef): TypeDef {
+// Generic in the fields so that `SpecOf`/`ResourceOf` see each field's own type, builder-made or plain.
+export function defineType<const F extends Record<string, FieldDef>>(
+  def: Omit<TypeDef, 'fields'> & { fields: F },
+): Omit<TypeDef, 'fields'> & { fields: F } {
   return def;
 }
 
-export function defineSubtype(def: SubtypeDef): SubtypeDef {
+export function defineSubtype<const F extends Record<string, FieldDef>>(
+  def: Omit<SubtypeDef, 'fields'> & { fields: F },
+): Omit<SubtypeDef, 'fields'> & { fields: F } {
   subtypes.set(def.id, def);
   return def;
 }
@@ -92,21 +101,29 @@ export function allSubtypes(): SubtypeDef[] {
 }
 
 /** Fields every resource has, rendered by the server and ignored when clients send them back. */
-export const COMMON_FIELDS: Record<string, FieldDef> = {
-  id: { type: 'string', create: false, update: false },
-  type: { type: 'string', create: false, update: false },
-  created: { type: 'date', create: false, update: false },
-  createdTS: { type: 'int', create: false, update: false },
-  creatorId: { type: 'reference[user]', create: false, update: false },
-  uuid: { type: 'string', create: false, update: false },
-  state: { type: 'string', create: false, update: false },
-  transitioning: { type: 'enum', options: ['yes', 'no', 'error'], create: false, update: false },
-  transitioningMessage: { type: 'string', create: false, update: false },
-  labels: { type: 'map[string]' },
-  annotations: { type: 'map[string]' },
+const commonFields = {
+  id: f.string({ readOnly: true }),
+  type: f.string({ readOnly: true }),
+  created: f.date({ readOnly: true }),
+  createdTS: f.int({ readOnly: true }),
+  creatorId: f.ref('user', { readOnly: true }),
+  uuid: f.string({ readOnly: true }),
+  state: f.string({ readOnly: true }),
+  transitioning: f.enum(['yes', 'no', 'error'], { readOnly: true }),
+  transitioningMessage: f.string({ readOnly: true }),
+  labels: f.map(f.string()),
+  annotations: f.map(f.string()),
   /** Optimistic concurrency: send it back on PUT and a stale one is refused with 409. */
-  resourceVersion: { type: 'string', create: false },
+  resourceVersion: f.string({ create: false }),
 };
+export const COMMON_FIELDS: Record<string, FieldDef> = commonFields;
+
+/** A resource as the server renders it: the common fields, links and actions, and the type's fields. */
+export type ResourceOf<T extends { fields: Record<string, FieldDef> }> = Simplify<
+  RenderedOf<typeof commonFields> & { links: Record<string, string>; actions: Record<string, string> } & RenderedOf<
+      T['fields']
+    >
+>;
 
 /** Keys a client may send back from a rendered resource that are not fields at all. */
 export const RENDER_ONLY_KEYS = new Set(['links', 'actions', 'baseType', 'removed']);

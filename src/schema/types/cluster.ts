@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
@@ -5,24 +6,24 @@ export const importedConfig = defineSubtype({
   id: 'importedConfig',
   fields: {
     /** Stored encrypted, never returned. */
-    kubeConfig: { type: 'password', required: true, writeOnly: true, maxLength: 512 * 1024 },
+    kubeConfig: f.password({ required: true, writeOnly: true, maxLength: 512 * 1024 }),
   },
 });
 
 export const clusterCondition = defineSubtype({
   id: 'clusterCondition',
   fields: {
-    type: { type: 'string' },
-    status: { type: 'enum', options: ['True', 'False', 'Unknown'] },
-    reason: { type: 'string' },
-    message: { type: 'string' },
-    lastUpdateTime: { type: 'date' },
+    type: f.string(),
+    status: f.enum(['True', 'False', 'Unknown']),
+    reason: f.string(),
+    message: f.string(),
+    lastUpdateTime: f.date(),
   },
 });
 
 export const generateKubeconfigOutput = defineSubtype({
   id: 'generateKubeConfigOutput',
-  fields: { config: { type: 'string' } },
+  fields: { config: f.string() },
 });
 
 export const cluster = defineType({
@@ -30,30 +31,30 @@ export const cluster = defineType({
   plural: 'clusters',
   idPrefix: 'c-',
   fields: {
-    name: {
-      type: 'string',
+    name: f.string({
       required: true,
       minLength: 1,
       maxLength: 63,
       pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
       patternHint: 'must be lower-case letters, digits and -, starting and ending with a letter or digit',
-    },
-    description: { type: 'string', maxLength: 1024 },
+    }),
+    description: f.string({ maxLength: 1024 }),
     /** Register a cluster the server reaches itself; without it the cluster is imported with the agent. */
-    importedConfig: { type: 'importedConfig', update: false, writeOnly: true },
-    driver: { type: 'enum', options: ['imported', 'direct', 'local'], create: false, update: false },
-    internal: { type: 'boolean', create: false, update: false },
-    conditions: { type: 'array[clusterCondition]', create: false, update: false },
-    version: { type: 'json', create: false, update: false },
-    apiEndpoint: { type: 'string', create: false, update: false },
-    nodeCount: { type: 'int', create: false, update: false },
-    capacity: { type: 'map[string]', create: false, update: false },
-    allocatable: { type: 'map[string]', create: false, update: false },
+    importedConfig: f.object(importedConfig, { update: false, writeOnly: true }),
+    driver: f.enum(['imported', 'direct', 'local'], { readOnly: true }),
+    internal: f.boolean({ readOnly: true }),
+    // Null until the cluster's health is first checked.
+    conditions: f.array(f.object(clusterCondition), { readOnly: true }),
+    version: f.json<{ gitVersion?: string }>({ readOnly: true }),
+    apiEndpoint: f.string({ readOnly: true }),
+    nodeCount: f.int({ readOnly: true }),
+    capacity: f.map(f.string(), { readOnly: true }),
+    allocatable: f.map(f.string(), { readOnly: true }),
     /** Sums of the requests of the pods not finished (and `pods`, their count), as Rancher's. */
-    requested: { type: 'map[string]', create: false, update: false },
+    requested: f.map(f.string(), { readOnly: true }),
     /** Sums of the limits of the same pods. */
-    limits: { type: 'map[string]', create: false, update: false },
-    caCert: { type: 'string', create: false, update: false },
+    limits: f.map(f.string(), { readOnly: true }),
+    caCert: f.string({ readOnly: true }),
   },
   resourceActions: {
     generateKubeconfig: {
@@ -73,11 +74,11 @@ export const clusterRegistrationToken = defineType({
   plural: 'clusterRegistrationTokens',
   idPrefix: 'crt-',
   fields: {
-    clusterId: { type: 'reference[cluster]', required: true, update: false },
-    token: { type: 'string', create: false, update: false },
-    manifestUrl: { type: 'string', create: false, update: false },
-    command: { type: 'string', create: false, update: false },
-    insecureCommand: { type: 'string', create: false, update: false },
+    clusterId: f.ref('cluster', { required: true, update: false }),
+    token: f.string({ readOnly: true }),
+    manifestUrl: f.string({ readOnly: true }),
+    command: f.string({ readOnly: true }),
+    insecureCommand: f.string({ readOnly: true }),
   },
   resourceActions: { regenerate: { verb: 'update', description: 'a new token; the old one stops working at once' } },
   collectionMethods: ['GET', 'POST'],
@@ -91,11 +92,11 @@ export const clusterRoleTemplateBinding = defineType({
   plural: 'clusterRoleTemplateBindings',
   idPrefix: 'crtb-',
   fields: {
-    clusterId: { type: 'reference[cluster]', required: true, update: false },
-    roleTemplateId: { type: 'reference[roleTemplate]', required: true, update: false },
-    userId: { type: 'reference[user]', update: false },
-    userPrincipalId: { type: 'string', update: false },
-    groupPrincipalId: { type: 'string', update: false },
+    clusterId: f.ref('cluster', { required: true, update: false }),
+    roleTemplateId: f.ref('roleTemplate', { required: true, update: false }),
+    userId: f.ref('user', { update: false }),
+    userPrincipalId: f.string({ update: false }),
+    groupPrincipalId: f.string({ update: false }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'DELETE'],

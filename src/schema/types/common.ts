@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineSubtype } from '../schema.js';
 
 export const MANAGEMENT_GROUP = 'management.cattle.io';
@@ -5,10 +6,10 @@ export const MANAGEMENT_GROUP = 'management.cattle.io';
 export const policyRule = defineSubtype({
   id: 'policyRule',
   fields: {
-    apiGroups: { type: 'array[string]' },
-    resources: { type: 'array[string]' },
-    resourceNames: { type: 'array[string]' },
-    nonResourceURLs: { type: 'array[string]' },
-    verbs: { type: 'array[string]', required: true },
+    apiGroups: f.array(f.string()),
+    resources: f.array(f.string()),
+    resourceNames: f.array(f.string()),
+    nonResourceURLs: f.array(f.string()),
+    verbs: f.array(f.string(), { required: true }),
   },
 });

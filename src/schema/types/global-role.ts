@@ -1,16 +1,17 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
-import { MANAGEMENT_GROUP } from './common.js';
+import { MANAGEMENT_GROUP, policyRule } from './common.js';
 
 export const globalRole = defineType({
   id: 'globalRole',
   plural: 'globalRoles',
   idPrefix: 'gr-',
   fields: {
-    name: { type: 'string', required: true, maxLength: 256, description: 'display name' },
-    description: { type: 'string', maxLength: 1024 },
-    rules: { type: 'array[policyRule]', default: [] },
-    newUserDefault: { type: 'boolean', default: false },
-    builtin: { type: 'boolean', create: false, update: false },
+    name: f.string({ required: true, maxLength: 256, description: 'display name' }),
+    description: f.string({ maxLength: 1024 }),
+    rules: f.array(f.object(policyRule), { default: [] }),
+    newUserDefault: f.boolean({ default: false }),
+    builtin: f.boolean({ readOnly: true }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],
@@ -23,9 +24,9 @@ export const globalRoleBinding = defineType({
   plural: 'globalRoleBindings',
   idPrefix: 'globalrolebinding-',
   fields: {
-    globalRoleId: { type: 'reference[globalRole]', required: true, update: false },
-    userId: { type: 'reference[user]', update: false },
-    groupPrincipalId: { type: 'string', update: false, maxLength: 512 },
+    globalRoleId: f.ref('globalRole', { required: true, update: false }),
+    userId: f.ref('user', { update: false }),
+    groupPrincipalId: f.string({ update: false, maxLength: 512 }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'DELETE'],

@@ -1,11 +1,12 @@
+import { f } from '../fields.js';
 import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
 export const searchPrincipalsInput = defineSubtype({
   id: 'searchPrincipalsInput',
   fields: {
-    name: { type: 'string', maxLength: 256 },
-    principalType: { type: 'enum', options: ['user', 'group'] },
+    name: f.string({ maxLength: 256 }),
+    principalType: f.enum(['user', 'group']),
   },
 });
 
@@ -13,12 +14,12 @@ export const principal = defineType({
   id: 'principal',
   plural: 'principals',
   fields: {
-    name: { type: 'string', create: false, update: false },
-    loginName: { type: 'string', create: false, update: false },
-    principalType: { type: 'enum', options: ['user', 'group'], create: false, update: false },
-    provider: { type: 'string', create: false, update: false },
-    me: { type: 'boolean', create: false, update: false },
-    memberOf: { type: 'boolean', create: false, update: false },
+    name: f.string({ readOnly: true }),
+    loginName: f.string({ readOnly: true }),
+    principalType: f.enum(['user', 'group'], { readOnly: true }),
+    provider: f.string({ readOnly: true }),
+    me: f.boolean({ readOnly: true }),
+    memberOf: f.boolean({ readOnly: true }),
   },
   collectionActions: { search: { input: 'searchPrincipalsInput', output: 'collection', verb: 'list' } },
   collectionMethods: ['GET'],

@@ -1,11 +1,12 @@
+import { f } from '../fields.js';
 import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
 export const registryCredential = defineSubtype({
   id: 'registryCredential',
   fields: {
-    username: { type: 'string', required: true, maxLength: 1024 },
-    password: { type: 'password', required: true, maxLength: 4096 },
+    username: f.string({ required: true, maxLength: 1024 }),
+    password: f.password({ required: true, maxLength: 4096 }),
   },
 });
 
@@ -18,26 +19,25 @@ export const projectSecret = defineType({
   plural: 'projectSecrets',
   idPrefix: 'ps-',
   fields: {
-    projectId: { type: 'reference[project]', required: true, update: false },
-    name: {
-      type: 'string',
+    projectId: f.ref('project', { required: true, update: false }),
+    name: f.string({
       required: true,
       update: false,
       maxLength: 253,
       pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
       patternHint: 'must be a Kubernetes name: lower-case letters, digits, - and .',
-    },
-    description: { type: 'string', maxLength: 1024 },
-    kind: { type: 'enum', options: ['secret', 'dockerCredential', 'certificate'], default: 'secret', update: false },
+    }),
+    description: f.string({ maxLength: 1024 }),
+    kind: f.enum(['secret', 'dockerCredential', 'certificate'], { default: 'secret', update: false }),
     /** kind secret: key → value. */
-    data: { type: 'map[string]', writeOnly: true },
+    data: f.map(f.string(), { writeOnly: true }),
     /** kind dockerCredential: registry host → {username, password}. */
-    registries: { type: 'map[registryCredential]', writeOnly: true },
+    registries: f.map(f.object(registryCredential), { writeOnly: true }),
     /** kind certificate: the certificate chain (PEM) is shown, the key never. */
-    certs: { type: 'string', maxLength: 65536 },
-    key: { type: 'password', writeOnly: true, maxLength: 65536 },
+    certs: f.string({ maxLength: 65536 }),
+    key: f.password({ writeOnly: true, maxLength: 65536 }),
     /** The keys the Secret has (values are never returned). */
-    keys: { type: 'array[string]', create: false, update: false },
+    keys: f.array(f.string(), { readOnly: true }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],

@@ -1,54 +1,53 @@
-import { defineSubtype, defineType, type FieldDef } from '../schema.js';
+import { f } from '../fields.js';
+import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
-const quantity = (description: string): FieldDef => ({
-  type: 'string',
-  format: 'quantity',
-  maxLength: 64,
-  description,
-});
+const quantity = (description: string, label: string) => f.quantity({ maxLength: 64, description, label });
 
-/** Rancher's quota field names; each a Kubernetes quantity. */
+/**
+ * Rancher's quota field names; each a Kubernetes quantity, described by the Kubernetes resource it
+ * stands for. The one list of quota fields: the quota code, the CLI and the UI's quota table read it.
+ */
 export const resourceQuotaLimit = defineSubtype({
   id: 'resourceQuotaLimit',
   fields: {
-    pods: quantity('pods'),
-    services: quantity('services'),
-    replicationControllers: quantity('replicationcontrollers'),
-    secrets: quantity('secrets'),
-    configMaps: quantity('configmaps'),
-    persistentVolumeClaims: quantity('persistentvolumeclaims'),
-    servicesNodePorts: quantity('services.nodeports'),
-    servicesLoadBalancers: quantity('services.loadbalancers'),
-    requestsCpu: quantity('requests.cpu'),
-    requestsMemory: quantity('requests.memory'),
-    requestsStorage: quantity('requests.storage'),
-    limitsCpu: quantity('limits.cpu'),
-    limitsMemory: quantity('limits.memory'),
+    pods: quantity('pods', 'Pods'),
+    services: quantity('services', 'Services'),
+    replicationControllers: quantity('replicationcontrollers', 'Replication controllers'),
+    secrets: quantity('secrets', 'Secrets'),
+    configMaps: quantity('configmaps', 'ConfigMaps'),
+    persistentVolumeClaims: quantity('persistentvolumeclaims', 'Persistent volume claims'),
+    servicesNodePorts: quantity('services.nodeports', 'NodePort services'),
+    servicesLoadBalancers: quantity('services.loadbalancers', 'LoadBalancer services'),
+    requestsCpu: quantity('requests.cpu', 'CPU requests'),
+    requestsMemory: quantity('requests.memory', 'Memory requests'),
+    requestsStorage: quantity('requests.storage', 'Storage requests'),
+    limitsCpu: quantity('limits.cpu', 'CPU limits'),
+    limitsMemory: quantity('limits.memory', 'Memory limits'),
   },
 });
 
 export const projectResourceQuota = defineSubtype({
   id: 'projectResourceQuota',
   fields: {
-    limit: { type: 'resourceQuotaLimit' },
+    limit: f.object(resourceQuotaLimit),
     /** The sum of the quotas of the project's namespaces. */
-    usedLimit: { type: 'resourceQuotaLimit', create: false, update: false },
+    usedLimit: f.object(resourceQuotaLimit, { readOnly: true }),
   },
 });
 
 export const namespaceResourceQuota = defineSubtype({
   id: 'namespaceResourceQuota',
-  fields: { limit: { type: 'resourceQuotaLimit' } },
+  fields: { limit: f.object(resourceQuotaLimit) },
 });
 
 export const containerResourceLimit = defineSubtype({
   id: 'containerResourceLimit',
   fields: {
-    requestsCpu: quantity('default CPU request'),
-    requestsMemory: quantity('default memory request'),
-    limitsCpu: quantity('default CPU limit'),
-    limitsMemory: quantity('default memory limit'),
+    requestsCpu: quantity('default CPU request', 'CPU request'),
+    requestsMemory: quantity('default memory request', 'Memory request'),
+    limitsCpu: quantity('default CPU limit', 'CPU limit'),
+    limitsMemory: quantity('default memory limit', 'Memory limit'),
   },
 });
 
@@ -57,12 +56,12 @@ export const project = defineType({
   plural: 'projects',
   idPrefix: 'p-',
   fields: {
-    name: { type: 'string', required: true, minLength: 1, maxLength: 63 },
-    description: { type: 'string', maxLength: 1024 },
-    clusterId: { type: 'reference[cluster]', required: true, update: false },
-    resourceQuota: { type: 'projectResourceQuota', nullable: true },
-    namespaceDefaultResourceQuota: { type: 'namespaceResourceQuota', nullable: true },
-    containerDefaultResourceLimit: { type: 'containerResourceLimit', nullable: true },
+    name: f.string({ required: true, minLength: 1, maxLength: 63, label: 'Project name' }),
+    description: f.string({ maxLength: 1024 }),
+    clusterId: f.ref('cluster', { required: true, update: false }),
+    resourceQuota: f.object(projectResourceQuota, { nullable: true }),
+    namespaceDefaultResourceQuota: f.object(namespaceResourceQuota, { nullable: true }),
+    containerDefaultResourceLimit: f.object(containerResourceLimit, { nullable: true }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],
@@ -75,11 +74,11 @@ export const projectRoleTemplateBinding = defineType({
   plural: 'projectRoleTemplateBindings',
   idPrefix: 'prtb-',
   fields: {
-    projectId: { type: 'reference[project]', required: true, update: false },
-    roleTemplateId: { type: 'reference[roleTemplate]', required: true, update: false },
-    userId: { type: 'reference[user]', update: false },
-    userPrincipalId: { type: 'string', update: false },
-    groupPrincipalId: { type: 'string', update: false },
+    projectId: f.ref('project', { required: true, update: false }),
+    roleTemplateId: f.ref('roleTemplate', { required: true, update: false }),
+    userId: f.ref('user', { update: false }),
+    userPrincipalId: f.string({ update: false }),
+    groupPrincipalId: f.string({ update: false }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'DELETE'],

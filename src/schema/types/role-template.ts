@@ -1,23 +1,24 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
-import { MANAGEMENT_GROUP } from './common.js';
+import { MANAGEMENT_GROUP, policyRule } from './common.js';
 
 export const roleTemplate = defineType({
   id: 'roleTemplate',
   plural: 'roleTemplates',
   idPrefix: 'rt-',
   fields: {
-    name: { type: 'string', required: true, maxLength: 256 },
-    description: { type: 'string', maxLength: 1024 },
-    context: { type: 'enum', options: ['cluster', 'project'], required: true, update: false },
-    rules: { type: 'array[policyRule]', default: [] },
-    roleTemplateIds: { type: 'array[reference[roleTemplate]]', default: [] },
-    builtin: { type: 'boolean', create: false, update: false },
-    external: { type: 'boolean', default: false },
-    hidden: { type: 'boolean', default: false },
-    locked: { type: 'boolean', default: false },
-    administrative: { type: 'boolean', default: false },
-    clusterCreatorDefault: { type: 'boolean', default: false },
-    projectCreatorDefault: { type: 'boolean', default: false },
+    name: f.string({ required: true, maxLength: 256 }),
+    description: f.string({ maxLength: 1024 }),
+    context: f.enum(['cluster', 'project'], { required: true, update: false }),
+    rules: f.array(f.object(policyRule), { default: [] }),
+    roleTemplateIds: f.array(f.ref('roleTemplate'), { default: [] }),
+    builtin: f.boolean({ readOnly: true }),
+    external: f.boolean({ default: false }),
+    hidden: f.boolean({ default: false }),
+    locked: f.boolean({ default: false }),
+    administrative: f.boolean({ default: false }),
+    clusterCreatorDefault: f.boolean({ default: false }),
+    projectCreatorDefault: f.boolean({ default: false }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],

@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
@@ -5,13 +6,13 @@ export const setting = defineType({
   id: 'setting',
   plural: 'settings',
   fields: {
-    name: { type: 'string', create: false, update: false },
-    value: { type: 'string', maxLength: 65536 },
-    default: { type: 'string', create: false, update: false },
-    customized: { type: 'boolean', create: false, update: false },
-    source: { type: 'enum', options: ['default', 'db', 'env'], create: false, update: false },
+    name: f.string({ readOnly: true }),
+    value: f.string({ maxLength: 65536 }),
+    default: f.string({ readOnly: true }),
+    customized: f.boolean({ readOnly: true }),
+    source: f.enum(['default', 'db', 'env'], { readOnly: true }),
     /** Corral addition: SHA-256 of the value, where clients pin it (cacerts). */
-    checksum: { type: 'string', create: false, update: false },
+    checksum: f.string({ readOnly: true }),
   },
   collectionMethods: ['GET'],
   resourceMethods: ['GET', 'PUT'],

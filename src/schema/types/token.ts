@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
@@ -6,22 +7,22 @@ export const token = defineType({
   plural: 'tokens',
   idPrefix: 'token-',
   fields: {
-    name: { type: 'string', create: false, update: false },
-    description: { type: 'string', maxLength: 1024 },
+    name: f.string({ readOnly: true }),
+    description: f.string({ maxLength: 1024 }),
     /** Milliseconds, as Rancher; 0 means the server's maximum (setting auth-token-max-ttl-minutes). */
-    ttl: { type: 'int', min: 0, update: false, default: 0 },
-    clusterId: { type: 'reference[cluster]', update: false, nullable: true },
-    expiresAt: { type: 'date', create: false, update: false },
-    expired: { type: 'boolean', create: false, update: false },
-    userId: { type: 'reference[user]', create: false, update: false },
-    userPrincipal: { type: 'string', create: false, update: false },
-    authProvider: { type: 'string', create: false, update: false },
-    isDerived: { type: 'boolean', create: false, update: false },
-    current: { type: 'boolean', create: false, update: false },
-    enabled: { type: 'boolean', create: false, update: false },
-    lastUsedAt: { type: 'date', create: false, update: false },
+    ttl: f.int({ min: 0, update: false, default: 0 }),
+    clusterId: f.ref('cluster', { update: false, nullable: true }),
+    expiresAt: f.date({ readOnly: true }),
+    expired: f.boolean({ readOnly: true }),
+    userId: f.ref('user', { readOnly: true }),
+    userPrincipal: f.string({ readOnly: true }),
+    authProvider: f.string({ readOnly: true }),
+    isDerived: f.boolean({ readOnly: true }),
+    current: f.boolean({ readOnly: true }),
+    enabled: f.boolean({ readOnly: true }),
+    lastUsedAt: f.date({ readOnly: true }),
     /** `token-xxxxx:<secret>`, present only in the response that created it. */
-    token: { type: 'string', create: false, update: false },
+    token: f.string({ readOnly: true }),
   },
   collectionActions: {
     logout: { verb: 'get', description: 'end the session of the token used for this request' },

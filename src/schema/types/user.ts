@@ -1,16 +1,17 @@
+import { f } from '../fields.js';
 import { defineSubtype, defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
 export const setPasswordInput = defineSubtype({
   id: 'setPasswordInput',
-  fields: { newPassword: { type: 'password', required: true } },
+  fields: { newPassword: f.password({ required: true }) },
 });
 
 export const changePasswordInput = defineSubtype({
   id: 'changePasswordInput',
   fields: {
-    currentPassword: { type: 'password', required: true },
-    newPassword: { type: 'password', required: true },
+    currentPassword: f.password({ required: true }),
+    newPassword: f.password({ required: true }),
   },
 });
 
@@ -19,22 +20,21 @@ export const user = defineType({
   plural: 'users',
   idPrefix: 'u-',
   fields: {
-    username: {
-      type: 'string',
+    username: f.string({
       required: true,
       update: false,
       minLength: 1,
       maxLength: 128,
       pattern: /^[^\s:]+$/,
       patternHint: 'must not contain spaces or colons',
-    },
-    name: { type: 'string', maxLength: 256, description: 'display name' },
-    description: { type: 'string', maxLength: 1024 },
-    password: { type: 'password', required: true, writeOnly: true, update: false },
-    enabled: { type: 'boolean', default: true },
-    mustChangePassword: { type: 'boolean', default: false },
-    principalIds: { type: 'array[string]', create: false, update: false },
-    me: { type: 'boolean', create: false, update: false },
+    }),
+    name: f.string({ maxLength: 256, description: 'display name', label: 'Display name' }),
+    description: f.string({ maxLength: 1024 }),
+    password: f.password({ required: true, writeOnly: true, update: false }),
+    enabled: f.boolean({ default: true }),
+    mustChangePassword: f.boolean({ default: false, label: 'Must change the password at first login' }),
+    principalIds: f.array(f.string(), { readOnly: true }),
+    me: f.boolean({ readOnly: true }),
   },
   resourceActions: {
     setpassword: {

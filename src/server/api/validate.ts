@@ -1,4 +1,3 @@
-import { parseQuantity } from '../../kube/quantity.js';
 import { ApiError } from '../http/errors.js';
 import {
   COMMON_FIELDS,
@@ -10,6 +9,7 @@ import {
   type FieldDef,
   type TypeDef,
 } from '../../schema/schema.js';
+import { isQuantity } from '../../schema/quantity.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -97,9 +97,7 @@ function checkString(field: FieldDef, value: string, path: string): string {
     throw new ApiError('InvalidOption', `${path} must be one of ${field.options.join(', ')}, not "${value}"`, path);
   }
   if (field.format === 'quantity') {
-    try {
-      parseQuantity(value);
-    } catch {
+    if (!isQuantity(value)) {
       throw new ApiError(
         'InvalidFormat',
         `${path} must be a Kubernetes quantity such as 10, 500m or 2Gi, not "${value}"`,

@@ -1,7 +1,7 @@
 import { listAll } from '../../store/list-all.js';
 import type { Store, StoredObject } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
-import { sumResources } from '../../kube/quantity.js';
+import { sumResources } from '../../schema/quantity.js';
 import { upstreamJson } from '../../kube/upstream-client.js';
 import type { Logger } from '../log.js';
 import type { SecretBox } from '../secrets/encryption.js';

@@ -1,4 +1,4 @@
-import { parseQuantity } from '../../kube/quantity.js';
+import { quantityMilliValue, quantityValue } from '../../schema/quantity.js';
 
 /** Resource amounts in whole units: millicores for cpu, base units (bytes, counts) for the rest. */
 export type Amounts = Record<string, number>;
@@ -34,13 +34,11 @@ export interface PodResources {
  * (Quantity.MilliValue / Value); integers also keep a running sum free of floating-point drift.
  */
 function toUnits(name: string, quantity: string): number | undefined {
-  let value: number;
   try {
-    value = parseQuantity(quantity);
+    return Number(name === 'cpu' ? quantityMilliValue(quantity) : quantityValue(quantity));
   } catch {
     return undefined; // the API server validates quantities; an odd one is left out, not fatal
   }
-  return name === 'cpu' ? Math.ceil(Math.round(value * 1e6) / 1e3) : Math.ceil(value);
 }
 
 function amountsOf(list: Record<string, string> | undefined): Amounts {

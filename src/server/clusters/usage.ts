@@ -1,4 +1,4 @@
-import { formatResource } from '../../kube/quantity.js';
+import { formatResource } from '../../schema/quantity.js';
 import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import type { Logger } from '../log.js';
 import { openK8sWatch } from '../ui/k8s-watch.js';

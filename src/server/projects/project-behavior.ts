@@ -5,7 +5,9 @@ import { randomSuffix } from '../auth/token-secret.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
 import { ApiError } from '../http/errors.js';
-import { quotaFits, type RancherQuotaLimit } from '../rbac/quota.js';
+import { specOf, type SpecOf } from '../../schema/fields.js';
+import { project } from '../../schema/types/project.js';
+import { quotaFits } from '../rbac/quota.js';
 import { canCreateProjectIn, canManageProject, canSeeProject } from './access.js';
 import { PROJECT_ID_LABEL } from './memberships.js';
 
@@ -34,9 +36,9 @@ export async function bindProjectRole(
 }
 
 /** The project's namespace default quota must fit inside its own limit. */
-function checkQuotas(spec: Record<string, unknown>): void {
-  const limit = (spec.resourceQuota as { limit?: RancherQuotaLimit } | null | undefined)?.limit;
-  const nsDefault = (spec.namespaceDefaultResourceQuota as { limit?: RancherQuotaLimit } | null | undefined)?.limit;
+function checkQuotas(spec: SpecOf<typeof project>): void {
+  const limit = spec.resourceQuota?.limit;
+  const nsDefault = spec.namespaceDefaultResourceQuota?.limit;
   if (limit && !nsDefault) {
     throw new ApiError(
       'MissingRequired',
@@ -59,13 +61,13 @@ function checkQuotas(spec: Record<string, unknown>): void {
 
 export const projectBehavior: TypeBehavior = {
   async create(fields, ctx, labels) {
-    const clusterId = String(fields.clusterId);
+    const { clusterId } = specOf(project, fields);
     if (!canCreateProjectIn(ctx, clusterId))
       throw new ApiError('PermissionDenied', `you may not create projects in cluster ${clusterId}`);
     await ctx.store.get('cluster', clusterId).catch(() => {
       throw new ApiError('InvalidReference', `cluster "${clusterId}" does not exist`, 'clusterId');
     });
-    checkQuotas(fields);
+    checkQuotas(specOf(project, fields));
     const name = `p-${randomSuffix(5)}`;
     const obj = await ctx.store.create({
       type: 'project',
@@ -87,17 +89,14 @@ export const projectBehavior: TypeBehavior = {
     (verb === 'get' || verb === 'list' ? canSeeProject(ctx, obj.id) : canManageProject(ctx, obj.id)),
   ownListFilter: (ctx) => (obj) => canSeeProject(ctx, obj.id),
   renderExtra: (obj) => {
-    const rq = obj.spec.resourceQuota as Record<string, unknown> | null | undefined;
+    const rq = specOf(project, obj.spec).resourceQuota;
     return rq ? { resourceQuota: { ...rq, usedLimit: obj.status.usedLimit ?? {} } } : {};
   },
   async prepareUpdate(existing, fields) {
-    const spec = { ...existing.spec, ...fields };
-    if (
-      SYSTEM_PROJECTS.includes(String(existing.spec.name)) &&
-      fields.name !== undefined &&
-      fields.name !== existing.spec.name
-    ) {
-      throw new ApiError('NotUpdatable', `the ${String(existing.spec.name)} project cannot be renamed`, 'name');
+    const before = specOf(project, existing.spec);
+    const spec = specOf(project, { ...existing.spec, ...fields });
+    if (SYSTEM_PROJECTS.includes(before.name) && fields.name !== undefined && spec.name !== before.name) {
+      throw new ApiError('NotUpdatable', `the ${before.name} project cannot be renamed`, 'name');
     }
     checkQuotas(spec);
     return spec;

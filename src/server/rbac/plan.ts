@@ -14,7 +14,7 @@ import {
   sortUnique,
   type KubeObject,
 } from './desired.js';
-import { toNano } from './quantity.js';
+import { toNano } from '../../schema/quantity.js';
 
 export interface Plan {
   create: KubeObject[];

@@ -6,24 +6,14 @@
  * Sums and comparisons are exact (BigInt nano-units, see quantity.ts), never floating point.
  */
 import { corralLabels, sortUnique, type KubeObject } from './desired.js';
-import { formatNano, toNano, type QuantityUnit } from './quantity.js';
+import { formatNano, toNano, type QuantityUnit } from '../../schema/quantity.js';
+import { containerResourceLimit, resourceQuotaLimit } from '../../schema/types/project.js';
 
-export type RancherQuotaField =
-  | 'pods'
-  | 'services'
-  | 'replicationControllers'
-  | 'secrets'
-  | 'configMaps'
-  | 'persistentVolumeClaims'
-  | 'servicesNodePorts'
-  | 'servicesLoadBalancers'
-  | 'requestsCpu'
-  | 'requestsMemory'
-  | 'requestsStorage'
-  | 'limitsCpu'
-  | 'limitsMemory';
+/** Rancher's quota field names, as the project type declares them. */
+export type RancherQuotaField = keyof typeof resourceQuotaLimit.fields;
 
-export type RancherQuotaLimit = Partial<Record<RancherQuotaField, string>>;
+// Null as well as absent: the API validator stores an emptied optional field as null.
+export type RancherQuotaLimit = Partial<Record<RancherQuotaField, string | null>>;
 
 /** JSON `{"limit": {...}}` on a namespace; overrides the project's namespace default, field by field. */
 export const QUOTA_ANNOTATION = 'field.cattle.io/resourceQuota';
@@ -33,22 +23,10 @@ export const LIMIT_ANNOTATION = 'field.cattle.io/containerDefaultResourceLimit';
 export const RESOURCE_QUOTA_NAME = 'default-quota';
 export const LIMIT_RANGE_NAME = 'default-limitrange';
 
-/** Rancher's field → the Kubernetes resource name in a ResourceQuota's `hard`, in a fixed order. */
-export const QUOTA_FIELDS: Readonly<Record<RancherQuotaField, string>> = {
-  pods: 'pods',
-  services: 'services',
-  replicationControllers: 'replicationcontrollers',
-  secrets: 'secrets',
-  configMaps: 'configmaps',
-  persistentVolumeClaims: 'persistentvolumeclaims',
-  servicesNodePorts: 'services.nodeports',
-  servicesLoadBalancers: 'services.loadbalancers',
-  requestsCpu: 'requests.cpu',
-  requestsMemory: 'requests.memory',
-  requestsStorage: 'requests.storage',
-  limitsCpu: 'limits.cpu',
-  limitsMemory: 'limits.memory',
-};
+/** Rancher's field → the Kubernetes resource name in a ResourceQuota's `hard` (each field's description). */
+export const QUOTA_FIELDS = Object.fromEntries(
+  Object.entries(resourceQuotaLimit.fields).map(([field, def]) => [field, def.description]),
+) as Readonly<Record<RancherQuotaField, string>>;
 const FIELD_NAMES = Object.keys(QUOTA_FIELDS) as RancherQuotaField[];
 
 function unitOf(field: string): QuantityUnit {
@@ -58,7 +36,7 @@ function unitOf(field: string): QuantityUnit {
 }
 
 /** Present values only: Rancher omits empty fields, so '' means "not set". */
-function entries<K extends string>(limit: Partial<Record<K, string>>, keys: readonly K[]): [K, string][] {
+function entries<K extends string>(limit: Partial<Record<K, string | null>>, keys: readonly K[]): [K, string][] {
   return keys.flatMap((k) => {
     const v = limit[k];
     return typeof v === 'string' && v !== '' ? [[k, v] as [K, string]] : [];
@@ -214,7 +192,7 @@ export interface ContainerDefaultLimit {
   limitsCpu?: string;
   limitsMemory?: string;
 }
-const CONTAINER_FIELDS = ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] as const;
+const CONTAINER_FIELDS = Object.keys(containerResourceLimit.fields) as (keyof ContainerDefaultLimit)[];
 
 /**
  * Parses and validates a LIMIT_ANNOTATION value, for API validation: a JSON object of the four fields,

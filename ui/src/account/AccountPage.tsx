@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { api, errorMessage } from '../api/http';
+import { token as tokenType } from '../../../src/schema/types/token.js';
 import type { Cluster, Token } from '../api/types';
 import { ChangePasswordForm } from '../app/ChangePasswordPage';
 import { age, dateTime } from '../app/format';
@@ -9,7 +10,8 @@ import { Button } from '../components/Button';
 import { CopyField } from '../components/CopyButton';
 import { DataTable, type Column } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
-import { Field, SelectField } from '../components/Field';
+import { SelectField } from '../components/Field';
+import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
@@ -151,12 +153,16 @@ function ApiKeys() {
   );
 }
 
+// The ttl is offered as a few presets (TTL_OPTIONS) rather than the bare millisecond count it is.
+const CREATE_FIELDS = ['description'] as const;
+
 function CreateKeyDialog(props: { onClose: () => void }) {
-  const [description, setDescription] = useState('');
+  const [values, setValues] = useState(() => initialValues(tokenType.fields, CREATE_FIELDS));
   const [ttl, setTtl] = useState('0');
   const [created, setCreated] = useState<Token>();
   const { errors, busy, submit } = useFormSubmit(async () => {
-    setCreated(await api<Token>('POST', '/v3/tokens', { description, ttl: Number(ttl) }));
+    const body = { ...schemaBody(tokenType.fields, CREATE_FIELDS, values), ttl: Number(ttl) };
+    setCreated(await api<Token>('POST', '/v3/tokens', body));
   });
 
   if (created?.token) {
@@ -181,14 +187,14 @@ function CreateKeyDialog(props: { onClose: () => void }) {
   return (
     <Dialog title="Create an API key" onClose={props.onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
-        <Field
-          label="Description"
-          name="description"
+        <SchemaFields
+          fields={tokenType.fields}
+          names={CREATE_FIELDS}
+          values={values}
+          onChange={setValues}
+          errors={errors}
+          hints={{ description: 'what the key is for, e.g. CI pipeline' }}
           autoFocus
-          value={description}
-          error={errors.description}
-          hint="what the key is for, e.g. CI pipeline"
-          onChange={(e) => setDescription(e.target.value)}
         />
         <SelectField
           label="Expires after"

@@ -1,5 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../api/http';
+import { user as userType } from '../../../src/schema/types/user.js';
 import type { GlobalRole, GlobalRoleBinding, User } from '../api/types';
 import { age } from '../app/format';
 import { useSession } from '../app/session';
@@ -7,6 +8,7 @@ import { Button } from '../components/Button';
 import { DataTable, type Column } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
+import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
@@ -152,65 +154,39 @@ export function UsersPage() {
   );
 }
 
+const CREATE_FIELDS = ['username', 'name', 'password', 'mustChangePassword'] as const;
+
 function CreateUserDialog(props: { roles: GlobalRole[]; onClose: () => void }) {
-  const [form, setForm] = useState({ username: '', name: '', password: '', mustChangePassword: true, role: 'user' });
+  // An admin-made password is one the user should replace, unlike the declared default for the API.
+  const [values, setValues] = useState(() =>
+    initialValues(userType.fields, CREATE_FIELDS, { mustChangePassword: true }),
+  );
+  const [role, setRole] = useState('user');
   const { errors, busy, submit } = useFormSubmit(async () => {
-    const user = await api<User>('POST', '/v3/users', {
-      username: form.username,
-      name: form.name,
-      password: form.password,
-      mustChangePassword: form.mustChangePassword,
-    });
+    const created = await api<User>('POST', '/v3/users', schemaBody(userType.fields, CREATE_FIELDS, values));
     // New users already get the newUserDefault roles; bind the chosen one if it is not among them.
     const defaults = props.roles.filter((r) => r.newUserDefault).map((r) => r.id);
-    if (form.role && !defaults.includes(form.role)) {
-      await api('POST', '/v3/globalRoleBindings', { globalRoleId: form.role, userId: user.id });
+    if (role && !defaults.includes(role)) {
+      await api('POST', '/v3/globalRoleBindings', { globalRoleId: role, userId: created.id });
     }
     props.onClose();
   });
   return (
     <Dialog title="Create a user" onClose={props.onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
-        <Field
-          label="Username"
-          name="username"
-          required
+        <SchemaFields
+          fields={userType.fields}
+          names={CREATE_FIELDS}
+          values={values}
+          onChange={setValues}
+          errors={errors}
           autoFocus
-          value={form.username}
-          error={errors.username}
-          onChange={(e) => setForm({ ...form, username: e.target.value })}
         />
-        <Field
-          label="Display name"
-          name="name"
-          value={form.name}
-          error={errors.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-        />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={form.password}
-          error={errors.password}
-          onChange={(e) => setForm({ ...form, password: e.target.value })}
-        />
-        <div className="checkbox">
-          <input
-            id="must-change"
-            type="checkbox"
-            checked={form.mustChangePassword}
-            onChange={(e) => setForm({ ...form, mustChangePassword: e.target.checked })}
-          />
-          <label htmlFor="must-change">Must change the password at first login</label>
-        </div>
         <SelectField
           label="Global role"
           name="globalRoleId"
-          value={form.role}
-          onChange={(e) => setForm({ ...form, role: e.target.value })}
+          value={role}
+          onChange={(e) => setRole(e.target.value)}
           options={props.roles.map((r) => ({ value: r.id, label: r.newUserDefault ? `${r.name} (default)` : r.name }))}
         />
         <FormFooter error={errors.form} submitLabel="Create user" busy={busy} onCancel={props.onClose} />

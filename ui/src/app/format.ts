@@ -1,25 +1,15 @@
 /** Display helpers for quantities and times. */
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
-
-/** A Kubernetes quantity as a number of base units, or undefined when it is not one. */
-export function parseQuantity(q: string | undefined | null): number | undefined {
-  if (!q) return undefined;
-  const m = /^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|n|u|m|k|M|G|T|P)?$/.exec(q.trim());
-  if (!m) return undefined;
-  const suffix = m[2] ?? '';
-  return Number(m[1]) * (BINARY[suffix] ?? DECIMAL[suffix] ?? 1);
-}
+import { quantityNumber } from '../../../src/schema/quantity.js';
 
 export function formatCpu(q: string | undefined | null): string {
-  const n = parseQuantity(q);
+  const n = quantityNumber(q);
   if (n === undefined) return '—';
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/\.?0+$/, '');
 }
 
 export function formatBytes(q: string | undefined | null): string {
-  const n = parseQuantity(q);
+  const n = quantityNumber(q);
   if (n === undefined) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = n;
@@ -32,7 +22,7 @@ export function formatBytes(q: string | undefined | null): string {
 }
 
 export function formatCount(q: string | undefined | null): string {
-  const n = parseQuantity(q);
+  const n = quantityNumber(q);
   return n === undefined ? '—' : n.toLocaleString('en-US');
 }
 

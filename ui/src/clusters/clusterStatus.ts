@@ -1,5 +1,5 @@
 import type { Cluster } from '../api/types';
-import { parseQuantity } from '../app/format';
+import { quantityNumber } from '../../../src/schema/quantity.js';
 
 /** Why a cluster is not active, from its failing conditions (Ready first) or its transition message. */
 export function clusterReason(c: Cluster): string {
@@ -25,7 +25,7 @@ export type UsedResource = 'cpu' | 'memory' | 'pods';
  * capacity: the system's reservations are not there for pods), as Rancher's "Reserved" gauges.
  */
 export function usedFraction(c: Cluster, key: UsedResource): number | undefined {
-  const used = parseQuantity(c.requested?.[key] ?? (c.requested ? '0' : undefined));
-  const total = parseQuantity(c.allocatable?.[key]);
+  const used = quantityNumber(c.requested?.[key] ?? (c.requested ? '0' : undefined));
+  const total = quantityNumber(c.allocatable?.[key]);
   return used === undefined || !total ? undefined : used / total;
 }

@@ -1,5 +1,6 @@
 import type { Cluster } from '../api/types';
-import { formatBytes, formatCount, formatCpu, parseQuantity } from '../app/format';
+import { formatBytes, formatCount, formatCpu } from '../app/format';
+import { quantityNumber } from '../../../src/schema/quantity.js';
 import type { UsedResource } from './clusterStatus';
 import { Meter } from '../components/Meter';
 import './usage.css';
@@ -19,8 +20,8 @@ export function ClusterUseMeter(props: { cluster: Cluster; resource: UsedResourc
   // A resource no pod requests is left out of the sums: it is zero, once the sums are there.
   const requested = c.requested ? (c.requested[key] ?? '0') : undefined;
   const allocatable = c.allocatable?.[key];
-  const used = parseQuantity(requested);
-  const total = parseQuantity(allocatable);
+  const used = quantityNumber(requested);
+  const total = quantityNumber(allocatable);
   const title = [
     `requested ${r.format(requested)}`,
     key === 'pods' ? '' : `limits ${r.format(c.limits?.[key] ?? (c.limits ? '0' : undefined))}`,

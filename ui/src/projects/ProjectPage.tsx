@@ -1,5 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiRequestError, errorMessage, fieldErrors } from '../api/http';
+import type { FieldDef } from '../../../src/schema/schema.js';
+import { containerResourceLimit, resourceQuotaLimit } from '../../../src/schema/types/project.js';
 import type { Cluster, ContainerLimit, Project, QuotaLimit } from '../api/types';
 import { useApi } from '../api/useApi';
 import { Link } from '../app/router';
@@ -8,29 +10,13 @@ import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { MembersPanel } from './MembersPanel';
 
-/** The quota fields the API knows, with the Kubernetes resource each stands for. */
-const QUOTA_FIELDS: [keyof QuotaLimit, string][] = [
-  ['pods', 'Pods'],
-  ['requestsCpu', 'CPU requests'],
-  ['limitsCpu', 'CPU limits'],
-  ['requestsMemory', 'Memory requests'],
-  ['limitsMemory', 'Memory limits'],
-  ['requestsStorage', 'Storage requests'],
-  ['persistentVolumeClaims', 'Persistent volume claims'],
-  ['services', 'Services'],
-  ['servicesNodePorts', 'NodePort services'],
-  ['servicesLoadBalancers', 'LoadBalancer services'],
-  ['configMaps', 'ConfigMaps'],
-  ['secrets', 'Secrets'],
-  ['replicationControllers', 'Replication controllers'],
-];
+/** A subtype's fields with their labels, in declaration order. */
+const labelled = <K extends string>(fields: Record<K, FieldDef>) =>
+  (Object.entries(fields) as [K, FieldDef][]).map(([k, def]): [K, string] => [k, def.label ?? k]);
 
-const LIMIT_FIELDS: [keyof ContainerLimit, string][] = [
-  ['requestsCpu', 'CPU request'],
-  ['limitsCpu', 'CPU limit'],
-  ['requestsMemory', 'Memory request'],
-  ['limitsMemory', 'Memory limit'],
-];
+/** The quota fields the API knows, from the project type's declaration. */
+const QUOTA_FIELDS = labelled<keyof QuotaLimit>(resourceQuotaLimit.fields);
+const LIMIT_FIELDS = labelled<keyof ContainerLimit>(containerResourceLimit.fields);
 
 export function ProjectPage(props: { clusterId: string; projectId: string }) {
   // The live list keeps members and settings current; the single GET answers a 404 clearly.

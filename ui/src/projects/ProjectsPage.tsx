@@ -1,12 +1,13 @@
 import { useMemo, useState } from 'react';
 import { api, errorMessage } from '../api/http';
+import { project } from '../../../src/schema/types/project.js';
 import type { Project } from '../api/types';
 import { age } from '../app/format';
 import { Link, navigate } from '../app/router';
 import { Button } from '../components/Button';
 import { DataTable, type Column } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
-import { Field } from '../components/Field';
+import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { useClusterAccess } from './clusterAccess';
@@ -100,32 +101,27 @@ export function ProjectsPage(props: { clusterId: string }) {
   );
 }
 
+// The cluster is the page's; quotas are set on the project's page once it exists.
+const CREATE_FIELDS = ['name', 'description'] as const;
+
 function CreateProjectDialog(props: { clusterId: string; onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const [values, setValues] = useState(() => initialValues(project.fields, CREATE_FIELDS));
   const { errors, busy, submit } = useFormSubmit(async () => {
-    const p = await api<Project>('POST', '/v3/projects', { name, description, clusterId: props.clusterId });
+    const body = { ...schemaBody(project.fields, CREATE_FIELDS, values), clusterId: props.clusterId };
+    const p = await api<Project>('POST', '/v3/projects', body);
     props.onClose();
     navigate(projectPath(p));
   });
   return (
     <Dialog title="Create a project" onClose={props.onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
-        <Field
-          label="Project name"
-          name="name"
-          required
+        <SchemaFields
+          fields={project.fields}
+          names={CREATE_FIELDS}
+          values={values}
+          onChange={setValues}
+          errors={errors}
           autoFocus
-          value={name}
-          error={errors.name}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <Field
-          label="Description"
-          name="description"
-          value={description}
-          error={errors.description}
-          onChange={(e) => setDescription(e.target.value)}
         />
         <FormFooter error={errors.form} submitLabel="Create" busy={busy} onCancel={props.onClose} />
       </form>
