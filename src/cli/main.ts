@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n(add --help for usage)\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof Error && err.constructor.name === 'ApiError') {
+    if (err instanceof Error && err.name === 'V3Error') {
       const { describeError } = await import('./client.js');
       process.stderr.write(`error: ${describeError(err)}\n`);
       return EXIT_ERROR;

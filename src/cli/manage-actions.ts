@@ -6,7 +6,8 @@ import { cluster as clusterType } from '../schema/types/cluster.js';
 import { project as projectType, projectRoleTemplateBinding as prtbType } from '../schema/types/project.js';
 import { token as tokenType } from '../schema/types/token.js';
 import { user as userType } from '../schema/types/user.js';
-import { ApiError, api, connectionOf, describeError, fetchCa, listAll, type Connection } from './client.js';
+import { V3Client } from '../client/v3-client.js';
+import { clientOf, describeError, fetchCa } from './client.js';
 import { configPath, currentServer, loadConfig, saveConfig, type CliConfig, type ServerEntry } from './config.js';
 import { printListing, renderTable, yaml, type Column, type OutputFormat } from './output.js';
 import { ask, askSecret, interactive, readStdin } from './prompt.js';
@@ -74,30 +75,21 @@ function objectOut(obj: Row, columns: Column<Row>[], opts: Opts) {
 interface Session {
   config: CliConfig;
   server: ServerEntry;
-  conn: Connection;
+  conn: V3Client;
 }
 
 async function session(opts: Opts): Promise<Session> {
   const config = await loadConfig();
   const server = currentServer(config, opts.server as string | undefined);
-  return { config, server, conn: connectionOf(server) };
+  return { config, server, conn: clientOf(server) };
 }
 
-async function getOr404(conn: Connection, path: string): Promise<Row | undefined> {
-  try {
-    return await api<Row>(conn, 'GET', path);
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return undefined;
-    throw err;
-  }
-}
-
-async function resolveCluster(conn: Connection, ref: string): Promise<Row> {
+async function resolveCluster(conn: V3Client, ref: string): Promise<Row> {
   if (/^c-[a-z0-9]+$/.test(ref) || ref === 'local') {
-    const byId = await getOr404(conn, `/v3/clusters/${encodeURIComponent(ref)}`);
+    const byId = await conn.find<Row>('clusters', ref);
     if (byId) return byId;
   }
-  const byName = await listAll<Row>(conn, `/v3/clusters?name=${encodeURIComponent(ref)}`);
+  const byName = await conn.list<Row>(clusterType, { name: ref });
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) throw new Error(`several clusters are named "${ref}": use the id (corral clusters ls)`);
   throw new Error(`unknown cluster "${ref}": see corral clusters ls for the clusters you can use`);
@@ -109,19 +101,17 @@ function clusterRef(s: Session, opts: Opts, arg?: unknown): string {
   return ref;
 }
 
-async function resolveProject(conn: Connection, clusterId: string, ref: string): Promise<Row> {
+async function resolveProject(conn: V3Client, clusterId: string, ref: string): Promise<Row> {
   const id = /^c-[a-z0-9]+:p-[a-z0-9]+$|^local:p-[a-z0-9]+$/.test(ref)
     ? ref
     : /^p-[a-z0-9]+$/.test(ref)
       ? `${clusterId}:${ref}`
       : undefined;
   if (id) {
-    const byId = await getOr404(conn, `/v3/projects/${encodeURIComponent(id)}`);
+    const byId = await conn.find<Row>('projects', id);
     if (byId) return byId;
   }
-  const byName = (await listAll<Row>(conn, `/v3/projects?clusterId=${encodeURIComponent(clusterId)}`)).filter(
-    (p) => p.name === ref,
-  );
+  const byName = (await conn.list<Row>(projectType, { clusterId })).filter((p) => p.name === ref);
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) throw new Error(`several projects are named "${ref}": use the id (corral projects ls)`);
   throw new Error(`unknown project "${ref}" in cluster ${clusterId}: see corral projects ls`);
@@ -135,9 +125,9 @@ async function projectFor(s: Session, opts: Opts): Promise<Row> {
   return resolveProject(s.conn, clusterId, ref);
 }
 
-async function resolveUserId(conn: Connection, ref: string): Promise<string> {
+async function resolveUserId(conn: V3Client, ref: string): Promise<string> {
   if (/^u-[a-z0-9]+$/.test(ref) || ref === 'user-admin') return ref;
-  const found = await listAll<Row>(conn, `/v3/users?username=${encodeURIComponent(ref)}`);
+  const found = await conn.list<Row>(userType, { username: ref });
   if (!found.length) throw new Error(`unknown user "${ref}": see corral users ls (or give the user id u-xxxxx)`);
   return String(found[0]!.id);
 }
@@ -207,14 +197,14 @@ export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
   if (opts.username && !opts.passwordStdin && !process.stdin.isTTY)
     throw new UsageError('no terminal to ask the password on: use --password-stdin');
   const trust = await chooseCa(url, opts);
-  const conn: Connection = { url, ...trust };
+  const conn = new V3Client({ url, ca: trust.cacert, insecure: trust.skipVerify });
   let token: string;
   let kind: ServerEntry['tokenKind'];
   let mustChange = false;
   if (opts.username) {
     const password = opts.passwordStdin ? await readStdin() : await askSecret(`Password for ${opts.username}: `);
     if (!password) throw new UsageError('empty password');
-    const r = await api<Row>(conn, 'POST', '/v3-public/localProviders/local?action=login', {
+    const r = await conn.call<Row>('POST', '/v3-public/localProviders/local?action=login', {
       username: opts.username,
       password,
       description: 'corral CLI login',
@@ -226,12 +216,12 @@ export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
     token = String(opts.token);
     kind = 'apikey';
   }
-  const authed = { ...conn, token };
+  const authed = conn.withToken(token);
   const tokenId = token.split(':')[0]!;
-  const me = await api<Row>(authed, 'GET', `/v3/tokens/${tokenId}`);
+  const me = await authed.get<Row>('tokens', tokenId);
   if (me.isDerived === false) kind = 'session';
   const userId = String(me.userId ?? '');
-  const user = userId ? await getOr404(authed, `/v3/users/${userId}`) : undefined;
+  const user = userId ? await authed.find<Row>('users', userId) : undefined;
   const config = await loadConfig();
   const name = (opts.name as string | undefined) ?? new URL(url).host;
   const old = config.servers.find((s) => s.name === name);
@@ -259,7 +249,7 @@ export async function logout([which]: unknown[], opts: Opts): Promise<void> {
   const server = currentServer(config, (which as string | undefined) ?? (opts.server as string | undefined));
   if (server.tokenKind === 'session') {
     try {
-      await api(connectionOf(server), 'POST', '/v3/tokens?action=logout', {});
+      await clientOf(server).action('tokens', undefined, 'logout');
     } catch (err) {
       // An expired session or an unreachable server must not keep the token in the config.
       say(`warning: the server did not end the session (${describeError(err)}); forgetting it anyway`);
@@ -283,10 +273,7 @@ interface ContextRow extends Row {
 }
 
 async function contexts(s: Session): Promise<ContextRow[]> {
-  const [clusters, projects] = await Promise.all([
-    listAll<Row>(s.conn, '/v3/clusters'),
-    listAll<Row>(s.conn, '/v3/projects'),
-  ]);
+  const [clusters, projects] = await Promise.all([s.conn.list<Row>(clusterType), s.conn.list<Row>(projectType)]);
   const rows: ContextRow[] = [];
   for (const c of clusters) {
     const mark = (p?: Row) =>
@@ -376,11 +363,11 @@ export async function contextCurrent(_args: unknown[], opts: Opts): Promise<void
     projectId: s.server.project ?? '',
   };
   if (s.server.cluster) {
-    const c = await getOr404(s.conn, `/v3/clusters/${s.server.cluster}`);
+    const c = await s.conn.find<Row>('clusters', s.server.cluster);
     row.cluster = c?.name ?? '(gone)';
   }
   if (s.server.project) {
-    const p = await getOr404(s.conn, `/v3/projects/${encodeURIComponent(s.server.project)}`);
+    const p = await s.conn.find<Row>('projects', s.server.project);
     row.project = p?.name ?? '(gone)';
   }
   const cols: Column<Row>[] = ['server', 'user', 'cluster', 'project', 'clusterId', 'projectId'].map((k) => ({
@@ -394,7 +381,7 @@ export async function contextCurrent(_args: unknown[], opts: Opts): Promise<void
 
 export async function clustersLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
-  listOut(await listAll<Row>(s.conn, '/v3/clusters'), CLUSTER_COLUMNS, opts);
+  listOut(await s.conn.list<Row>(clusterType), CLUSTER_COLUMNS, opts);
 }
 
 export async function clustersGet([ref]: unknown[], opts: Opts): Promise<void> {
@@ -412,7 +399,7 @@ export async function clustersCreate([name]: unknown[], opts: Opts): Promise<voi
     throw new Error(`cannot read --kubeconfig ${file}: ${e.code ?? e.message}`);
   });
   body.importedConfig = { kubeConfig };
-  const created = await api<Row>(s.conn, 'POST', '/v3/clusters', body);
+  const created = await s.conn.create<Row>(clusterType, body);
   objectOut(created, CLUSTER_COLUMNS, opts);
 }
 
@@ -420,11 +407,11 @@ export async function clustersImport([name]: unknown[], opts: Opts): Promise<voi
   const s = await session(opts);
   const body: Row = { name };
   if (opts.description) body.description = opts.description;
-  const created = await api<Row>(s.conn, 'POST', '/v3/clusters', body);
+  const created = await s.conn.create<Row>(clusterType, body);
   const id = String(created.id);
   let reg: Row | undefined;
   for (let i = 0; i < 50 && !reg; i++) {
-    reg = (await listAll<Row>(s.conn, `/v3/clusterRegistrationTokens?clusterId=${id}`))[0];
+    reg = (await s.conn.list<Row>('clusterRegistrationTokens', { clusterId: id }))[0];
     if (!reg) await new Promise((r) => setTimeout(r, 100));
   }
   if (!reg)
@@ -441,11 +428,11 @@ export async function clustersImport([name]: unknown[], opts: Opts): Promise<voi
   if (opts.wait) await waitActive(s.conn, id, Number(opts.timeout) * 1000);
 }
 
-async function waitActive(conn: Connection, id: string, timeoutMs: number): Promise<void> {
+async function waitActive(conn: V3Client, id: string, timeoutMs: number): Promise<void> {
   const t0 = Date.now();
   let last = '';
   for (;;) {
-    const c = await api<Row>(conn, 'GET', `/v3/clusters/${id}`);
+    const c = await conn.get<Row>(clusterType, id);
     const conds = (c.conditions as { type: string; status: string; message?: string }[] | undefined) ?? [];
     const why = conds.find((x) => x.status !== 'True' && x.message)?.message;
     const line = `${c.state}${why ? `: ${why}` : ''}`;
@@ -468,7 +455,7 @@ async function waitActive(conn: Connection, id: string, timeoutMs: number): Prom
 export async function clustersRm([ref]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, String(ref));
-  await api(s.conn, 'DELETE', `/v3/clusters/${c.id}${opts.force ? '?force=true' : ''}`);
+  await s.conn.remove(clusterType, String(c.id), { force: opts.force ? true : undefined });
   if (s.server.cluster === c.id) {
     const server = s.config.servers.find((x) => x.name === s.server.name)!;
     server.cluster = undefined;
@@ -507,7 +494,7 @@ export async function clustersKubeconfig([ref]: unknown[], opts: Opts): Promise<
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, {}, ref));
   if (opts.merge && opts.file) throw new UsageError('give either --merge or -f, not both');
-  const r = await api<{ config: string }>(s.conn, 'POST', `/v3/clusters/${c.id}?action=generateKubeconfig`, {});
+  const r = await s.conn.action<{ config: string }>(clusterType, String(c.id), 'generateKubeconfig');
   if (opts.file) {
     const file = String(opts.file);
     await writeFile(file, r.config, { mode: 0o600 });
@@ -537,7 +524,7 @@ export async function clustersKubeconfig([ref]: unknown[], opts: Opts): Promise<
 export async function projectsLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
-  listOut(await listAll<Row>(s.conn, `/v3/projects?clusterId=${c.id}`), PROJECT_COLUMNS, opts);
+  listOut(await s.conn.list<Row>(projectType, { clusterId: String(c.id) }), PROJECT_COLUMNS, opts);
 }
 
 export async function projectsCreate([name]: unknown[], opts: Opts): Promise<void> {
@@ -545,14 +532,14 @@ export async function projectsCreate([name]: unknown[], opts: Opts): Promise<voi
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
   const body: Row = { name, clusterId: c.id };
   if (opts.description) body.description = opts.description;
-  objectOut(await api<Row>(s.conn, 'POST', '/v3/projects', body), PROJECT_COLUMNS, opts);
+  objectOut(await s.conn.create<Row>(projectType, body), PROJECT_COLUMNS, opts);
 }
 
 export async function projectsRm([ref]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
   const p = await resolveProject(s.conn, String(c.id), String(ref));
-  await api(s.conn, 'DELETE', `/v3/projects/${encodeURIComponent(String(p.id))}`);
+  await s.conn.remove(projectType, String(p.id));
   if (s.server.project === p.id) {
     s.config.servers.find((x) => x.name === s.server.name)!.project = undefined;
     await saveConfig(s.config);
@@ -590,17 +577,14 @@ export async function quotaSet(_a: unknown[], opts: Opts): Promise<void> {
   if (container) body.containerDefaultResourceLimit = container;
   if (Object.keys(body).length === 0)
     throw new UsageError('give --limit, --namespace-default, --container-default or --clear');
-  const updated = await api<Row>(s.conn, 'PUT', `/v3/projects/${encodeURIComponent(String(p.id))}`, body);
+  const updated = await s.conn.update<Row>(projectType, String(p.id), body);
   objectOut(updated, PROJECT_COLUMNS, opts);
 }
 
 export async function membersLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const p = await projectFor(s, opts);
-  const rows = await listAll<Row>(
-    s.conn,
-    `/v3/projectRoleTemplateBindings?projectId=${encodeURIComponent(String(p.id))}`,
-  );
+  const rows = await s.conn.list<Row>(prtbType, { projectId: String(p.id) });
   listOut(rows, PRTB_COLUMNS, opts);
 }
 
@@ -608,7 +592,7 @@ export async function membersAdd([user]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const p = await projectFor(s, opts);
   const userId = await resolveUserId(s.conn, String(user));
-  const b = await api<Row>(s.conn, 'POST', '/v3/projectRoleTemplateBindings', {
+  const b = await s.conn.create<Row>(prtbType, {
     projectId: p.id,
     userId,
     roleTemplateId: opts.role,
@@ -620,11 +604,11 @@ export async function membersRm([user]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const p = await projectFor(s, opts);
   const userId = await resolveUserId(s.conn, String(user));
-  const rows = (
-    await listAll<Row>(s.conn, `/v3/projectRoleTemplateBindings?projectId=${encodeURIComponent(String(p.id))}`)
-  ).filter((b) => b.userId === userId && (!opts.role || b.roleTemplateId === opts.role));
+  const rows = (await s.conn.list<Row>(prtbType, { projectId: String(p.id) })).filter(
+    (b) => b.userId === userId && (!opts.role || b.roleTemplateId === opts.role),
+  );
   if (!rows.length) throw new Error(`${user} has no${opts.role ? ` ${opts.role}` : ''} role in project ${p.name}`);
-  for (const b of rows) await api(s.conn, 'DELETE', `/v3/projectRoleTemplateBindings/${b.id}`);
+  for (const b of rows) await s.conn.remove(prtbType, String(b.id));
   say(`Removed ${rows.map((b) => b.roleTemplateId).join(', ')} of ${user} in project ${p.name}.`);
 }
 
@@ -633,7 +617,7 @@ export async function membersRm([user]: unknown[], opts: Opts): Promise<void> {
 export async function namespacesLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
-  let rows = await listAll<Row>(s.conn, `/v3/cluster/${c.id}/namespaces`);
+  let rows = await s.conn.listPath<Row>(`/v3/cluster/${c.id}/namespaces`);
   const pRef = (opts.project as string | undefined) ?? (c.id === s.server.cluster ? s.server.project : undefined);
   if (!opts.all && pRef) {
     const p = await resolveProject(s.conn, String(c.id), pRef);
@@ -652,7 +636,7 @@ export async function namespacesCreate([name]: unknown[], opts: Opts): Promise<v
       throw new UsageError('no project given and no current project: use --project <project>, or --no-project');
     projectId = (await resolveProject(s.conn, String(c.id), pRef)).id;
   }
-  const ns = await api<Row>(s.conn, 'POST', `/v3/cluster/${c.id}/namespaces`, { name, projectId });
+  const ns = await s.conn.call<Row>('POST', `/v3/cluster/${c.id}/namespaces`, { name, projectId });
   objectOut(ns, NAMESPACE_COLUMNS, opts);
 }
 
@@ -660,14 +644,14 @@ export async function namespacesMove([name, to]: unknown[], opts: Opts): Promise
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
   const projectId = to === 'none' ? null : (await resolveProject(s.conn, String(c.id), String(to))).id;
-  const ns = await api<Row>(s.conn, 'POST', `/v3/cluster/${c.id}/namespaces/${name}?action=move`, { projectId });
+  const ns = await s.conn.call<Row>('POST', `/v3/cluster/${c.id}/namespaces/${name}?action=move`, { projectId });
   objectOut(ns, NAMESPACE_COLUMNS, opts);
 }
 
 export async function namespacesRm([name]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));
-  await api(s.conn, 'DELETE', `/v3/cluster/${c.id}/namespaces/${name}`);
+  await s.conn.call('DELETE', `/v3/cluster/${c.id}/namespaces/${name}`);
   say(`Deleting namespace ${name}.`);
 }
 
@@ -684,7 +668,7 @@ async function newPassword(opts: Opts, what: string): Promise<string> {
 
 export async function usersLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
-  listOut(await listAll<Row>(s.conn, '/v3/users'), USER_COLUMNS, opts);
+  listOut(await s.conn.list<Row>(userType), USER_COLUMNS, opts);
 }
 
 export async function usersCreate([username]: unknown[], opts: Opts): Promise<void> {
@@ -693,13 +677,13 @@ export async function usersCreate([username]: unknown[], opts: Opts): Promise<vo
   const body: Row = { username, password };
   if (opts.displayName) body.name = opts.displayName;
   if (opts.mustChangePassword) body.mustChangePassword = true;
-  objectOut(await api<Row>(s.conn, 'POST', '/v3/users', body), USER_COLUMNS, opts);
+  objectOut(await s.conn.create<Row>(userType, body), USER_COLUMNS, opts);
 }
 
 async function setEnabled(ref: unknown, opts: Opts, enabled: boolean) {
   const s = await session(opts);
   const id = await resolveUserId(s.conn, String(ref));
-  await api(s.conn, 'PUT', `/v3/users/${id}`, { enabled });
+  await s.conn.update(userType, id, { enabled });
   say(`${enabled ? 'Enabled' : 'Disabled'} user ${ref} (${id}).`);
 }
 
@@ -711,7 +695,7 @@ export async function usersPasswd([ref]: unknown[], opts: Opts): Promise<void> {
   const id = ref === undefined ? undefined : await resolveUserId(s.conn, String(ref));
   if (id && id !== s.server.userId) {
     const pw = await newPassword(opts, `New password for ${ref}`);
-    await api(s.conn, 'POST', `/v3/users/${id}?action=setpassword`, { newPassword: pw });
+    await s.conn.action(userType, id, 'setpassword', { newPassword: pw });
     say(`Set the password of ${ref}.`);
     return;
   }
@@ -727,7 +711,7 @@ export async function usersPasswd([ref]: unknown[], opts: Opts): Promise<void> {
     currentPassword = await askSecret('Current password: ');
     pw = await newPassword(opts, 'New password');
   }
-  await api(s.conn, 'POST', '/v3/users?action=changepassword', { currentPassword, newPassword: pw });
+  await s.conn.action(userType, undefined, 'changepassword', { currentPassword, newPassword: pw });
   say('Password changed.');
 }
 
@@ -742,7 +726,7 @@ function parseDuration(text: string): number {
 
 export async function tokensLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
-  listOut(await listAll<Row>(s.conn, '/v3/tokens'), TOKEN_COLUMNS, opts);
+  listOut(await s.conn.list<Row>(tokenType), TOKEN_COLUMNS, opts);
 }
 
 export async function tokensCreate(_a: unknown[], opts: Opts): Promise<void> {
@@ -751,7 +735,7 @@ export async function tokensCreate(_a: unknown[], opts: Opts): Promise<void> {
   if (opts.ttl !== undefined) body.ttl = parseDuration(String(opts.ttl));
   if (opts.description) body.description = opts.description;
   if (opts.cluster) body.clusterId = (await resolveCluster(s.conn, String(opts.cluster))).id;
-  const t = await api<Row>(s.conn, 'POST', '/v3/tokens', body);
+  const t = await s.conn.create<Row>(tokenType, body);
   if (opts.output === 'table') {
     say(`Created ${t.id}, expires ${t.expiresAt ?? 'never'}. Its secret is shown only now:`);
     process.stdout.write(`${t.token}\n`);
@@ -760,7 +744,7 @@ export async function tokensCreate(_a: unknown[], opts: Opts): Promise<void> {
 
 export async function tokensRm([id]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
-  await api(s.conn, 'DELETE', `/v3/tokens/${encodeURIComponent(String(id))}`);
+  await s.conn.remove(tokenType, String(id));
   say(`Deleted token ${id}.`);
 }
 
