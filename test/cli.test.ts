@@ -295,10 +295,11 @@ describe('corral CLI', () => {
     await fails(['login', server.url, '--token', admin, '--ca-checksum', 'ab'.repeat(32)], 1, /not the --ca-checksum/);
     // Invalid and expired tokens.
     await fails(['login', server.url, '--token', 'token-zzzzz:wrong', '--cacert', ca], 1, /run corral login .* again/);
-    const short = await server.call('/v3/tokens', { token: admin, body: { ttl: 1000, description: 'short' } });
+    const short = await server.call('/v3/tokens', { token: admin, body: { ttl: 3000, description: 'short' } });
     expect(short.status, short.text).toBe(201);
     await c.ok(['login', server.url, '--token', short.json.token, '--cacert', ca]);
-    await new Promise((r) => setTimeout(r, 1500));
+    // 3 s: a loaded machine can take more than 1 s to log in with it.
+    await new Promise((r) => setTimeout(r, 3500));
     await fails(['clusters', 'ls'], 1, /invalid or expired; run corral login https:\/\/127\.0\.0\.1:\d+ again/);
     await c.ok(['login', server.url, '--token', admin, '--ca-checksum', sha256(server.ca), '--yes']);
 
