@@ -20,8 +20,6 @@ import {
   type Row,
 } from './common.js';
 
-// ---------- clusters ----------
-
 export async function clustersLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   listOut(await s.conn.list<Row>(clusterType), CLUSTER_COLUMNS, opts);

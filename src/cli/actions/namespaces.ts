@@ -12,8 +12,6 @@ import {
   type Row,
 } from './common.js';
 
-// ---------- namespaces ----------
-
 export async function namespacesLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));

@@ -19,8 +19,6 @@ import {
   type Row,
 } from './common.js';
 
-// ---------- projects ----------
-
 export async function projectsLs(_a: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const c = await resolveCluster(s.conn, clusterRef(s, opts));

@@ -4,8 +4,6 @@ import { token as tokenType } from '../../schema/types/token.js';
 import { UsageError } from '../usage-error.js';
 import { TOKEN_COLUMNS, listOut, objectOut, resolveCluster, say, session, type Opts, type Row } from './common.js';
 
-// ---------- tokens ----------
-
 function parseDuration(text: string): number {
   const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
   if (!m) throw new UsageError(`--ttl "${text}" is not a duration like 90m, 12h or 30d`);

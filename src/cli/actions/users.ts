@@ -5,8 +5,6 @@ import { askSecret, readStdin } from '../prompt.js';
 import { UsageError } from '../usage-error.js';
 import { USER_COLUMNS, listOut, objectOut, resolveUserId, say, session, type Opts, type Row } from './common.js';
 
-// ---------- users ----------
-
 async function newPassword(opts: Opts, what: string): Promise<string> {
   if (opts.passwordStdin) return readStdin();
   if (!process.stdin.isTTY) throw new UsageError('no terminal to ask the password on: use --password-stdin');
