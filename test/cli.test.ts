@@ -240,6 +240,16 @@ describe('corral CLI', () => {
     await c.ok(['tokens', 'rm', tokenId]);
     expect((await server.call('/v3/clusters', { token: secret })).status).toBe(401);
 
+    // Verbs derived from the schema: whole groups (roles, settings), get, and typed create flags.
+    expect((await c.ok(['roles', 'ls', '-q'])).split('\n')).toContain('project-member');
+    const role = JSON.parse(
+      await c.ok(['roles', 'global', 'create', '--name', 'auditors', '--new-user-default', 'false', '-o', 'json']),
+    );
+    expect(role).toMatchObject({ name: 'auditors', newUserDefault: false });
+    await c.ok(['roles', 'global', 'rm', role.id]);
+    expect(JSON.parse(await c.ok(['settings', 'set', 'password-min-length', '14', '-o', 'json'])).value).toBe('14');
+    expect(JSON.parse(await c.ok(['users', 'get', alice.id, '-o', 'json'])).username).toBe('alice');
+
     // Logout of a username login ends the session on the server and forgets it.
     const aliceToken = parse(await readFile(a.env.CORRAL_CONFIG, 'utf8')).servers[0].token as string;
     expect((await server.call('/v3/clusters', { token: aliceToken })).status).toBe(200);
@@ -316,6 +326,12 @@ describe('corral CLI', () => {
     await fails(['completion', 'fish'], 2, /unknown shell "fish"/);
     await fails(['users', 'create', 'bob'], 2, /use --password-stdin/);
     await fails(['tokens', 'create', '--ttl', 'soon'], 2, /not a duration/);
+    await fails(
+      ['users', 'create', 'bob', '--password-stdin', '--enabled', 'maybe'],
+      2,
+      /--enabled takes true or false, not "maybe"/,
+      'a-long-password\n',
+    );
     // Server down after login.
     await server.kill9();
     await fails(['clusters', 'ls'], 1, /cannot reach https:\/\/127\.0\.0\.1:\d+: connection refused/);
@@ -326,7 +342,9 @@ describe('corral CLI', () => {
     const script = await c.ok(['completion', 'bash']);
     const paths = [...script.matchAll(/^ {4}"([^"]*)"\) words=/gm)].map((m) => m[1]!);
     const management = paths.filter((p) =>
-      /^(login|logout|context|clusters|projects|namespaces|users|tokens|kubectl|completion)( |$)/.test(p),
+      /^(login|logout|context|clusters|projects|namespaces|users|tokens|roles|settings|kubectl|completion)( |$)/.test(
+        p,
+      ),
     );
     expect(management.length).toBeGreaterThan(30);
     const results = await Promise.all(management.map((p) => c.run([...p.split(' '), '--help'])));
