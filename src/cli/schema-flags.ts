@@ -59,7 +59,8 @@ export function createFlags(type: TypeDef, omit: readonly string[] = []): Derive
     if (def.create === false || omit.includes(field)) continue;
     const k = kindOf(def);
     if (!k) continue;
-    const what = def.description ?? field;
+    const ref = /^(?:array\[)?reference\[(\w+)\]/.exec(def.type)?.[1];
+    const what = `${def.description ?? field}${ref ? ` (${ref} id)` : ''}${def.required ? ' (required)' : ''}`;
     const hint =
       k.kind === 'array'
         ? ' (repeat for more)'
