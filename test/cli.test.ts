@@ -240,6 +240,16 @@ describe('corral CLI', () => {
     await c.ok(['tokens', 'rm', tokenId]);
     expect((await server.call('/v3/clusters', { token: secret })).status).toBe(401);
 
+    // Verbs derived from the schema: whole groups (roles, settings), get, and typed create flags.
+    expect((await c.ok(['roles', 'ls', '-q'])).split('\n')).toContain('project-member');
+    const role = JSON.parse(
+      await c.ok(['roles', 'global', 'create', '--name', 'auditors', '--new-user-default', 'false', '-o', 'json']),
+    );
+    expect(role).toMatchObject({ name: 'auditors', newUserDefault: false });
+    await c.ok(['roles', 'global', 'rm', role.id]);
+    expect(JSON.parse(await c.ok(['settings', 'set', 'password-min-length', '14', '-o', 'json'])).value).toBe('14');
+    expect(JSON.parse(await c.ok(['users', 'get', alice.id, '-o', 'json'])).username).toBe('alice');
+
     // Logout of a username login ends the session on the server and forgets it.
     const aliceToken = parse(await readFile(a.env.CORRAL_CONFIG, 'utf8')).servers[0].token as string;
     expect((await server.call('/v3/clusters', { token: aliceToken })).status).toBe(200);
@@ -295,10 +305,11 @@ describe('corral CLI', () => {
     await fails(['login', server.url, '--token', admin, '--ca-checksum', 'ab'.repeat(32)], 1, /not the --ca-checksum/);
     // Invalid and expired tokens.
     await fails(['login', server.url, '--token', 'token-zzzzz:wrong', '--cacert', ca], 1, /run corral login .* again/);
-    const short = await server.call('/v3/tokens', { token: admin, body: { ttl: 1000, description: 'short' } });
+    const short = await server.call('/v3/tokens', { token: admin, body: { ttl: 3000, description: 'short' } });
     expect(short.status, short.text).toBe(201);
     await c.ok(['login', server.url, '--token', short.json.token, '--cacert', ca]);
-    await new Promise((r) => setTimeout(r, 1500));
+    // 3 s: a loaded machine can take more than 1 s to log in with it.
+    await new Promise((r) => setTimeout(r, 3500));
     await fails(['clusters', 'ls'], 1, /invalid or expired; run corral login https:\/\/127\.0\.0\.1:\d+ again/);
     await c.ok(['login', server.url, '--token', admin, '--ca-checksum', sha256(server.ca), '--yes']);
 
@@ -315,6 +326,12 @@ describe('corral CLI', () => {
     await fails(['completion', 'fish'], 2, /unknown shell "fish"/);
     await fails(['users', 'create', 'bob'], 2, /use --password-stdin/);
     await fails(['tokens', 'create', '--ttl', 'soon'], 2, /not a duration/);
+    await fails(
+      ['users', 'create', 'bob', '--password-stdin', '--enabled', 'maybe'],
+      2,
+      /--enabled takes true or false, not "maybe"/,
+      'a-long-password\n',
+    );
     // Server down after login.
     await server.kill9();
     await fails(['clusters', 'ls'], 1, /cannot reach https:\/\/127\.0\.0\.1:\d+: connection refused/);
@@ -325,7 +342,9 @@ describe('corral CLI', () => {
     const script = await c.ok(['completion', 'bash']);
     const paths = [...script.matchAll(/^ {4}"([^"]*)"\) words=/gm)].map((m) => m[1]!);
     const management = paths.filter((p) =>
-      /^(login|logout|context|clusters|projects|namespaces|users|tokens|kubectl|completion)( |$)/.test(p),
+      /^(login|logout|context|clusters|projects|namespaces|users|tokens|roles|settings|kubectl|completion)( |$)/.test(
+        p,
+      ),
     );
     expect(management.length).toBeGreaterThan(30);
     const results = await Promise.all(management.map((p) => c.run([...p.split(' '), '--help'])));

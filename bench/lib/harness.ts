@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
+import { V3Client, parseJson } from '../../src/client/v3-client.js';
 import { join } from 'node:path';
 import { binaryPath } from '../../src/kube/binaries.js';
 import { kubeconfigCaPem, writeTokenKubeconfig } from '../../src/kube/kubeconfig.js';
@@ -22,47 +23,29 @@ export interface JsonClient {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** A keep-alive HTTPS JSON client for benchmarks: CA, optional client certificate or bearer token. */
+/**
+ * A keep-alive HTTPS JSON client for benchmarks (CA, optional client certificate or bearer token):
+ * the shared v3 client's transport, which never throws for a status, as benchmarks count them.
+ */
 export function jsonClient(
   baseUrl: string,
   tls: { ca?: string; cert?: string; key?: string },
   token?: string,
   maxSockets = 16,
 ): JsonClient {
-  const agent = new Agent({ keepAlive: true, maxSockets, ...tls });
+  const client = new V3Client({
+    url: baseUrl,
+    ...tls,
+    token,
+    keepAliveSockets: maxSockets,
+    noServername: true,
+    timeoutMs: 0,
+  });
   return {
-    call: (method, path, body) =>
-      new Promise((resolve, reject) => {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = request(
-          new URL(path, baseUrl),
-          {
-            method,
-            agent,
-            servername: '',
-            headers: {
-              ...(payload ? { 'content-type': 'application/json' } : {}),
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-            },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString();
-              let json: unknown = {};
-              try {
-                json = JSON.parse(text);
-              } catch {
-                // not JSON
-              }
-              resolve({ status: res.statusCode ?? 0, text, json });
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      }),
+    call: async (method, path, body) => {
+      const res = await client.request(method, path, body);
+      return { status: res.status, text: res.body.toString('utf8'), json: parseJson(res.body) ?? {} };
+    },
   };
 }
 

@@ -5,18 +5,14 @@ import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { agentCommand } from './agent.js';
 import { devCommand } from './dev.js';
-import {
-  clustersCommand,
-  completionCommand,
-  contextCommand,
-  kubectlCommand,
-  loginCommand,
-  logoutCommand,
-  namespacesCommand,
-  projectsCommand,
-  tokensCommand,
-  usersCommand,
-} from './manage.js';
+import { clustersCommand } from './clusters.js';
+import { namespacesCommand } from './namespaces.js';
+import { projectsCommand } from './projects.js';
+import { rolesCommand } from './roles.js';
+import { settingsCommand } from './settings.js';
+import { completionCommand, contextCommand, kubectlCommand, loginCommand, logoutCommand } from './session.js';
+import { tokensCommand } from './tokens.js';
+import { usersCommand } from './users.js';
 import { serverCommand } from './server.js';
 import {
   certCommand,
@@ -24,8 +20,8 @@ import {
   etcdCommand,
   removeCommand,
   upCommand,
-} from '../provision/cli/commands.js';
-import { configCommand } from '../provision/cli/config-command.js';
+} from './provision/commands.js';
+import { configCommand } from './provision/config-command.js';
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 
@@ -53,6 +49,8 @@ export function buildProgram(): Command {
   program.addCommand(namespacesCommand());
   program.addCommand(usersCommand());
   program.addCommand(tokensCommand());
+  program.addCommand(rolesCommand());
+  program.addCommand(settingsCommand());
   program.addCommand(kubectlCommand());
   // The provisioner's verbs, named as RKE's.
   program.addCommand(configCommand());
@@ -86,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n(add --help for usage)\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof Error && err.constructor.name === 'ApiError') {
+    if (err instanceof Error && err.name === 'V3Error') {
       const { describeError } = await import('./client.js');
       process.stderr.write(`error: ${describeError(err)}\n`);
       return EXIT_ERROR;

@@ -10,6 +10,7 @@ import { CORRAL_BIN } from './cli.js';
 import { testDir } from './control-plane.js';
 import { eventually } from './eventually.js';
 import type { TestServer } from './server.js';
+import { cluster, clusterRegistrationToken } from '../../src/schema/types/cluster.js';
 
 const execFileP = promisify(execFile);
 
@@ -31,9 +32,9 @@ export async function waitForState(
 ) {
   return eventually(
     async () => {
-      const r = await server.call(`/v3/clusters/${clusterId}`, { token });
-      if (r.json.state !== state) throw new Error(`state ${r.json.state}: ${JSON.stringify(r.json.conditions)}`);
-      return r.json;
+      const c: Record<string, any> = await server.client(token).get(cluster, clusterId);
+      if (c.state !== state) throw new Error(`state ${c.state}: ${JSON.stringify(c.conditions)}`);
+      return c;
     },
     `cluster ${clusterId} to be ${state}`,
     timeoutMs,
@@ -51,11 +52,10 @@ export async function importWithAgent(
   cp: ControlPlane,
   name: string,
 ): Promise<ImportedCluster> {
-  const created = await server.call('/v3/clusters', { token, body: { name } });
-  if (created.status !== 201) throw new Error(`create cluster: ${created.status} ${created.text}`);
-  const clusterId = created.json.id as string;
-  const regs = await server.call(`/v3/clusterRegistrationTokens?clusterId=${clusterId}`, { token });
-  const command = regs.json.data[0].insecureCommand as string;
+  const api = server.client(token);
+  const clusterId = String((await api.create(cluster, { name })).id);
+  const regs = await api.list(clusterRegistrationToken, { clusterId });
+  const command = String(regs[0]?.insecureCommand);
   const kubectl = await binaryPath('kubectl');
   await execFileP('sh', ['-c', command], {
     env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, PATH: `${dirname(kubectl)}:${process.env.PATH}` },
@@ -123,18 +123,16 @@ export async function registerDirect(
   name: string,
 ): Promise<string> {
   const kubeConfig = await readFile(cp.kubeconfigPath, 'utf8');
-  const r = await server.call('/v3/clusters', { token, body: { name, importedConfig: { kubeConfig } } });
-  if (r.status !== 201) throw new Error(`register ${name}: ${r.status} ${r.text}`);
-  await waitForState(server, token, r.json.id, 'active');
-  return r.json.id as string;
+  const id = String((await server.client(token).create(cluster, { name, importedConfig: { kubeConfig } })).id);
+  await waitForState(server, token, id, 'active');
+  return id;
 }
 
 /** A kubeconfig from the server's generateKubeconfig action, written to a file for kubectl. */
 export async function generatedKubeconfig(server: TestServer, token: string, clusterId: string): Promise<string> {
-  const r = await server.call(`/v3/clusters/${clusterId}?action=generateKubeconfig`, { token, body: {} });
-  if (r.status !== 200) throw new Error(`generateKubeconfig: ${r.status} ${r.text}`);
+  const r = await server.client(token).action<{ config: string }>(cluster, clusterId, 'generateKubeconfig');
   const path = join(await testDir('kubeconfig'), 'config');
-  await writeFile(path, r.json.config as string, { mode: 0o600 });
+  await writeFile(path, r.config, { mode: 0o600 });
   return path;
 }
 

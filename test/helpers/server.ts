@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest';
 import { CORRAL_BIN } from './cli.js';
 import { testDir } from './control-plane.js';
 import { httpsCall, type HttpResponse, type RequestOptions } from './http.js';
+import { V3Client } from '../../src/client/v3-client.js';
 import { freePort } from '../../src/localcluster/ports.js';
 import { pollUntil } from '../../src/util/poll.js';
 
@@ -33,6 +34,8 @@ export interface TestServer {
   stdout(): string;
   stderr(): string;
   call(path: string, opts?: RequestOptions): Promise<HttpResponse>;
+  /** The shared v3 client for this server, trusting its CA, with a token or none. */
+  client(token?: string): V3Client;
   /** Logs in and returns the session token. */
   login(username: string, password: string): Promise<string>;
   stop(): Promise<number | null>;
@@ -87,12 +90,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     stdout: () => out,
     stderr: () => err,
     call: (path, o) => httpsCall(url, ca, path, o),
+    client: (token) => new V3Client({ url, ca, token, timeoutMs: 0 }),
     async login(username, password) {
-      const r = await httpsCall(url, ca, '/v3-public/localProviders/local?action=login', {
-        body: { username, password },
-      });
-      if (r.status !== 201) throw new Error(`login as ${username} failed: ${r.status} ${r.text}`);
-      return r.json.token as string;
+      return (await server.client().login(username, password)).token;
     },
     async stop() {
       if (exitCode !== undefined) return exitCode;
@@ -112,10 +112,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 /** Logs in as the bootstrap admin and sets a new password, returning a usable admin token. */
 export async function adminToken(server: TestServer, newPassword = 'admin-password-changed-1'): Promise<string> {
   const first = await server.login('admin', ADMIN_PASSWORD);
-  const r = await server.call('/v3/users?action=changepassword', {
-    token: first,
-    body: { currentPassword: ADMIN_PASSWORD, newPassword },
+  await server.client(first).action('users', undefined, 'changepassword', {
+    currentPassword: ADMIN_PASSWORD,
+    newPassword,
   });
-  if (r.status !== 200) throw new Error(`changepassword failed: ${r.status} ${r.text}`);
   return first;
 }

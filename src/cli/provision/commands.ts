@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { OUTPUT_FORMATS, printListing, type OutputFormat } from '../../cli/output.js';
-import { ask, interactive } from '../../cli/prompt.js';
-import { UsageError } from '../../cli/usage-error.js';
-import type { SessionOptions } from '../session.js';
+import { OUTPUT_FORMATS, printListing, type OutputFormat } from '../output.js';
+import { ask, interactive } from '../prompt.js';
+import { UsageError } from '../usage-error.js';
+import type { SessionOptions } from '../../provision/session.js';
 
 interface CommonOpts {
   config: string;
@@ -39,9 +39,9 @@ async function confirm(question: string, yes: boolean | undefined): Promise<void
 async function withSession<T>(
   o: CommonOpts,
   extra: { includeRemoved?: boolean },
-  fn: (s: import('../session.js').Session) => Promise<T>,
+  fn: (s: import('../../provision/session.js').Session) => Promise<T>,
 ): Promise<T> {
-  const { openSession } = await import('../session.js');
+  const { openSession } = await import('../../provision/session.js');
   const session = await openSession({ ...sessionOptions(o), ...extra });
   try {
     return await fn(session);
@@ -67,7 +67,7 @@ Examples:
   kubectl --kubeconfig kube_config_cluster.yml get nodes`,
     )
     .action(async (o: CommonOpts) => {
-      const { up } = await import('../up.js');
+      const { up } = await import('../../provision/up.js');
       const result = await up(sessionOptions(o));
       process.stdout.write(
         `kubeconfig: ${result.kubeconfigPath}\nstate:      ${result.statePath}\nchanges:    ${result.changed.length}\n`,
@@ -87,7 +87,7 @@ export function removeCommand(): Command {
     .option('--keep-snapshots', `keep etcd snapshots in /opt/rke/etcd-snapshots on the nodes`)
     .action(async (o: CommonOpts & { force?: boolean; keepSnapshots?: boolean }) => {
       await confirm('Are you sure you want to remove the Kubernetes cluster? Its data is deleted', o.force);
-      const { removeCluster } = await import('../remove.js');
+      const { removeCluster } = await import('../../provision/remove.js');
       await withSession(o, { includeRemoved: true }, (s) =>
         removeCluster(s, { keepSnapshots: Boolean(o.keepSnapshots) }),
       );
@@ -100,7 +100,7 @@ export function etcdCommand(): Command {
     .description('save a snapshot on every etcd node under /opt/rke/etcd-snapshots (and upload it with s3backupconfig)')
     .option('--name <name>', 'snapshot name (default: corral_etcd_snapshot_<timestamp>)')
     .action(async (o: CommonOpts & { name?: string }) => {
-      const { snapshotSave, defaultSnapshotName } = await import('../snapshot.js');
+      const { snapshotSave, defaultSnapshotName } = await import('../../provision/snapshot.js');
       const name = o.name ?? defaultSnapshotName();
       await withSession(o, {}, (s) => snapshotSave(s, name));
       process.stdout.write(`${name}\n`);
@@ -113,7 +113,7 @@ export function etcdCommand(): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: CommonOpts & { name: string; yes?: boolean }) => {
       await confirm(`Restore etcd from "${o.name}"? Everything written to the cluster since is lost`, o.yes);
-      const { snapshotRestore } = await import('../snapshot.js');
+      const { snapshotRestore } = await import('../../provision/snapshot.js');
       const r = await withSession(o, {}, (s) => snapshotRestore(s, o.name));
       process.stdout.write(`restored ${o.name} (safety snapshot: ${r.safetySnapshot})\n`);
     });
@@ -121,7 +121,7 @@ export function etcdCommand(): Command {
     .description('list the snapshots on the etcd nodes, and in S3 (node "s3") with s3backupconfig')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .action(async (o: CommonOpts & { output: OutputFormat }) => {
-      const { snapshotList } = await import('../snapshot.js');
+      const { snapshotList } = await import('../../provision/snapshot.js');
       const rows = await withSession(o, {}, (s) => snapshotList(s));
       printListing(
         rows,
@@ -148,7 +148,7 @@ export function certCommand(): Command {
     )
     .option('--rotate-ca', 'new CA too, and every certificate with it (kubeconfigs must be replaced)')
     .action(async (o: CommonOpts & { service: string[]; rotateCa?: boolean }) => {
-      const { certRotate } = await import('../cert-rotate.js');
+      const { certRotate } = await import('../../provision/cert-rotate.js');
       const r = await withSession(o, {}, (s) => certRotate(s, { services: o.service, rotateCa: Boolean(o.rotateCa) }));
       process.stdout.write(`kubeconfig: ${r.kubeconfigPath}\nchanges:    ${r.changed.length}\n`);
     });
@@ -161,7 +161,7 @@ export function clusterVersionCommand(): Command {
     .option('--config <file>', 'the cluster description', 'cluster.yml')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .action(async (o: { config: string; output: OutputFormat }) => {
-      const { clusterVersion } = await import('../version.js');
+      const { clusterVersion } = await import('../../provision/version.js');
       const v = await clusterVersion(o.config);
       if (o.output === 'table') process.stdout.write(`Server Version: ${v.server}\n`);
       else printListing([v], [{ header: 'server', value: (r) => r.server }], { output: o.output });

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../../cli/usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 interface ConfigOpts {
   name: string;
@@ -57,7 +57,7 @@ Examples:
 }
 
 async function listVersions(o: ConfigOpts): Promise<void> {
-  const { supportedVersions } = await import('../config/versions.js');
+  const { supportedVersions } = await import('../../provision/config/versions.js');
   const { binDir } = await import('../../kube/binaries.js');
   const versions = supportedVersions();
   if (!versions.length) {
@@ -68,15 +68,15 @@ async function listVersions(o: ConfigOpts): Promise<void> {
   const value = o.all ? versions : versions[0]!;
   if (o.output === 'json') process.stdout.write(JSON.stringify(value) + '\n');
   else if (o.output === 'yaml') {
-    const { yaml } = await import('../../cli/output.js');
+    const { yaml } = await import('../output.js');
     process.stdout.write(yaml().stringify(value));
   } else process.stdout.write([value].flat().join('\n') + '\n');
 }
 
 async function writeClusterFile(o: ConfigOpts): Promise<void> {
-  const { createPrompter } = await import('../../cli/prompt.js');
-  const { renderClusterConfig } = await import('../config/render.js');
-  const { supportedVersions } = await import('../config/versions.js');
+  const { createPrompter } = await import('../prompt.js');
+  const { renderClusterConfig } = await import('../../provision/config/render.js');
+  const { supportedVersions } = await import('../../provision/config/versions.js');
   const path = resolve(o.name);
   const versions = supportedVersions();
   const prompter = createPrompter();
@@ -99,8 +99,8 @@ async function writeClusterFile(o: ConfigOpts): Promise<void> {
           'Replace the example node with yours, then run `corral up`.',
       );
     } else {
-      const { runWizard } = await import('../config/wizard.js');
-      const { loadClusterConfig } = await import('../config/load.js');
+      const { runWizard } = await import('../../provision/config/wizard.js');
+      const { loadClusterConfig } = await import('../../provision/config/load.js');
       const answers = await runWizard(
         { ask: (q) => prompter.ask(q), say: (m) => process.stderr.write(`${m}\n`) },
         { versions, baseDir: dirname(path) },
