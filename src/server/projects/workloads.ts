@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { upstreamJson } from '../../kube/upstream-client.js';
+import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import type { ApiContext } from '../api/context.js';
 import { filterRendered, parseFilters, parseLimit } from '../api/list.js';
 import { cluster as clusterType, pod as podType, workload as workloadType } from '../../schema/types/index.js';
@@ -7,6 +7,7 @@ import type { TypeDef } from '../../schema/schema.js';
 import { isMember } from '../clusters/memberships.js';
 import { ApiError } from '../http/errors.js';
 import type { Reply } from '../http/routes.js';
+import { downstreamHeaders } from '../proxy/impersonation.js';
 import { projectOf, type KubeNamespace } from './namespaces.js';
 
 interface KubeObject {
@@ -31,11 +32,11 @@ interface Container {
 
 /** The workload kinds Rancher lists, with their Rancher type names and where they are listed. */
 const KINDS = [
-  { type: 'deployment', path: '/apis/apps/v1/deployments' },
-  { type: 'statefulSet', path: '/apis/apps/v1/statefulsets' },
-  { type: 'daemonSet', path: '/apis/apps/v1/daemonsets' },
-  { type: 'job', path: '/apis/batch/v1/jobs' },
-  { type: 'cronJob', path: '/apis/batch/v1/cronjobs' },
+  { type: 'deployment', api: '/apis/apps/v1', resource: 'deployments' },
+  { type: 'statefulSet', api: '/apis/apps/v1', resource: 'statefulsets' },
+  { type: 'daemonSet', api: '/apis/apps/v1', resource: 'daemonsets' },
+  { type: 'job', api: '/apis/batch/v1', resource: 'jobs' },
+  { type: 'cronJob', api: '/apis/batch/v1', resource: 'cronjobs' },
 ] as const;
 
 type WorkloadKind = (typeof KINDS)[number]['type'];
@@ -164,23 +165,33 @@ export function projectResourcesApi() {
         `cluster ${clusterId} is unavailable: it is not connected to this server`,
       );
     const get = <T>(path: string) => upstreamJson<{ items: T[] }>(conn.upstream, 'GET', path).then((r) => r.items);
+    // Workloads and pods are read as the caller (impersonated, as through the proxy): they see
+    // what their roles in the cluster let them, and the agent needs no rights on workloads.
+    const asCaller = (path: string) =>
+      upstreamJson<{ items: KubeObject[] }>(conn.upstream, 'GET', path, { headers: downstreamHeaders({}, ctx.auth) })
+        .then((r) => r.items)
+        .catch((err: unknown) => {
+          if (err instanceof UpstreamError && err.status === 403) return [];
+          throw err;
+        });
 
-    const namespaces = new Set(
-      (await get<KubeNamespace>('/api/v1/namespaces'))
-        .filter((ns) => projectOf(ns) === projectId)
-        .map((ns) => ns.metadata.name),
-    );
-    const inProject = (o: KubeObject) => namespaces.has(o.metadata.namespace ?? '');
+    const namespaces = (await get<KubeNamespace>('/api/v1/namespaces'))
+      .filter((ns) => projectOf(ns) === projectId)
+      .map((ns) => encodeURIComponent(ns.metadata.name));
     let items: Record<string, unknown>[];
     if (schema === workloadType) {
-      const lists = await Promise.all(KINDS.map(async (k) => ({ type: k.type, items: await get<KubeObject>(k.path) })));
-      items = lists.flatMap((l) =>
-        l.items.filter(inProject).map((o) => renderWorkload(ctx.baseUrl, projectId, l.type, o)),
+      const lists = await Promise.all(
+        KINDS.flatMap((k) =>
+          namespaces.map(async (ns) => ({
+            type: k.type,
+            items: await asCaller(`${k.api}/namespaces/${ns}/${k.resource}`),
+          })),
+        ),
       );
+      items = lists.flatMap((l) => l.items.map((o) => renderWorkload(ctx.baseUrl, projectId, l.type, o)));
     } else {
-      items = (await get<KubeObject>('/api/v1/pods'))
-        .filter(inProject)
-        .map((o) => renderPod(ctx.baseUrl, projectId, o));
+      const lists = await Promise.all(namespaces.map((ns) => asCaller(`/api/v1/namespaces/${ns}/pods`)));
+      items = lists.flat().map((o) => renderPod(ctx.baseUrl, projectId, o));
     }
     if (id !== undefined) {
       const found = items.find((i) => i.id === id);
