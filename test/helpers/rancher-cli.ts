@@ -27,6 +27,8 @@ export interface RancherCli {
   /** Its own config folder (RANCHER_CONFIG_DIR) and a CA file for --cacert. */
   dir: string;
   caFile: string;
+  /** Its environment: the config folder, and PATH with kubectl. */
+  env: NodeJS.ProcessEnv;
   /** Runs `rancher <args>`, optionally answering prompts on stdin; resolves with the exit code. */
   run(args: string[], input?: string): Promise<CliResult>;
 }
@@ -44,16 +46,20 @@ export async function rancherCli(caPem: string): Promise<RancherCli> {
     PATH: `${kubectlDir}:${process.env.PATH}`,
     KUBECONFIG: '',
   };
-  const run = (args: string[], input?: string): Promise<CliResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(RANCHER_BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
-  return { dir, caFile, run };
+  const run = (args: string[], input?: string) => runWith(RANCHER_BIN, args, env, input);
+  return { dir, caFile, env, run };
+}
+
+/** Runs a program with its standard input given, collecting its output and exit code. */
+export function runWith(bin: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
