@@ -190,4 +190,80 @@ describe('the real Rancher CLI', () => {
     const again = await kubectlWith(pluginConfig, 'get', 'ns', 'apps', '-o', 'name');
     expect(again.stdout.trim(), again.stderr).toBe('namespace/apps');
   });
+
+  test("what Rancher's clients rely on, on the wire: schemas headers, lenient reads, strict writes", async () => {
+    const server = await startTestServer();
+    const admin = await adminToken(server);
+    const get = (path: string) => server.call(path, { token: admin });
+
+    // Every reply of an API names its schemas; a cluster and a project are APIs of their own.
+    for (const [path, schemas] of [
+      ['/v3', '/v3/schemas'],
+      ['/v3/users', '/v3/schemas'],
+      ['/v3/clusters/c-abcde/schemas', '/v3/clusters/c-abcde/schemas'],
+      ['/v3/projects/c-abcde:p-abcde/schemas', '/v3/projects/c-abcde:p-abcde/schemas'],
+      ['/v1', '/v1/schemas'],
+    ]) {
+      const r = await get(path!);
+      expect(r.status, `${path}: ${r.text}`).toBe(200);
+      expect(r.headers['x-api-schemas'], path).toBe(`${server.url}${schemas}`);
+    }
+    expect((await get('/v1')).json).toMatchObject({ type: 'apiRoot', links: { schemas: `${server.url}/v1/schemas` } });
+    const clusterSchemas = (await get('/v3/clusters/c-abcde/schemas')).json.data;
+    expect(clusterSchemas.map((s: { id: string }) => s.id)).toEqual(['namespace']);
+    expect(clusterSchemas[0].links.collection).toBe(`${server.url}/v3/clusters/c-abcde/namespaces`);
+    const projectSchemas = (await get('/v3/projects/c-abcde:p-abcde/schemas')).json.data;
+    expect(projectSchemas.map((s: { id: string }) => s.id).sort()).toEqual(['pod', 'workload']);
+    expect((await get('/v3/schemas/node')).json.links.collection).toBe(`${server.url}/v3/nodes`);
+    // Scoped types are not in the top-level API.
+    expect((await get('/v3/schemas/namespace')).status).toBe(404);
+
+    // Unknown API paths are JSON errors, never the web UI's page.
+    for (const path of ['/v1-public/authProviders', '/v1/nothing', '/v3/nothing']) {
+      const r = await get(path);
+      expect(r.status, path).toBe(404);
+      expect(r.json, path).toMatchObject({ type: 'error', code: 'NotFound' });
+    }
+
+    // Reads: limit=-1 is "as many as allowed", unknown filters are ignored, known ones filter.
+    const all = await get('/v3/settings?limit=-1&removed_null=1&system=false&all=true&state_ne=inactive');
+    expect(all.status, all.text).toBe(200);
+    expect(all.json.pagination.limit).toBe(5000);
+    expect(all.json.data.length).toBeGreaterThan(5);
+    const one = await get('/v3/settings?name=password-min-length&removed_null=1');
+    expect(one.json.data.map((s: { id: string }) => s.id)).toEqual(['password-min-length']);
+    expect((await get('/v3/settings?limit=0')).status).toBe(422);
+
+    // Writes: Rancher's read-only envelope is accepted and ignored; any other unknown field is not.
+    const envelope = { id: null, type: 'project', baseType: 'project', links: null, actions: {} };
+    const created = await server.call('/v3/globalRoles', {
+      token: admin,
+      body: {
+        ...envelope,
+        type: 'globalRole',
+        name: 'cli-role',
+        rules: [{ verbs: ['get'], resources: ['settings'], apiGroups: ['management.cattle.io'] }],
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const updated = await server.call(`/v3/globalRoles/${created.json.id}`, {
+      method: 'PUT',
+      token: admin,
+      body: { ...created.json, description: 'from a Rancher client' },
+    });
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.json.description).toBe('from a Rancher client');
+    const unknown = await server.call('/v3/globalRoles', { token: admin, body: { ...envelope, name: 'x', bogus: 1 } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.code).toBe('UnknownField');
+
+    // `rancher token` logs in asking for a kubeconfig token, for all clusters or one.
+    for (const responseType of ['kubeconfig', 'kubeconfig_c-abcde']) {
+      const r = await server.call('/v3-public/localProviders/local?action=login', {
+        body: { responseType, username: 'admin', password: 'admin-password-changed-1' },
+      });
+      expect(r.status, r.text).toBe(201);
+      expect(r.json.token).toMatch(/^token-[a-z0-9]+:/);
+    }
+  });
 });

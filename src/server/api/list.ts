@@ -45,8 +45,6 @@ export function valueMatches(v: unknown, f: Filter): boolean {
   return s.startsWith(f.value);
 }
 
-const matches = (obj: StoredObject, f: Filter) => valueMatches(fieldValue(obj, f.field), f);
-
 /** Filters rendered (flat) resources, for collections computed from a cluster rather than the store. */
 export function filterRendered<T extends Record<string, unknown>>(items: T[], filters: Filter[]): T[] {
   return items.filter((item) => filters.every((f) => valueMatches(item[f.field], f)));
@@ -101,7 +99,9 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
       ? await behavior.list(ctx)
       : await listAll(ctx.store, schema.id, ownFilter ? behavior.ownListSelector?.(ctx) : undefined);
     if (ownFilter) all = all.filter(ownFilter);
-    all = all.filter((o) => filters.every((f) => matches(o, f)));
+    // Fields a behaviour computes at render time (a setting's name) are filtered on as shown.
+    const valueOf = (o: StoredObject, field: string) => fieldValue(o, field) ?? behavior.renderExtra?.(o, ctx)[field];
+    all = all.filter((o) => filters.every((f) => valueMatches(valueOf(o, f.field), f)));
     if (sortField) {
       const key = (o: StoredObject) =>
         sortField === 'created' ? o.metadata.creationTimestamp : String(fieldValue(o, sortField) ?? '');
