@@ -66,9 +66,9 @@ export interface TypeDef {
   /**
    * `global` (default): the collection is `/v3/<plural>`. `cluster`: objects live in a cluster
    * and the collection is `/v3/clusters/<clusterId>/<plural>` (Rancher's path; also
-   * `/v3/cluster/<clusterId>/<plural>`).
+   * `/v3/cluster/<clusterId>/<plural>`). `project`: `/v3/projects/<projectId>/<plural>`.
    */
-  scope?: 'global' | 'cluster';
+  scope?: 'global' | 'cluster' | 'project';
 }
 
 export interface SubtypeDef {

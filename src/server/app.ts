@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { LeaderElector, Store } from '../store/types.js';
 import type { ApiContext, AuthInfo, ServerServices, TypeBehavior } from './api/context.js';
 import { v3Router } from './api/router.js';
+import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
 import { isTopLevel, type TypeDef } from '../schema/schema.js';
 import { TYPES } from '../schema/types/index.js';
 import { AuditLog } from './audit.js';
@@ -18,17 +19,19 @@ import type { UserRules } from './authz/user-rules.js';
 import { clusterBehavior } from './clusters/cluster-behavior.js';
 import { agentConnectHandler, CONNECT_PATH } from './clusters/connect.js';
 import { crtbBehavior } from './clusters/crtb-behavior.js';
+import { nodeBehavior } from './clusters/nodes.js';
 import { agentManifest } from './clusters/manifest.js';
 import { clusterMemberships } from './clusters/memberships.js';
 import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
 import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
 import { sendError } from './http/respond.js';
-import { reply, routeTable, type Route } from './http/routes.js';
+import { reply, routeTable, type Reply, type Route } from './http/routes.js';
 import type { Logger } from './log.js';
 import type { ProjectsController } from './projects/controller.js';
 import { projectMemberships } from './projects/memberships.js';
 import { namespacesApi } from './projects/namespaces.js';
+import { projectResourcesApi } from './projects/workloads.js';
 import { projectBehavior } from './projects/project-behavior.js';
 import { prtbBehavior } from './projects/prtb-behavior.js';
 import { projectSecretBehavior } from './projects/secret-behavior.js';
@@ -80,9 +83,11 @@ export function createApp(deps: AppDeps) {
     project: projectBehavior,
     projectRoleTemplateBinding: prtbBehavior,
     projectSecret: projectSecretBehavior,
+    node: nodeBehavior,
   };
   const routeV3 = v3Router({ types: TYPES, behaviors });
   const namespaces = namespacesApi((clusterId) => void deps.projects.kick(clusterId));
+  const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
   const proxy = k8sProxy({
     store: deps.store,
@@ -109,6 +114,11 @@ export function createApp(deps: AppDeps) {
     apiContext: (req, url, auth) => apiContext(req, url, auth),
   });
 
+  /** Adds the header Rancher's clients find the API's schemas by (see schemasHeader). */
+  async function withSchemas(req: IncomingMessage, url: URL, r: Reply): Promise<Reply> {
+    return { ...r, headers: { ...schemasHeader(await baseUrlFor(req), url.pathname), ...r.headers } };
+  }
+
   async function baseUrlFor(req: IncomingMessage): Promise<string> {
     const configured = await deps.settings.get('server-url');
     return configured ? configured.replace(/\/$/, '') : `https://${req.headers.host ?? 'localhost'}`;
@@ -116,7 +126,7 @@ export function createApp(deps: AppDeps) {
 
   async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
     // Cluster memberships matter only to cluster types; other requests skip the lookup.
-    const clusterScoped = /^\/v3\/(cluster|project)/i.test(url.pathname);
+    const clusterScoped = /^\/v3\/(cluster|project|nodes)/i.test(url.pathname);
     const none = () => Promise.resolve(new Map<string, Set<string>>());
     const [rules, memberships, projectRoles] = await Promise.all([
       deps.userRules.rulesFor(auth.user.id),
@@ -219,14 +229,67 @@ export function createApp(deps: AppDeps) {
           ignoreCase: true,
           auth: 'user',
           handle: async ({ req, url, params, auth }) =>
-            namespaces(req, url, await apiContext(req, url, auth), params.clusterId!, params.name),
+            withSchemas(
+              req,
+              url,
+              await namespaces(req, url, await apiContext(req, url, auth), params.clusterId!, params.name),
+            ),
         }),
       ),
+      // Each cluster and project is an API of its own for Rancher's clients, with its own schemas.
+      ...(['clusters', 'projects'] as const).map((scope): Route<AuthInfo> => ({
+        methods: GET,
+        path: `/v3/${scope}/:scopeId/schemas/:id?`,
+        ignoreCase: true,
+        auth: 'user',
+        handle: async ({ req, url, params }) => {
+          const base = await baseUrlFor(req);
+          const types = TYPES.filter((t) => t.scope === (scope === 'clusters' ? 'cluster' : 'project'));
+          const api = `${base}/v3/${scope}/${params.scopeId!}`;
+          return withSchemas(req, url, reply(200, schemasReply(types, base, api, params.id)));
+        },
+      })),
+      {
+        path: '/v3/projects/:projectId/:plural/:id?',
+        ignoreCase: true,
+        when: (_req, url) => /^\/v3\/projects\/[^/]+\/(workloads|pods)(\/|$)/i.test(url.pathname),
+        auth: 'user',
+        handle: async ({ req, url, params, auth }) =>
+          withSchemas(
+            req,
+            url,
+            await projectResources(
+              req,
+              url,
+              await apiContext(req, url, auth),
+              params.projectId!,
+              params.plural!,
+              params.id,
+            ),
+          ),
+      },
       ...['/v3', '/v3/*'].map((path): Route<AuthInfo> => ({
         path,
         auth: 'user',
-        handle: async ({ req, url, auth }) => routeV3(req, url, await apiContext(req, url, auth)),
+        handle: async ({ req, url, auth }) =>
+          withSchemas(req, url, await routeV3(req, url, await apiContext(req, url, auth))),
       })),
+      // Rancher's Kubernetes-style API: its CLI opens the root (and needs its schemas header) even
+      // when it uses nothing under it; Corral serves no types there.
+      {
+        methods: GET,
+        path: '/v1/:what?',
+        ignoreCase: true,
+        when: (_req, url) => /^\/v1(\/schemas)?\/?$/i.test(url.pathname),
+        auth: 'user',
+        handle: async ({ req, url }) => {
+          const base = await baseUrlFor(req);
+          const body = url.pathname.toLowerCase().startsWith('/v1/schemas')
+            ? { type: 'collection', resourceType: 'schema', links: { self: `${base}/v1/schemas` }, data: [] }
+            : { type: 'apiRoot', id: 'v1', links: { self: `${base}/v1`, schemas: `${base}/v1/schemas` } };
+          return withSchemas(req, url, reply(200, body));
+        },
+      },
       {
         methods: GET,
         path: '/metrics',

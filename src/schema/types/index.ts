@@ -2,6 +2,8 @@ import type { TypeDef } from '../schema.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
 import { namespace } from './namespace.js';
+import { node } from './node.js';
+import { pod } from './pod.js';
 import { project, projectRoleTemplateBinding } from './project.js';
 import { projectSecret } from './project-secret.js';
 import { globalRole, globalRoleBinding } from './global-role.js';
@@ -10,6 +12,7 @@ import { roleTemplate } from './role-template.js';
 import { setting } from './setting.js';
 import { token } from './token.js';
 import { user } from './user.js';
+import { workload } from './workload.js';
 
 /** Every v3 type the server serves, in the order /v3 lists them. */
 export const TYPES: TypeDef[] = [
@@ -27,6 +30,9 @@ export const TYPES: TypeDef[] = [
   projectRoleTemplateBinding,
   projectSecret,
   namespace,
+  node,
+  workload,
+  pod,
 ];
 
 export {
@@ -36,6 +42,8 @@ export {
   globalRole,
   globalRoleBinding,
   namespace,
+  node,
+  pod,
   principal,
   project,
   projectRoleTemplateBinding,
@@ -43,4 +51,5 @@ export {
   setting,
   token,
   user,
+  workload,
 };

@@ -122,7 +122,8 @@ export async function updateResource(
 ) {
   if (!schema.resourceMethods.includes('PUT'))
     throw new ApiError('MethodNotAllowed', `${schema.plural} cannot be updated`);
-  if (body.id !== undefined && body.id !== id)
+  // Rancher's clients send the object back whole, envelope included (`id` may be null).
+  if (body.id !== undefined && body.id !== null && body.id !== id)
     throw new ApiError('InvalidValue', `id "${String(body.id)}" does not match the URL`, 'id');
   const existing = await fetchVisible(schema, behavior, ctx, id, 'update');
   const input = validateInput(schema, body, 'update', { ...existing.status, ...existing.spec });

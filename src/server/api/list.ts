@@ -7,21 +7,25 @@ import type { TypeDef } from '../../schema/schema.js';
 
 const RESERVED = new Set(['limit', 'marker', 'sort', 'order', 'action']);
 
-interface Filter {
+export interface Filter {
   field: string;
   op: 'eq' | 'ne' | 'prefix';
   value: string;
 }
 
-function parseFilters(schema: TypeDef, query: URLSearchParams): Filter[] {
+/**
+ * Query filters on the fields a collection has (plus `id` and `state`). Filters on anything else
+ * are ignored, as Rancher's API does: its CLI sends `removed_null=1`, `system=false`, `all=true`
+ * to every list, and refusing them would break it. Writes stay strict (unknown fields are 422).
+ */
+export function parseFilters(fields: Iterable<string>, query: URLSearchParams): Filter[] {
+  const known = new Set([...fields, 'id', 'state']);
   const filters: Filter[] = [];
   for (const [key, value] of query) {
     if (RESERVED.has(key)) continue;
     const m = /^(.+?)(_ne|_prefix)?$/.exec(key)!;
     const field = m[1]!;
-    if (!(field in schema.fields) && field !== 'id' && field !== 'state') {
-      throw new ApiError('UnknownField', `cannot filter ${schema.plural} by unknown field "${field}"`, field);
-    }
+    if (!known.has(field)) continue;
     filters.push({ field, op: m[2] === '_ne' ? 'ne' : m[2] === '_prefix' ? 'prefix' : 'eq', value });
   }
   return filters;
@@ -33,20 +37,27 @@ export function fieldValue(obj: StoredObject, field: string): unknown {
   return field in obj.spec ? obj.spec[field] : obj.status[field];
 }
 
-function matches(obj: StoredObject, f: Filter): boolean {
-  const v = fieldValue(obj, f.field);
+/** Whether a value passes a filter; absent and null compare as the empty string. */
+export function valueMatches(v: unknown, f: Filter): boolean {
   const s = v === undefined || v === null ? '' : String(v);
   if (f.op === 'eq') return s === f.value;
   if (f.op === 'ne') return s !== f.value;
   return s.startsWith(f.value);
 }
 
-function parseLimit(query: URLSearchParams): number {
+/** Filters rendered (flat) resources, for collections computed from a cluster rather than the store. */
+export function filterRendered<T extends Record<string, unknown>>(items: T[], filters: Filter[]): T[] {
+  return items.filter((item) => filters.every((f) => valueMatches(item[f.field], f)));
+}
+
+/** `limit`: 1 to MAX_PAGE, or -1 (Rancher's "as many as the server allows", which its CLI sends). */
+export function parseLimit(query: URLSearchParams): number {
   const raw = query.get('limit');
-  if (raw === null) return DEFAULT_PAGE;
+  if (raw === null || raw === '') return DEFAULT_PAGE;
   const n = Number(raw);
+  if (n === -1) return MAX_PAGE;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
-    throw new ApiError('InvalidFormat', `limit must be a whole number from 1 to ${MAX_PAGE}`, 'limit');
+    throw new ApiError('InvalidFormat', `limit must be a whole number from 1 to ${MAX_PAGE}, or -1`, 'limit');
   }
   return n;
 }
@@ -65,7 +76,7 @@ function decodeOffset(marker: string): number {
 export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx: ApiContext, url: URL) {
   const query = url.searchParams;
   const limit = parseLimit(query);
-  const filters = parseFilters(schema, query);
+  const filters = parseFilters(Object.keys(schema.fields), query);
   const sortField = query.get('sort') ?? undefined;
   if (sortField && !(sortField in schema.fields) && sortField !== 'id' && sortField !== 'created') {
     throw new ApiError('UnknownField', `cannot sort ${schema.plural} by unknown field "${sortField}"`, 'sort');
@@ -88,7 +99,9 @@ export async function listResources(schema: TypeDef, behavior: TypeBehavior, ctx
       ? await behavior.list(ctx)
       : await listAll(ctx.store, schema.id, ownFilter ? behavior.ownListSelector?.(ctx) : undefined);
     if (ownFilter) all = all.filter(ownFilter);
-    all = all.filter((o) => filters.every((f) => matches(o, f)));
+    // Fields a behaviour computes at render time (a setting's name) are filtered on as shown.
+    const valueOf = (o: StoredObject, field: string) => fieldValue(o, field) ?? behavior.renderExtra?.(o, ctx)[field];
+    all = all.filter((o) => filters.every((f) => valueMatches(valueOf(o, f.field), f)));
     if (sortField) {
       const key = (o: StoredObject) =>
         sortField === 'created' ? o.metadata.creationTimestamp : String(fieldValue(o, sortField) ?? '');

@@ -12,8 +12,13 @@ import {
 import { ActionReply, type ApiContext, type TypeBehavior } from './context.js';
 import type { Reply } from '../http/routes.js';
 import { listResources } from './list.js';
+<<<<<<< HEAD
 import { isTopLevel, type TypeDef } from '../../schema/schema.js';
 import { renderSchema } from './schemas-endpoint.js';
+=======
+import type { TypeDef } from '../../schema/schema.js';
+import { schemasReply } from './schemas-endpoint.js';
+>>>>>>> rancher
 
 export interface V3Registry {
   types: TypeDef[];
@@ -24,7 +29,6 @@ export function v3Router(registry: V3Registry) {
   // Cluster-scoped types live under /v3/clusters/<id>/, not in the top-level collections.
   const topLevel = registry.types.filter(isTopLevel);
   const byPlural = new Map(topLevel.map((t) => [t.plural.toLowerCase(), t]));
-  const byId = new Map(registry.types.map((t) => [t.id.toLowerCase(), t]));
 
   return async function route(req: IncomingMessage, url: URL, ctx: ApiContext): Promise<Reply> {
     const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
@@ -37,19 +41,7 @@ export function v3Router(registry: V3Registry) {
     if (rest.length) throw new ApiError('NotFound', `no such path ${url.pathname}`);
     if (first.toLowerCase() === 'schemas') {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', 'schemas are read-only');
-      if (id) {
-        const schema = byId.get(id.toLowerCase());
-        if (!schema) throw new ApiError('NotFound', `no schema "${id}"`);
-        return { status: 200, body: renderSchema(schema, ctx.baseUrl) };
-      }
-      return {
-        status: 200,
-        body: {
-          type: 'collection',
-          resourceType: 'schema',
-          data: registry.types.map((t) => renderSchema(t, ctx.baseUrl)),
-        },
-      };
+      return { status: 200, body: schemasReply(topLevel, ctx.baseUrl, `${ctx.baseUrl}/v3`, id) };
     }
     const schema = byPlural.get(first.toLowerCase());
     if (!schema) throw new ApiError('NotFound', `unknown type "${first}"; GET /v3 lists the collections`);

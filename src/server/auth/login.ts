@@ -43,8 +43,12 @@ export class LocalLogin {
     if (typeof input.password !== 'string' || !input.password)
       throw new ApiError('MissingRequired', 'password is required', 'password');
     const responseType = input.responseType ?? 'token';
-    if (responseType !== 'token' && responseType !== 'cookie' && responseType !== 'json') {
-      throw new ApiError('InvalidOption', 'responseType must be token or cookie', 'responseType');
+    // `kubeconfig` and `kubeconfig_<clusterId>`: what Rancher's `rancher token` credential plugin asks for.
+    if (
+      !['token', 'cookie', 'json'].includes(String(responseType)) &&
+      !/^kubeconfig(_[a-z0-9-]+)?$/.test(String(responseType))
+    ) {
+      throw new ApiError('InvalidOption', 'responseType must be token, cookie or kubeconfig', 'responseType');
     }
     const ttl = input.ttl === undefined ? 0 : input.ttl;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) {

@@ -5,6 +5,7 @@ import type { StoredObject } from '../../store/types.js';
 import type { ApiContext } from '../api/context.js';
 import { cluster as clusterType, namespace as namespaceType } from '../../schema/types/index.js';
 import { namespaceMoveInput } from '../../schema/types/namespace.js';
+import { filterRendered, parseFilters, parseLimit } from '../api/list.js';
 import { subtypeAsType, validateInput } from '../api/validate.js';
 import type { Reply } from '../http/routes.js';
 import type { ClusterConnection } from '../clusters/connections.js';
@@ -162,7 +163,10 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
       const rendered = await Promise.all(
         items.map(async (ns) => render(ctx, clusterId, ns, await canPlace(ctx, projectOf(ns), clusterId))),
       );
-      return { status: 200, body: { type: 'collection', resourceType: 'namespace', data: rendered } };
+      // The same query filters as stored collections (Rancher's CLI lists by projectId and name).
+      const filters = parseFilters(Object.keys(namespaceType.fields), url.searchParams);
+      const data = filterRendered(rendered, filters).slice(0, parseLimit(url.searchParams));
+      return { status: 200, body: { type: 'collection', resourceType: 'namespace', data } };
     }
     if (!name && method === 'POST') {
       const body = validateInput(namespaceType, await readJsonObject(req), 'create').fields;
