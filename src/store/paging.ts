@@ -42,6 +42,24 @@ export interface ListQuery {
   limit: number;
   continueFrom?: ContinueToken;
   namespace?: string;
+  /**
+   * Text that every matching object's stored JSON contains (`"key":"value"` of an equality
+   * requirement), so a backend may skip other rows without parsing them; `filter` still decides.
+   */
+  needle?: string;
+}
+
+/** Label keys and values of these characters appear verbatim in JSON.stringify's output. */
+const VERBATIM = /^[-A-Za-z0-9_./]*$/;
+
+/** The first `key=value` requirement as it appears in stored JSON, when one can be found by text. */
+function selectorNeedle(selector: ReturnType<typeof parseLabelSelector>): string | undefined {
+  for (const r of selector) {
+    if (r.op !== 'in' || r.values.size !== 1) continue;
+    const [value] = r.values;
+    if (VERBATIM.test(r.key) && VERBATIM.test(value!)) return `"${r.key}":"${value}"`;
+  }
+  return undefined;
 }
 
 export function parseListOptions(options: ListOptions = {}): ListQuery {
@@ -53,6 +71,7 @@ export function parseListOptions(options: ListOptions = {}): ListQuery {
   return {
     filter: (o) => matchesLabels(selector, o.metadata.labels ?? {}),
     limit,
+    ...(selectorNeedle(selector) !== undefined && { needle: selectorNeedle(selector) }),
     ...(options.continue && { continueFrom: decodeContinue(options.continue) }),
     ...(options.namespace !== undefined && { namespace: options.namespace }),
   };

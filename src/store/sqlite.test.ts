@@ -44,6 +44,29 @@ async function take(store: Store, resourceVersion: string, n: number, type?: str
 }
 
 describe('SqliteStore', () => {
+  it('an equality selector is matched on labels even when its text appears elsewhere in the object', async () => {
+    const { store } = await openTemp();
+    const mk = (name: string, labels: Record<string, string>, spec: Record<string, unknown> = {}) =>
+      store.create({ type: 'project', metadata: { name, namespace: 'c-1', labels }, spec });
+    await mk('a', { 'corral.io/cluster': 'c-1' });
+    // The selector's text in the spec or an annotation, or in another label's value, is not a match.
+    await mk('b', {}, { note: '"corral.io/cluster":"c-1"' });
+    await store.create({
+      type: 'project',
+      metadata: { name: 'c', namespace: 'c-1', labels: { other: 'c-1' }, annotations: { 'corral.io/cluster': 'c-1' } },
+      spec: {},
+    });
+    await mk('d', { 'corral.io/cluster': 'c-2' });
+    await mk('e', { 'corral.io/cluster': 'c-1', tier: 'x' });
+    const list = async (labelSelector: string, namespace?: string, limit?: number) =>
+      (await store.list('project', { labelSelector, namespace, limit })).items.map((o) => o.id);
+    expect(await list('corral.io/cluster=c-1')).toEqual(['c-1:a', 'c-1:e']);
+    expect(await list('corral.io/cluster=c-1', 'c-1')).toEqual(['c-1:a', 'c-1:e']);
+    expect(await list('corral.io/cluster=c-1,tier=x')).toEqual(['c-1:e']);
+    expect(await list('corral.io/cluster=c-1', undefined, 1)).toEqual(['c-1:a']);
+    expect(await list('corral.io/cluster in (c-1,c-2)')).toEqual(['c-1:a', 'c-1:d', 'c-1:e']);
+  });
+
   it('keeps objects, the revision and the history across a reopen', async () => {
     const { store, path } = await openTemp();
     const a = await store.create(user('a'));

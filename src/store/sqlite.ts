@@ -90,6 +90,14 @@ function statements(db: DatabaseSync) {
     listRange: db.prepare(
       'SELECT resource_version, json FROM objects WHERE type = ? AND id > ? AND id >= ? AND id < ? ORDER BY id',
     ),
+    // The same, keeping only rows whose JSON contains a text (a label selector's key=value): rows
+    // of other clusters are skipped inside SQLite, never copied out or parsed.
+    listNeedle: db.prepare(
+      'SELECT resource_version, json FROM objects WHERE type = ? AND id > ? AND instr(json, ?) > 0 ORDER BY id',
+    ),
+    listRangeNeedle: db.prepare(
+      'SELECT resource_version, json FROM objects WHERE type = ? AND id > ? AND id >= ? AND id < ? AND instr(json, ?) > 0 ORDER BY id',
+    ),
     append: db.prepare('INSERT INTO events (type, id, event, json) VALUES (?, ?, ?, ?) RETURNING revision'),
     events: db.prepare('SELECT revision, event, json FROM events WHERE revision > ? ORDER BY revision LIMIT ?'),
     eventsOfType: db.prepare(
@@ -158,15 +166,19 @@ export class SqliteStore implements Store {
     const query = parseListOptions(options);
     const after = query.continueFrom?.after ?? '';
     // One statement, stepped synchronously: the page is read from one snapshot.
+    const needle = query.needle;
     const rows =
       query.namespace === undefined
-        ? this.sql.list.iterate(type, after)
-        : this.sql.listRange.iterate(
+        ? needle === undefined
+          ? this.sql.list.iterate(type, after)
+          : this.sql.listNeedle.iterate(type, after, needle)
+        : this.sql[needle === undefined ? 'listRange' : 'listRangeNeedle'].iterate(
             type,
             after,
             `${checkName('namespace', query.namespace)}:`,
             // ';' follows ':' in every collation order, so [ns:, ns;) is exactly the namespace.
             `${query.namespace};`,
+            ...(needle === undefined ? [] : [needle]),
           );
     const page = new PageCollector(query);
     for (const row of rows as Iterable<ObjectRow>) {
