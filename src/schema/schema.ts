@@ -69,6 +69,11 @@ export interface TypeDef {
    * `/v3/cluster/<clusterId>/<plural>`). `project`: `/v3/projects/<projectId>/<plural>`.
    */
   scope?: 'global' | 'cluster' | 'project';
+  /**
+   * `downstream`: Corral keeps none of these; each read asks the clusters (nodes, pods, workloads),
+   * so there is nothing in the store to watch. Default `store`.
+   */
+  source?: 'store' | 'downstream';
 }
 
 export interface SubtypeDef {
@@ -130,6 +135,8 @@ export const RENDER_ONLY_KEYS = new Set(['links', 'actions', 'baseType', 'remove
 
 /** Served at `/v3/<plural>` (not under a cluster or project). */
 export const isTopLevel = (t: TypeDef) => (t.scope ?? 'global') === 'global';
+/** Types whose objects live in Corral's store (and so can be watched there). */
+export const isStored = (t: TypeDef) => (t.source ?? 'store') === 'store';
 
 export const fieldCreatable = (f: FieldDef) => f.create !== false;
 export const fieldUpdatable = (f: FieldDef) => f.update !== false;

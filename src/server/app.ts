@@ -5,7 +5,7 @@ import type { LeaderElector, Store } from '../store/types.js';
 import type { ApiContext, AuthInfo, ServerServices, TypeBehavior } from './api/context.js';
 import { v3Router } from './api/router.js';
 import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
-import { isTopLevel, type TypeDef } from '../schema/schema.js';
+import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import { TYPES } from '../schema/types/index.js';
 import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
@@ -107,8 +107,8 @@ export function createApp(deps: AppDeps) {
     store: deps.store,
     connections: deps.services.connections,
     log: deps.log,
-    // Only stored types are watched from the store; cluster-scoped ones live downstream.
-    types: TYPES.filter(isTopLevel),
+    // Only stored types are watched from the store; the others live downstream.
+    types: TYPES.filter((t) => isTopLevel(t) && isStored(t)),
     behaviors,
     allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
     apiContext: (req, url, auth) => apiContext(req, url, auth),

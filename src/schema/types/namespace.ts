@@ -1,4 +1,6 @@
+import { f } from '../fields.js';
 import { defineSubtype, defineType } from '../schema.js';
+import { namespaceResourceQuota } from './project.js';
 
 /**
  * A namespace of a downstream cluster with the project it belongs to. Corral stores none: the
@@ -9,23 +11,18 @@ export const namespace = defineType({
   plural: 'namespaces',
   scope: 'cluster',
   fields: {
-    name: {
-      type: 'string',
+    name: f.string({
       required: true,
       update: false,
       minLength: 1,
       maxLength: 63,
       pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
       patternHint: 'must be a DNS label: lower-case letters, digits and -, starting and ending with a letter or digit',
-    },
-    description: { type: 'string', maxLength: 1024 },
-    clusterId: { type: 'reference[cluster]', create: false, update: false },
-    projectId: {
-      type: 'reference[project]',
-      nullable: true,
-      description: 'the project it belongs to (c-xxxxx:p-xxxxx)',
-    },
-    resourceQuota: { type: 'namespaceResourceQuota', nullable: true },
+    }),
+    description: f.string({ maxLength: 1024 }),
+    clusterId: f.ref('cluster', { readOnly: true }),
+    projectId: f.ref('project', { nullable: true, description: 'the project it belongs to (c-xxxxx:p-xxxxx)' }),
+    resourceQuota: f.object(namespaceResourceQuota, { nullable: true }),
   },
   resourceActions: {
     move: { input: 'namespaceMoveInput', verb: 'update', description: 'move it into another project (or none)' },
@@ -33,10 +30,11 @@ export const namespace = defineType({
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'DELETE'],
   columns: ['name', 'projectId', 'state', 'created'],
+  source: 'downstream',
   authz: { apiGroup: '', resource: 'namespaces' },
 });
 
 export const namespaceMoveInput = defineSubtype({
   id: 'namespaceMoveInput',
-  fields: { projectId: { type: 'reference[project]', nullable: true } },
+  fields: { projectId: f.ref('project', { nullable: true }) },
 });

@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
 import { MANAGEMENT_GROUP } from './common.js';
 
@@ -9,23 +10,24 @@ export const node = defineType({
   id: 'node',
   plural: 'nodes',
   fields: {
-    name: { type: 'string', create: false, update: false },
-    nodeName: { type: 'string', create: false, update: false },
-    hostname: { type: 'string', create: false, update: false },
-    clusterId: { type: 'reference[cluster]', create: false, update: false },
-    ipAddress: { type: 'string', create: false, update: false },
-    controlPlane: { type: 'boolean', create: false, update: false },
-    etcd: { type: 'boolean', create: false, update: false },
-    worker: { type: 'boolean', create: false, update: false },
-    unschedulable: { type: 'boolean', create: false, update: false },
-    allocatable: { type: 'map[string]', create: false, update: false },
-    capacity: { type: 'map[string]', create: false, update: false },
+    name: f.string({ readOnly: true }),
+    nodeName: f.string({ readOnly: true }),
+    hostname: f.string({ readOnly: true }),
+    clusterId: f.ref('cluster', { readOnly: true }),
+    ipAddress: f.string({ readOnly: true }),
+    controlPlane: f.boolean({ readOnly: true }),
+    etcd: f.boolean({ readOnly: true }),
+    worker: f.boolean({ readOnly: true }),
+    unschedulable: f.boolean({ readOnly: true }),
+    allocatable: f.map(f.string(), { readOnly: true }),
+    capacity: f.map(f.string(), { readOnly: true }),
     /** Sums of the requests of the pods on the node that hold resources (and `pods`, their count). */
-    requested: { type: 'map[string]', create: false, update: false },
-    info: { type: 'json', create: false, update: false },
+    requested: f.map(f.string(), { readOnly: true }),
+    info: f.json<Record<string, unknown>>({ readOnly: true }),
   },
   collectionMethods: ['GET'],
   resourceMethods: ['GET'],
   columns: ['id', 'nodeName', 'state', 'clusterId'],
+  source: 'downstream',
   authz: { apiGroup: MANAGEMENT_GROUP, resource: 'nodes' },
 });

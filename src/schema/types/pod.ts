@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
 
 /**
@@ -9,15 +10,16 @@ export const pod = defineType({
   plural: 'pods',
   scope: 'project',
   fields: {
-    name: { type: 'string', create: false, update: false },
-    namespaceId: { type: 'reference[namespace]', create: false, update: false },
-    projectId: { type: 'reference[project]', create: false, update: false },
-    nodeId: { type: 'reference[node]', create: false, update: false },
-    workloadId: { type: 'reference[workload]', nullable: true, create: false, update: false },
-    containers: { type: 'json', create: false, update: false },
+    name: f.string({ readOnly: true }),
+    namespaceId: f.ref('namespace', { readOnly: true }),
+    projectId: f.ref('project', { readOnly: true }),
+    nodeId: f.ref('node', { readOnly: true }),
+    workloadId: f.ref('workload', { nullable: true, readOnly: true }),
+    containers: f.json<unknown[]>({ readOnly: true }),
   },
   collectionMethods: ['GET'],
   resourceMethods: ['GET'],
   columns: ['id', 'name', 'namespaceId', 'state', 'workloadId'],
+  source: 'downstream',
   authz: { apiGroup: '', resource: 'pods' },
 });

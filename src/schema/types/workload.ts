@@ -1,3 +1,4 @@
+import { f } from '../fields.js';
 import { defineType } from '../schema.js';
 
 /**
@@ -9,22 +10,18 @@ export const workload = defineType({
   plural: 'workloads',
   scope: 'project',
   fields: {
-    name: { type: 'string', create: false, update: false },
-    namespaceId: { type: 'reference[namespace]', create: false, update: false },
-    projectId: { type: 'reference[project]', create: false, update: false },
-    workloadType: {
-      type: 'enum',
-      options: ['deployment', 'statefulSet', 'daemonSet', 'job', 'cronJob'],
-      create: false,
-      update: false,
-    },
-    scale: { type: 'int', create: false, update: false },
-    containers: { type: 'json', create: false, update: false },
-    paused: { type: 'boolean', create: false, update: false },
-    workloadLabels: { type: 'map[string]', create: false, update: false },
+    name: f.string({ readOnly: true }),
+    namespaceId: f.ref('namespace', { readOnly: true }),
+    projectId: f.ref('project', { readOnly: true }),
+    workloadType: f.enum(['deployment', 'statefulSet', 'daemonSet', 'job', 'cronJob'], { readOnly: true }),
+    scale: f.int({ readOnly: true }),
+    containers: f.json<unknown[]>({ readOnly: true }),
+    paused: f.boolean({ readOnly: true }),
+    workloadLabels: f.map(f.string(), { readOnly: true }),
   },
   collectionMethods: ['GET'],
   resourceMethods: ['GET'],
   columns: ['id', 'name', 'namespaceId', 'state', 'scale'],
+  source: 'downstream',
   authz: { apiGroup: 'apps', resource: 'deployments' },
 });

@@ -12,13 +12,8 @@ import {
 import { ActionReply, type ApiContext, type TypeBehavior } from './context.js';
 import type { Reply } from '../http/routes.js';
 import { listResources } from './list.js';
-<<<<<<< HEAD
 import { isTopLevel, type TypeDef } from '../../schema/schema.js';
-import { renderSchema } from './schemas-endpoint.js';
-=======
-import type { TypeDef } from '../../schema/schema.js';
 import { schemasReply } from './schemas-endpoint.js';
->>>>>>> rancher
 
 export interface V3Registry {
   types: TypeDef[];

@@ -1,4 +1,4 @@
-import { formatResource } from '../../kube/quantity.js';
+import { formatResource } from '../../schema/quantity.js';
 import { upstreamJson } from '../../kube/upstream-client.js';
 import { listAll } from '../../store/list-all.js';
 import type { StoredObject } from '../../store/types.js';
