@@ -14,13 +14,7 @@ import { completionCommand, contextCommand, kubectlCommand, loginCommand, logout
 import { tokensCommand } from './tokens.js';
 import { usersCommand } from './users.js';
 import { serverCommand } from './server.js';
-import {
-  certCommand,
-  clusterVersionCommand,
-  etcdCommand,
-  removeCommand,
-  upCommand,
-} from './provision/commands.js';
+import { certCommand, clusterVersionCommand, etcdCommand, removeCommand, upCommand } from './provision/commands.js';
 import { configCommand } from './provision/config-command.js';
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
