@@ -2,11 +2,30 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LeaderElector, Store } from '../store/types.js';
-import type { ApiContext, AuthInfo, ServerServices, TypeBehavior } from './api/context.js';
+import type { ApiContext, AuthInfo, ServerServices } from './api/context.js';
 import { v3Router } from './api/router.js';
 import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
 import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
-import { TYPES } from '../schema/types/index.js';
+import {
+  cluster,
+  clusterRegistrationToken,
+  clusterRoleTemplateBinding,
+  globalRole,
+  globalRoleBinding,
+  namespace,
+  node,
+  pod,
+  principal,
+  project,
+  projectRoleTemplateBinding,
+  projectSecret,
+  roleTemplate,
+  setting,
+  token,
+  user,
+  workload,
+} from '../schema/types/index.js';
+import { serve, v3Registry } from './api/registry.js';
 import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
 import { LocalLogin } from './auth/login.js';
@@ -69,23 +88,29 @@ function allowedBeforePasswordChange(method: string, url: URL): boolean {
 }
 
 export function createApp(deps: AppDeps) {
-  const behaviors: Record<string, TypeBehavior> = {
-    user: userBehavior(deps.userRules),
-    token: tokenBehavior,
-    globalRole: globalRoleBehavior,
-    globalRoleBinding: globalRoleBindingBehavior,
-    roleTemplate: roleTemplateBehavior,
-    setting: settingBehavior,
-    principal: principalBehavior,
-    cluster: clusterBehavior,
-    clusterRegistrationToken: registrationTokenBehavior,
-    clusterRoleTemplateBinding: crtbBehavior,
-    project: projectBehavior,
-    projectRoleTemplateBinding: prtbBehavior,
-    projectSecret: projectSecretBehavior,
-    node: nodeBehavior,
-  };
-  const routeV3 = v3Router({ types: TYPES, behaviors });
+  // Each type once, with its behaviour; v3Registry checks this covers src/schema/types exactly.
+  const registry = v3Registry([
+    serve(user, userBehavior(deps.userRules)),
+    serve(token, tokenBehavior),
+    serve(globalRole, globalRoleBehavior),
+    serve(globalRoleBinding, globalRoleBindingBehavior),
+    serve(roleTemplate, roleTemplateBehavior),
+    serve(setting, settingBehavior),
+    serve(principal, principalBehavior),
+    serve(cluster, clusterBehavior),
+    serve(clusterRegistrationToken, registrationTokenBehavior),
+    serve(clusterRoleTemplateBinding, crtbBehavior),
+    serve(project, projectBehavior),
+    serve(projectRoleTemplateBinding, prtbBehavior),
+    serve(projectSecret, projectSecretBehavior),
+    // Served by their own routes (namespacesApi, projectResourcesApi); declared for /v3/schemas.
+    serve(namespace),
+    serve(node, nodeBehavior),
+    serve(workload),
+    serve(pod),
+  ]);
+  const { behaviors } = registry;
+  const routeV3 = v3Router(registry);
   const namespaces = namespacesApi((clusterId) => void deps.projects.kick(clusterId));
   const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
@@ -108,7 +133,7 @@ export function createApp(deps: AppDeps) {
     connections: deps.services.connections,
     log: deps.log,
     // Only stored types are watched from the store; the others live downstream.
-    types: TYPES.filter((t) => isTopLevel(t) && isStored(t)),
+    types: registry.types.filter((t) => isTopLevel(t) && isStored(t)),
     behaviors,
     allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
     apiContext: (req, url, auth) => apiContext(req, url, auth),
@@ -244,7 +269,7 @@ export function createApp(deps: AppDeps) {
         auth: 'user',
         handle: async ({ req, url, params }) => {
           const base = await baseUrlFor(req);
-          const types = TYPES.filter((t) => t.scope === (scope === 'clusters' ? 'cluster' : 'project'));
+          const types = registry.types.filter((t) => t.scope === (scope === 'clusters' ? 'cluster' : 'project'));
           const api = `${base}/v3/${scope}/${params.scopeId!}`;
           return withSchemas(req, url, reply(200, schemasReply(types, base, api, params.id)));
         },

@@ -47,6 +47,7 @@ export {
   principal,
   project,
   projectRoleTemplateBinding,
+  projectSecret,
   roleTemplate,
   setting,
   token,

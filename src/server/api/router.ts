@@ -9,16 +9,12 @@ import {
   resourceAction,
   updateResource,
 } from './collection.js';
-import { ActionReply, type ApiContext, type TypeBehavior } from './context.js';
+import { ActionReply, type ApiContext } from './context.js';
 import type { Reply } from '../http/routes.js';
 import { listResources } from './list.js';
+import type { V3Registry } from './registry.js';
 import { isTopLevel, type TypeDef } from '../../schema/schema.js';
 import { schemasReply } from './schemas-endpoint.js';
-
-export interface V3Registry {
-  types: TypeDef[];
-  behaviors: Record<string, TypeBehavior>;
-}
 
 export function v3Router(registry: V3Registry) {
   // Cluster-scoped types live under /v3/clusters/<id>/, not in the top-level collections.
