@@ -4,7 +4,7 @@ import { goto } from './navigation.js';
 
 // Needs `npm run build:ui` (npm test runs it) and `npm run build`.
 
-test('admin manages users (create, disable, enable, reset password, global roles) and role templates', async () => {
+test('admin manages users (create, disable, enable, reset password, global roles), role templates and settings', async () => {
   const ui = await startUiServer();
   const admin = ui.adminToken;
   const { page, context, errors } = await launchBrowser({ baseURL: ui.url });
@@ -82,11 +82,71 @@ test('admin manages users (create, disable, enable, reset password, global roles
   expect(created.json.data[0].rules).toEqual([
     { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] },
   ]);
+  // The list's columns come from the declaration: context, kind (builtin) and the number of rules.
+  const podReader = page.getByRole('row').filter({ hasText: 'Pod Reader' });
+  expect(await podReader.getByRole('cell').allTextContents()).toEqual(
+    expect.arrayContaining(['project', 'custom', '1']),
+  );
+
+  // Edit it: the context cannot change after create, the rest can, and clearing a field clears it.
+  const rtId = created.json.data[0].id;
+  await page.getByRole('button', { name: 'Edit Pod Reader' }).click();
+  const edit = page.getByRole('dialog');
+  expect(await edit.getByLabel('Context').isDisabled()).toBe(true);
+  await edit.getByLabel('Description').fill('reads pods');
+  await edit.getByLabel('Rule 1 verbs').fill('get, list');
+  await edit.getByRole('button', { name: 'Add rule' }).click();
+  await edit.getByLabel('Rule 2 resources').fill('services');
+  await edit.getByRole('button', { name: 'Save', exact: true }).click();
+  await edit.waitFor({ state: 'detached' });
+  await podReader.getByText('reads pods').waitFor();
+  let edited = (await ui.server.call(`/v3/roleTemplates/${rtId}`, { token: admin })).json;
+  expect(edited.description).toBe('reads pods');
+  expect(edited.context).toBe('project');
+  expect(edited.rules).toEqual([
+    { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list'] },
+    { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
+  ]);
+  await page.getByRole('button', { name: 'Edit Pod Reader' }).click();
+  await edit.getByLabel('Description').fill('');
+  await edit.getByRole('button', { name: 'Save', exact: true }).click();
+  await edit.waitFor({ state: 'detached' });
+  edited = (await ui.server.call(`/v3/roleTemplates/${rtId}`, { token: admin })).json;
+  expect(edited.description ?? '').toBe('');
+  expect(edited.rules).toHaveLength(2);
+  // Built-in templates are not edited here.
+  expect(await page.getByRole('button', { name: 'Edit Project Member' }).count()).toBe(0);
   await screenshot(page, 'roles');
 
   // Global roles tab lists the built-ins.
   await page.getByRole('tab', { name: 'Global roles' }).click();
   await page.getByRole('button', { name: 'View rules of Admin' }).waitFor();
+
+  // Settings: listed with their values; a refused value is shown at the field, a good one saved.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  const minLength = page.getByRole('row').filter({ hasText: 'password-min-length' });
+  expect(await minLength.getByRole('cell').allTextContents()).toEqual(
+    expect.arrayContaining(['password-min-length', '12', 'no']),
+  );
+  await minLength.getByRole('button', { name: 'Edit password-min-length' }).click();
+  const settingDialog = page.getByRole('dialog');
+  await settingDialog.getByText('default: 12').waitFor();
+  await settingDialog.getByLabel('Value').fill('7');
+  await settingDialog.getByRole('button', { name: 'Save' }).click();
+  await settingDialog
+    .locator('.field-invalid')
+    .getByText(/must be a number from 8 to 256/)
+    .waitFor();
+  await settingDialog.getByLabel('Value').fill('16');
+  await settingDialog.getByRole('button', { name: 'Save' }).click();
+  await settingDialog.waitFor({ state: 'detached' });
+  // The row follows live.
+  await expect
+    .poll(() => minLength.getByRole('cell').allTextContents())
+    .toEqual(expect.arrayContaining(['password-min-length', '16', 'yes']));
+  expect((await ui.server.call('/v3/settings/password-min-length', { token: admin })).json.value).toBe('16');
+  await screenshot(page, 'settings');
 
   expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
 });

@@ -84,6 +84,39 @@ test('admin creates a project and adds a member; the member logs in and sees onl
   expect(teamA.resourceQuota.limit).toEqual({ pods: '10' });
   expect(teamA.namespaceDefaultResourceQuota.limit).toEqual({ pods: '5' });
   expect(teamA.containerDefaultResourceLimit).toEqual({ limitsCpu: '500m' });
+
+  // Project secrets: made with the form the declaration gives; the values are never shown again.
+  const secrets = page.getByRole('table', { name: 'Project secrets' });
+  await page.getByRole('button', { name: 'Create secret' }).click();
+  const secretDialog = page.getByRole('dialog');
+  await secretDialog.getByLabel('Name', { exact: true }).fill('Bad_Name');
+  await secretDialog.getByLabel('Data').fill('user=app\npassword=s3cret');
+  await secretDialog.getByRole('button', { name: 'Create' }).click();
+  await secretDialog
+    .locator('.field-invalid')
+    .getByText(/must be a Kubernetes name/)
+    .waitFor();
+  await secretDialog.getByLabel('Name', { exact: true }).fill('db-creds');
+  await secretDialog.getByRole('button', { name: 'Create' }).click();
+  await secretDialog.waitFor({ state: 'detached' });
+  await secrets.getByRole('row').filter({ hasText: 'db-creds' }).getByText('password, user').waitFor();
+  // A registry credential: choosing the kind brings its own inputs.
+  await page.getByRole('button', { name: 'Create secret' }).click();
+  await secretDialog.getByLabel('Name', { exact: true }).fill('pull');
+  await secretDialog.getByLabel('Kind').selectOption('dockerCredential');
+  expect(await secretDialog.getByLabel('Data').count()).toBe(0);
+  await secretDialog.getByLabel('Registry').fill('registry.example.com');
+  await secretDialog.getByLabel('Username').fill('bot');
+  await secretDialog.getByLabel('Password').fill('bot-password');
+  await secretDialog.getByRole('button', { name: 'Create' }).click();
+  await secretDialog.waitFor({ state: 'detached' });
+  await secrets.getByRole('row').filter({ hasText: 'pull' }).getByText('.dockerconfigjson').waitFor();
+  const listed = await ui.server.call(`/v3/projectSecrets?projectId=${teamA.id}`, { token: admin });
+  const byName = Object.fromEntries(listed.json.data.map((s: any) => [s.name, s]));
+  expect(byName['db-creds']).toMatchObject({ kind: 'secret', keys: ['password', 'user'] });
+  expect(byName['db-creds'].data).toBeUndefined();
+  expect(byName.pull).toMatchObject({ kind: 'dockerCredential', keys: ['.dockerconfigjson'] });
+  expect(JSON.stringify(listed.json)).not.toContain('bot-password');
   await screenshot(page, 'project');
 
   // Bob, in a fresh browser context, through the login page.
@@ -119,6 +152,12 @@ test('admin creates a project and adds a member; the member logs in and sees onl
   expect(await bobPage.getByRole('button', { name: /^Remove / }).count()).toBe(0);
   expect(await bobPage.getByRole('button', { name: 'Save limits' }).count()).toBe(0);
   expect(await bobPage.getByLabel('Project Pods').isDisabled()).toBe(true);
+  // As a project member bob sees the project's secrets (their keys, not their values).
+  await bobPage
+    .getByRole('table', { name: 'Project secrets' })
+    .getByRole('row')
+    .filter({ hasText: 'db-creds' })
+    .waitFor();
   await bobContext.close();
 
   // The admin removes bob again (with confirmation); the row disappears live.

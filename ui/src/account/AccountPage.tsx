@@ -3,15 +3,16 @@ import { api, errorMessage } from '../api/http';
 import { token as tokenType } from '../../../src/schema/types/token.js';
 import type { Cluster, Token } from '../api/types';
 import { ChangePasswordForm } from '../app/ChangePasswordPage';
-import { age, dateTime } from '../app/format';
+import { dateTime } from '../app/format';
 import { useSession } from '../app/session';
 import { KubeconfigButton } from '../clusters/KubeconfigButton';
 import { Button } from '../components/Button';
 import { CopyField } from '../components/CopyButton';
-import { DataTable, type Column } from '../components/DataTable';
+import { DataTable } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { SelectField } from '../components/Field';
 import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
+import { schemaColumns } from '../components/schemaColumns';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
@@ -81,53 +82,54 @@ function ApiKeys() {
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Token | null>(null);
 
-  const columns = useMemo<Column<Token>[]>(
-    () => [
-      {
-        id: 'description',
-        header: 'Description',
-        cell: (t) => t.description || <span className="muted">(none)</span>,
-        sortValue: (t) => t.description ?? '',
-        filterValue: (t) => `${t.description ?? ''} ${t.id}`,
-      },
-      { id: 'id', header: 'Key id', width: '170px', cell: (t) => <code>{t.id}</code>, sortValue: (t) => t.id },
-      {
-        id: 'scope',
-        header: 'Scope',
-        width: '120px',
-        cell: (t) => t.clusterId ?? 'all clusters',
-      },
-      {
-        id: 'state',
-        header: 'State',
-        width: '100px',
-        cell: (t) => <StateBadge state={t.expired ? 'expired' : 'active'} />,
-      },
-      {
-        id: 'expires',
-        header: 'Expires',
-        width: '180px',
-        cell: (t) => (t.expiresAt ? dateTime(t.expiresAt) : 'never'),
-        sortValue: (t) => t.expiresAt ?? '9999',
-      },
-      { id: 'created', header: 'Age', width: '70px', cell: (t) => age(t.created), sortValue: (t) => t.created },
-      {
-        id: 'actions',
-        header: 'Actions',
-        width: '100px',
-        cell: (t) =>
-          t.links.remove ? (
-            <Button
-              variant="danger"
-              className="btn-small"
-              aria-label={`Delete API key ${t.description || t.id}`}
-              onClick={() => setDeleting(t)}
-            >
-              Delete
-            </Button>
-          ) : null,
-      },
-    ],
+  const columns = useMemo(
+    () =>
+      schemaColumns<Token>(tokenType, {
+        columns: ['description', 'id', 'clusterId', 'state', 'expiresAt', 'created', 'actions'],
+        override: {
+          description: {
+            cell: (t) => t.description || <span className="muted">(none)</span>,
+            filterValue: (t) => `${t.description ?? ''} ${t.id}`,
+          },
+          id: { header: 'Key id', width: '170px' },
+          clusterId: {
+            header: 'Scope',
+            width: '120px',
+            cell: (t) => t.clusterId ?? 'all clusters',
+            sortValue: undefined,
+          },
+          // A key's own state is whether it has expired.
+          state: {
+            width: '100px',
+            cell: (t) => <StateBadge state={t.expired ? 'expired' : 'active'} />,
+            sortValue: undefined,
+          },
+          expiresAt: {
+            header: 'Expires',
+            width: '180px',
+            cell: (t) => (t.expiresAt ? dateTime(t.expiresAt) : 'never'),
+          },
+          created: { width: '70px' },
+        },
+        extra: [
+          {
+            id: 'actions',
+            header: 'Actions',
+            width: '100px',
+            cell: (t) =>
+              t.links.remove ? (
+                <Button
+                  variant="danger"
+                  className="btn-small"
+                  aria-label={`Delete API key ${t.description || t.id}`}
+                  onClick={() => setDeleting(t)}
+                >
+                  Delete
+                </Button>
+              ) : null,
+          },
+        ],
+      }),
     [],
   );
 

@@ -3,11 +3,14 @@ import { api } from '../api/http';
 import type { GlobalRole, PolicyRule, RoleTemplate, V3Collection } from '../api/types';
 import { useApi } from '../api/useApi';
 import { Button } from '../components/Button';
-import { DataTable, type Column } from '../components/DataTable';
+import { globalRole as globalRoleType } from '../../../src/schema/types/global-role.js';
+import { roleTemplate as roleTemplateType } from '../../../src/schema/types/role-template.js';
+import { DataTable } from '../components/DataTable';
 import { Dialog } from '../components/Dialog';
-import { Field, SelectField } from '../components/Field';
+import { Field } from '../components/Field';
+import { SchemaForm } from '../components/SchemaForm';
+import { schemaColumns } from '../components/schemaColumns';
 import { useLiveList } from '../live/useLiveList';
-import { useFormSubmit } from '../api/useFormSubmit';
 
 type Role = (GlobalRole | RoleTemplate) & { context?: 'cluster' | 'project' };
 
@@ -41,58 +44,67 @@ export function RolesPage() {
   );
 }
 
+const DEFS = { roleTemplate: roleTemplateType, globalRole: globalRoleType };
+
 function RoleList(props: { kind: 'roleTemplate' | 'globalRole' }) {
   const { items, state } = useLiveList<Role>({ kind: 'v3', type: props.kind });
   const collection = useApi<V3Collection<Role>>(`/v3/${props.kind}s?limit=1`);
   const [viewing, setViewing] = useState<Role | null>(null);
-  const [creating, setCreating] = useState(false);
-  const columns = useMemo<Column<Role>[]>(() => {
-    const cols: Column<Role>[] = [
-      {
-        id: 'name',
-        header: 'Name',
-        cell: (r) => (
-          <button
-            type="button"
-            className="btn-link"
-            onClick={() => setViewing(r)}
-            aria-label={`View rules of ${r.name}`}
-          >
-            {r.name}
-          </button>
-        ),
-        sortValue: (r) => r.name,
-        filterValue: (r) => `${r.name} ${r.id} ${r.description ?? ''}`,
-      },
-      { id: 'id', header: 'Id', width: '200px', cell: (r) => <code>{r.id}</code>, sortValue: (r) => r.id },
-    ];
-    if (props.kind === 'roleTemplate')
-      cols.push({
-        id: 'context',
-        header: 'Context',
-        width: '90px',
-        cell: (r) => r.context,
-        sortValue: (r) => r.context ?? '',
-      });
-    cols.push(
-      {
-        id: 'builtin',
-        header: 'Kind',
-        width: '90px',
-        cell: (r) => (r.builtin ? 'built-in' : 'custom'),
-        sortValue: (r) => (r.builtin ? 0 : 1),
-      },
-      { id: 'rules', header: 'Rules', width: '70px', cell: (r) => r.rules?.length ?? 0 },
-      { id: 'description', header: 'Description', cell: (r) => r.description ?? '' },
-    );
-    return cols;
-  }, [props.kind]);
+  const [editing, setEditing] = useState<Role | 'new' | null>(null);
+  const columns = useMemo(
+    () =>
+      schemaColumns<Role>(DEFS[props.kind], {
+        columns: [
+          'name',
+          'id',
+          ...(props.kind === 'roleTemplate' ? ['context'] : []),
+          'builtin',
+          'rules',
+          'description',
+          'actions',
+        ],
+        override: {
+          name: {
+            cell: (r) => (
+              <button
+                type="button"
+                className="btn-link"
+                onClick={() => setViewing(r)}
+                aria-label={`View rules of ${r.name}`}
+              >
+                {r.name}
+              </button>
+            ),
+            filterValue: (r) => `${r.name} ${r.id} ${r.description ?? ''}`,
+          },
+          id: { width: '200px' },
+          context: { width: '90px' },
+          builtin: { header: 'Kind', cell: (r) => (r.builtin ? 'built-in' : 'custom') },
+          description: { sortValue: undefined },
+        },
+        extra: [
+          {
+            id: 'actions',
+            header: 'Actions',
+            width: '90px',
+            // Built-in roles are the server's; only custom ones are edited here.
+            cell: (r) =>
+              r.links.update && !r.builtin ? (
+                <Button className="btn-small" aria-label={`Edit ${r.name}`} onClick={() => setEditing(r)}>
+                  Edit
+                </Button>
+              ) : null,
+          },
+        ],
+      }),
+    [props.kind],
+  );
   return (
     <div className="panel">
       <div className="panel-header">
         <h2>{props.kind === 'roleTemplate' ? 'Role templates' : 'Global roles'}</h2>
         {collection.data?.createTypes?.[props.kind] && (
-          <Button variant="primary" onClick={() => setCreating(true)}>
+          <Button variant="primary" onClick={() => setEditing('new')}>
             {props.kind === 'roleTemplate' ? 'Create role template' : 'Create global role'}
           </Button>
         )}
@@ -106,7 +118,9 @@ function RoleList(props: { kind: 'roleTemplate' | 'globalRole' }) {
         emptyText={state === 'loading' ? 'Loading…' : 'None.'}
       />
       {viewing && <RulesDialog role={viewing} onClose={() => setViewing(null)} />}
-      {creating && <CreateRoleDialog kind={props.kind} onClose={() => setCreating(false)} />}
+      {editing && (
+        <RoleDialog kind={props.kind} role={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+      )}
     </div>
   );
 }
@@ -161,122 +175,114 @@ const splitList = (s: string) =>
     .map((x) => x.trim())
     .filter((x, i, all) => x !== '' || all.length === 1);
 
+/** A rule as its inputs hold it; the parts the inputs do not show (resourceNames…) are kept as they were. */
 interface RuleRow {
   apiGroups: string;
   resources: string;
   verbs: string;
+  rest: PolicyRule | null;
 }
 
-function CreateRoleDialog(props: { kind: 'roleTemplate' | 'globalRole'; onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [context, setContext] = useState<'project' | 'cluster'>('project');
-  const [rules, setRules] = useState<RuleRow[]>([{ apiGroups: '', resources: 'pods', verbs: 'get, list, watch' }]);
-  const { errors, busy, submit } = useFormSubmit(async () => {
-    const body: Record<string, unknown> = {
-      name,
-      description,
-      // An empty API group is the core group ("" in Kubernetes RBAC).
-      rules: rules.map((r) => ({
-        apiGroups: r.apiGroups.trim() === '' ? [''] : splitList(r.apiGroups),
-        resources: splitList(r.resources),
-        verbs: splitList(r.verbs),
-      })),
-    };
-    if (props.kind === 'roleTemplate') body.context = context;
-    await api('POST', `/v3/${props.kind}s`, body);
+const ruleRow = (r: PolicyRule): RuleRow => ({
+  apiGroups: (r.apiGroups ?? []).join(', '),
+  resources: (r.resources ?? []).join(', '),
+  verbs: r.verbs.join(', '),
+  rest: r,
+});
+
+/** The declared fields the form shows; the rules have an editor of their own. */
+const FORM_FIELDS = {
+  roleTemplate: ['name', 'description', 'context', 'locked'],
+  globalRole: ['name', 'description', 'newUserDefault'],
+} as const;
+
+/** Creates a role (template), or edits a custom one. */
+function RoleDialog(props: { kind: 'roleTemplate' | 'globalRole'; role?: Role; onClose: () => void }) {
+  const { role } = props;
+  const [rules, setRules] = useState<RuleRow[]>(() =>
+    role
+      ? (role.rules ?? []).map(ruleRow)
+      : [{ apiGroups: '', resources: 'pods', verbs: 'get, list, watch', rest: null }],
+  );
+  const submit = async (body: Record<string, unknown>) => {
+    // An empty API group is the core group ("" in Kubernetes RBAC).
+    body.rules = rules.map((r) => ({
+      ...r.rest,
+      apiGroups: r.apiGroups.trim() === '' ? [''] : splitList(r.apiGroups),
+      resources: splitList(r.resources),
+      verbs: splitList(r.verbs),
+    }));
+    if (role) await api('PUT', `/v3/${props.kind}s/${role.id}`, body);
+    else await api('POST', `/v3/${props.kind}s`, body);
     props.onClose();
-  });
+  };
 
   const setRule = (i: number, patch: Partial<RuleRow>) =>
     setRules((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
-  const ruleError = (i: number) =>
+  const ruleError = (errors: Record<string, string>, i: number) =>
     Object.entries(errors).find(([k]) => k.startsWith(`rules.${i}`) || k.startsWith(`rules[${i}]`))?.[1];
+  const noun = props.kind === 'roleTemplate' ? 'role template' : 'global role';
 
   return (
-    <Dialog
-      title={props.kind === 'roleTemplate' ? 'Create a role template' : 'Create a global role'}
-      onClose={props.onClose}
-      wide
-    >
-      <form className="form" onSubmit={(e) => void submit(e)}>
-        <Field
-          label="Name"
-          required
-          autoFocus
-          value={name}
-          error={errors.name}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <Field
-          label="Description"
-          value={description}
-          error={errors.description}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-        {props.kind === 'roleTemplate' && (
-          <SelectField
-            label="Context"
-            value={context}
-            error={errors.context}
-            onChange={(e) => setContext(e.target.value as 'project' | 'cluster')}
-            options={[
-              { value: 'project', label: 'project' },
-              { value: 'cluster', label: 'cluster' },
-            ]}
-          />
+    <Dialog title={role ? `Edit ${noun} ${role.name}` : `Create a ${noun}`} onClose={props.onClose} wide>
+      <SchemaForm
+        fields={DEFS[props.kind].fields}
+        names={FORM_FIELDS[props.kind]}
+        mode={role ? 'update' : 'create'}
+        initial={role ?? { context: 'project' }}
+        submitLabel={role ? 'Save' : 'Create'}
+        onSubmit={submit}
+        onCancel={props.onClose}
+        extraFields={['rules']}
+        extra={(errors) => (
+          <fieldset>
+            <legend>Rules (comma-separated lists; empty API group is the core group)</legend>
+            {rules.map((r, i) => (
+              <div className="rule-row" key={i}>
+                <Field
+                  label={`Rule ${i + 1} API groups`}
+                  className="field-compact"
+                  value={r.apiGroups}
+                  placeholder="(core)"
+                  onChange={(e) => setRule(i, { apiGroups: e.target.value })}
+                />
+                <Field
+                  label={`Rule ${i + 1} resources`}
+                  className="field-compact"
+                  value={r.resources}
+                  error={ruleError(errors, i)}
+                  onChange={(e) => setRule(i, { resources: e.target.value })}
+                />
+                <Field
+                  label={`Rule ${i + 1} verbs`}
+                  className="field-compact"
+                  value={r.verbs}
+                  onChange={(e) => setRule(i, { verbs: e.target.value })}
+                />
+                <Button
+                  variant="link"
+                  aria-label={`Remove rule ${i + 1}`}
+                  onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
+                >
+                  Remove
+                </Button>
+              </div>
+            ))}
+            <Button
+              onClick={() =>
+                setRules((rs) => [...rs, { apiGroups: '', resources: '', verbs: 'get, list, watch', rest: null }])
+              }
+            >
+              Add rule
+            </Button>
+            {errors.rules && (
+              <p className="error" role="alert">
+                {errors.rules}
+              </p>
+            )}
+          </fieldset>
         )}
-        <fieldset>
-          <legend>Rules (comma-separated lists; empty API group is the core group)</legend>
-          {rules.map((r, i) => (
-            <div className="rule-row" key={i}>
-              <Field
-                label={`Rule ${i + 1} API groups`}
-                className="field-compact"
-                value={r.apiGroups}
-                placeholder="(core)"
-                onChange={(e) => setRule(i, { apiGroups: e.target.value })}
-              />
-              <Field
-                label={`Rule ${i + 1} resources`}
-                className="field-compact"
-                value={r.resources}
-                error={ruleError(i)}
-                onChange={(e) => setRule(i, { resources: e.target.value })}
-              />
-              <Field
-                label={`Rule ${i + 1} verbs`}
-                className="field-compact"
-                value={r.verbs}
-                onChange={(e) => setRule(i, { verbs: e.target.value })}
-              />
-              <Button
-                variant="link"
-                aria-label={`Remove rule ${i + 1}`}
-                onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
-              >
-                Remove
-              </Button>
-            </div>
-          ))}
-          <Button
-            onClick={() => setRules((rs) => [...rs, { apiGroups: '', resources: '', verbs: 'get, list, watch' }])}
-          >
-            Add rule
-          </Button>
-        </fieldset>
-        {(errors.form || errors.rules) && (
-          <p className="error" role="alert">
-            {errors.form ?? errors.rules}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>
-            Create
-          </Button>
-        </div>
-      </form>
+      />
     </Dialog>
   );
 }

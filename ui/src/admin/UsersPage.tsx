@@ -2,13 +2,13 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../api/http';
 import { user as userType } from '../../../src/schema/types/user.js';
 import type { GlobalRole, GlobalRoleBinding, User } from '../api/types';
-import { age } from '../app/format';
 import { useSession } from '../app/session';
 import { Button } from '../components/Button';
-import { DataTable, type Column } from '../components/DataTable';
+import { DataTable } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
+import { schemaColumns } from '../components/schemaColumns';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { FormFooter } from '../components/FormFooter';
@@ -40,81 +40,83 @@ export function UsersPage() {
   }, [bindings]);
   const roleName = useMemo(() => new Map(roles.map((r) => [r.id, r.name])), [roles]);
 
-  const columns: Column<User>[] = [
-    {
-      id: 'state',
-      header: 'State',
-      width: '100px',
-      cell: (u) => <StateBadge state={u.enabled === false ? 'disabled' : 'active'} />,
-      sortValue: (u) => (u.enabled === false ? 1 : 0),
+  // The declared columns, with the state read from `enabled` and the page's roles and actions.
+  const columns = schemaColumns<User>(userType, {
+    columns: ['enabled', 'username', 'name', 'roles', 'created', 'actions'],
+    override: {
+      enabled: {
+        header: 'State',
+        width: '100px',
+        cell: (u) => <StateBadge state={u.enabled === false ? 'disabled' : 'active'} />,
+        sortValue: (u) => (u.enabled === false ? 1 : 0),
+      },
+      username: {
+        width: '160px',
+        cell: (u) => (
+          <>
+            {u.username}
+            {u.me && <span className="muted"> (you)</span>}
+          </>
+        ),
+        filterValue: (u) => `${u.username} ${u.name ?? ''} ${u.id}`,
+      },
+      name: { header: 'Name', width: '160px' },
+      created: { width: '60px' },
     },
-    {
-      id: 'username',
-      header: 'Username',
-      width: '160px',
-      cell: (u) => (
-        <>
-          {u.username}
-          {u.me && <span className="muted"> (you)</span>}
-        </>
-      ),
-      sortValue: (u) => u.username,
-      filterValue: (u) => `${u.username} ${u.name ?? ''} ${u.id}`,
-    },
-    { id: 'name', header: 'Name', width: '160px', cell: (u) => u.name ?? '', sortValue: (u) => u.name ?? '' },
-    {
-      id: 'roles',
-      header: 'Global roles',
-      cell: (u) =>
-        (rolesOf.get(u.id) ?? []).map((b) => roleName.get(b.globalRoleId) ?? b.globalRoleId).join(', ') || '—',
-      filterValue: (u) => (rolesOf.get(u.id) ?? []).map((b) => b.globalRoleId).join(' '),
-    },
-    { id: 'age', header: 'Age', width: '60px', cell: (u) => age(u.created), sortValue: (u) => u.created },
-    {
-      id: 'actions',
-      header: 'Actions',
-      width: '330px',
-      cell: (u) => (
-        <span className="row-actions">
-          {u.links.update && u.id !== me.id && (
+    extra: [
+      {
+        id: 'roles',
+        header: 'Global roles',
+        cell: (u) =>
+          (rolesOf.get(u.id) ?? []).map((b) => roleName.get(b.globalRoleId) ?? b.globalRoleId).join(', ') || '—',
+        filterValue: (u) => (rolesOf.get(u.id) ?? []).map((b) => b.globalRoleId).join(' '),
+      },
+      {
+        id: 'actions',
+        header: 'Actions',
+        width: '330px',
+        cell: (u) => (
+          <span className="row-actions">
+            {u.links.update && u.id !== me.id && (
+              <Button
+                className="btn-small"
+                aria-label={`${u.enabled === false ? 'Enable' : 'Disable'} ${u.username}`}
+                onClick={() => setEnabled(u, u.enabled === false)}
+              >
+                {u.enabled === false ? 'Enable' : 'Disable'}
+              </Button>
+            )}
+            {u.actions.setpassword && (
+              <Button
+                className="btn-small"
+                aria-label={`Reset password of ${u.username}`}
+                onClick={() => setDialog({ kind: 'password', user: u })}
+              >
+                Reset password
+              </Button>
+            )}
             <Button
               className="btn-small"
-              aria-label={`${u.enabled === false ? 'Enable' : 'Disable'} ${u.username}`}
-              onClick={() => setEnabled(u, u.enabled === false)}
+              aria-label={`Global roles of ${u.username}`}
+              onClick={() => setDialog({ kind: 'roles', user: u })}
             >
-              {u.enabled === false ? 'Enable' : 'Disable'}
+              Roles
             </Button>
-          )}
-          {u.actions.setpassword && (
-            <Button
-              className="btn-small"
-              aria-label={`Reset password of ${u.username}`}
-              onClick={() => setDialog({ kind: 'password', user: u })}
-            >
-              Reset password
-            </Button>
-          )}
-          <Button
-            className="btn-small"
-            aria-label={`Global roles of ${u.username}`}
-            onClick={() => setDialog({ kind: 'roles', user: u })}
-          >
-            Roles
-          </Button>
-          {u.links.remove && u.id !== me.id && (
-            <Button
-              variant="danger"
-              className="btn-small"
-              aria-label={`Delete ${u.username}`}
-              onClick={() => setDialog({ kind: 'delete', user: u })}
-            >
-              Delete
-            </Button>
-          )}
-        </span>
-      ),
-    },
-  ];
+            {u.links.remove && u.id !== me.id && (
+              <Button
+                variant="danger"
+                className="btn-small"
+                aria-label={`Delete ${u.username}`}
+                onClick={() => setDialog({ kind: 'delete', user: u })}
+              >
+                Delete
+              </Button>
+            )}
+          </span>
+        ),
+      },
+    ],
+  });
 
   return (
     <section>

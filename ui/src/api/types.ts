@@ -16,6 +16,7 @@ import type {
   user,
   setting,
 } from '../../../src/schema/types/index.js';
+import type { projectSecret } from '../../../src/schema/types/project-secret.js';
 import type { clusterCondition } from '../../../src/schema/types/cluster.js';
 import type { policyRule } from '../../../src/schema/types/common.js';
 import type { containerResourceLimit, resourceQuotaLimit } from '../../../src/schema/types/project.js';
@@ -51,6 +52,7 @@ export type User = ResourceOf<typeof user>;
 export type Token = ResourceOf<typeof token>;
 export type Principal = ResourceOf<typeof principal>;
 export type Setting = ResourceOf<typeof setting>;
+export type ProjectSecret = ResourceOf<typeof projectSecret>;
 
 /** Every page of a v3 collection (the server pages at `limit`). */
 export async function listAllPages<T>(

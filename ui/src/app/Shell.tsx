@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Cluster } from '../api/types';
 import { AccountPage } from '../account/AccountPage';
 import { RolesPage } from '../admin/RolesPage';
+import { SettingsPage } from '../admin/SettingsPage';
 import { UsersPage } from '../admin/UsersPage';
 import { ClusterView } from '../cluster/ClusterView';
 import { ClustersPage } from '../clusters/ClustersPage';
@@ -123,6 +124,11 @@ export function Shell() {
                   Roles
                 </Link>
               </li>
+              <li>
+                <Link to="/admin/settings" aria-current={here('/admin/settings')}>
+                  Settings
+                </Link>
+              </li>
             </ul>
           </>
         )}
@@ -160,6 +166,7 @@ function Page(props: { segments: string[]; isAdmin: boolean }) {
       if (!props.isAdmin) return <NotFound />;
       if (second === 'users') return <UsersPage />;
       if (second === 'roles') return <RolesPage />;
+      if (second === 'settings') return <SettingsPage />;
       return <Redirect to="/admin/users" />;
     default:
       return <NotFound />;

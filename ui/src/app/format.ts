@@ -36,6 +36,14 @@ export function age(iso: string | undefined | null, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/** How long ago as `age` says it ("3m"), or how long until a time still to come ("in 29d"). */
+export function relative(iso: string | undefined | null, now = Date.now()): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return t > now ? `in ${age(new Date(now).toISOString(), t)}` : age(iso, now);
+}
+
 export function dateTime(iso: string | undefined | null): string {
   if (!iso) return '—';
   const d = new Date(iso);

@@ -68,9 +68,13 @@ export function SelectField(
 }
 
 export function TextAreaField(
-  props: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string | undefined },
+  props: React.TextareaHTMLAttributes<HTMLTextAreaElement> & {
+    label: string;
+    error?: string | undefined;
+    hint?: ReactNode;
+  },
 ) {
-  const { label, error, id: givenId, ...area } = props;
+  const { label, error, hint, id: givenId, ...area } = props;
   const autoId = useId();
   const id = givenId ?? autoId;
   return (
@@ -79,9 +83,14 @@ export function TextAreaField(
       <textarea
         id={id}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
         {...area}
       />
+      {hint && !error && (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      )}
       {error && (
         <small id={`${id}-error`} className="field-error" role="alert">
           {error}

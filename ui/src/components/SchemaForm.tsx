@@ -1,6 +1,8 @@
-import type { ReactNode } from 'react';
-import { fieldCreatable, subtype, type FieldDef } from '../../../src/schema/schema.js';
+import { useState, type ReactNode } from 'react';
+import { fieldCreatable, fieldUpdatable, subtype, type FieldDef } from '../../../src/schema/schema.js';
+import { useFormSubmit } from '../api/useFormSubmit';
 import { Field, SelectField, TextAreaField } from './Field';
+import { FormFooter } from './FormFooter';
 
 /**
  * Form inputs made from a type's declaration: the same fields, constraints, labels and defaults the
@@ -14,9 +16,14 @@ type Fields = Record<string, FieldDef>;
 const ARRAY_OF_STRINGS = 'array[string]';
 const MAP_OF_STRINGS = 'map[string]';
 
+/** Text longer than this may hold several lines (a PEM certificate, a setting's value): a text area. */
+const MULTILINE_OVER = 4096;
+const multiline = (def: FieldDef) =>
+  (def.type === 'string' || def.type === 'password') && (def.maxLength ?? 0) > MULTILINE_OVER;
+
 /** "mustChangePassword" → "Must change password", for fields the declaration gives no label. */
-function labelOf(name: string, def: FieldDef): string {
-  if (def.label) return def.label;
+export function fieldLabel(name: string, def: FieldDef | undefined): string {
+  if (def?.label) return def.label;
   const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
@@ -24,6 +31,8 @@ function labelOf(name: string, def: FieldDef): string {
 function initialValue(def: FieldDef, current: unknown): string | boolean | FormValues {
   const value = current ?? def.default;
   if (def.type === 'boolean') return value === true;
+  // A required choice starts at its first option, which is what its select shows.
+  if (def.type === 'enum' && def.required && (value === undefined || value === null)) return def.options?.[0] ?? '';
   const sub = subtype(def.type);
   if (sub) return initialValues(sub.fields, Object.keys(sub.fields), (value ?? {}) as Record<string, unknown>);
   if (def.type === ARRAY_OF_STRINGS) return Array.isArray(value) ? value.join(', ') : '';
@@ -42,7 +51,18 @@ export function initialValues(fields: Fields, names: readonly string[], current:
   return out;
 }
 
-function bodyValue(def: FieldDef, value: string | boolean | FormValues): unknown {
+/**
+ * What an emptied input sends on update, where leaving the field out would keep the old value: an
+ * empty string, list or map, else null (no value) for an optional field.
+ */
+function clearedValue(def: FieldDef): unknown {
+  if (def.type === 'string' || def.type === 'password') return '';
+  if (def.type === ARRAY_OF_STRINGS) return [];
+  if (def.type === MAP_OF_STRINGS) return {};
+  return def.required ? undefined : null;
+}
+
+function bodyValue(def: FieldDef, value: string | boolean | FormValues, mode: Mode): unknown {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'object') {
     const sub = subtype(def.type);
@@ -50,8 +70,8 @@ function bodyValue(def: FieldDef, value: string | boolean | FormValues): unknown
     // An empty group means "none": the API takes null for it (no quota), and leaving it out otherwise.
     return Object.keys(body).length ? body : def.nullable ? null : undefined;
   }
-  const text = def.type === 'password' ? value : value.trim();
-  if (text === '') return undefined;
+  const text = def.type === 'password' || multiline(def) ? value : value.trim();
+  if (text === '') return mode === 'update' ? clearedValue(def) : undefined;
   if (def.type === 'int') return Number(text);
   if (def.type === ARRAY_OF_STRINGS) {
     return text
@@ -66,13 +86,23 @@ function bodyValue(def: FieldDef, value: string | boolean | FormValues): unknown
   return text;
 }
 
-/** The request body for the given fields; what was left empty is left out (or null for a nullable group). */
-export function schemaBody(fields: Fields, names: readonly string[], values: FormValues): Record<string, unknown> {
+type Mode = 'create' | 'update';
+
+/**
+ * The request body for the given fields. On create what was left empty is left out (or null for a
+ * nullable group); on update it is sent emptied, so that clearing an input clears the value.
+ */
+export function schemaBody(
+  fields: Fields,
+  names: readonly string[],
+  values: FormValues,
+  mode: Mode = 'create',
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of names) {
     const value = values[name];
     if (value === undefined) continue;
-    const v = bodyValue(fields[name]!, value);
+    const v = bodyValue(fields[name]!, value, mode);
     if (v !== undefined) out[name] = v;
   }
   return out;
@@ -92,6 +122,8 @@ export function SchemaFields(props: {
   path?: string;
   autoFocus?: boolean;
   disabled?: boolean;
+  /** Fields shown but not changeable (on update, those the declaration says cannot change). */
+  locked?: readonly string[];
   /** What a field is for, where the page knows better than the declaration. */
   hints?: Record<string, ReactNode>;
 }) {
@@ -102,13 +134,13 @@ export function SchemaFields(props: {
       {props.names.map((name, i) => {
         const def = fields[name]!;
         const path = props.path ? `${props.path}.${name}` : name;
-        const label = labelOf(name, def);
+        const label = fieldLabel(name, def);
         const value = values[name];
         const common = {
           name: path,
           label,
           error: errors[path],
-          disabled: props.disabled,
+          disabled: props.disabled || props.locked?.includes(name),
           autoFocus: props.autoFocus && i === 0,
         };
         const sub = subtype(def.type);
@@ -137,7 +169,7 @@ export function SchemaFields(props: {
                 name={path}
                 type="checkbox"
                 checked={value === true}
-                disabled={props.disabled}
+                disabled={common.disabled}
                 onChange={(e) => set(name, e.target.checked)}
               />
               <label htmlFor={id}>{label}</label>
@@ -153,7 +185,8 @@ export function SchemaFields(props: {
               {...common}
               required={def.required}
               value={text}
-              options={def.required ? options : [{ value: '', label: '—' }, ...options]}
+              // A defaulted choice needs no "none": leaving it out would choose the default anyway.
+              options={def.required || def.default !== undefined ? options : [{ value: '', label: '—' }, ...options]}
               onChange={(e) => set(name, e.target.value)}
             />
           );
@@ -164,6 +197,23 @@ export function SchemaFields(props: {
               key={name}
               {...common}
               placeholder="key=value, one a line"
+              hint={props.hints?.[name]}
+              value={text}
+              onChange={(e) => set(name, e.target.value)}
+            />
+          );
+        }
+        if (multiline(def)) {
+          return (
+            <TextAreaField
+              key={name}
+              {...common}
+              className="mono"
+              required={def.required}
+              maxLength={def.maxLength}
+              spellCheck={false}
+              autoComplete="off"
+              hint={props.hints?.[name]}
               value={text}
               onChange={(e) => set(name, e.target.value)}
             />
@@ -188,5 +238,77 @@ export function SchemaFields(props: {
         );
       })}
     </>
+  );
+}
+
+/**
+ * The whole form for a simple type: the declared inputs, the page's own extra inputs (`extra`, for
+ * what the declaration cannot describe as one input, such as a list of rules), and the footer. On
+ * update the fields that cannot change are shown locked and not sent, and the resource's
+ * resourceVersion goes along, so that an edit of a stale copy is refused rather than lost.
+ */
+export function SchemaForm(props: {
+  fields: Fields;
+  /** The fields to show, in order; a function of the values where one field decides the others. */
+  names: readonly string[] | ((values: FormValues) => readonly string[]);
+  mode: Mode;
+  /** The values to start from: the resource being edited, or what the page prefers to the defaults. */
+  initial?: Record<string, unknown>;
+  submitLabel: string;
+  onSubmit: (body: Record<string, unknown>) => Promise<void>;
+  onCancel?: () => void;
+  hints?: Record<string, ReactNode>;
+  /** Inputs of the page's own, after the declared ones; given the errors, so theirs show at them, and the values. */
+  extra?: (errors: Record<string, string>, values: FormValues) => ReactNode;
+  /** Fields the `extra` inputs show errors for (others that no input shows go to the footer). */
+  extraFields?: readonly string[];
+  variant?: 'primary' | 'danger';
+}) {
+  const { fields, mode } = props;
+  const namesOf = (values: FormValues) => {
+    const all = typeof props.names === 'function' ? props.names(values) : props.names;
+    return mode === 'create' ? all.filter((n) => fieldCreatable(fields[n]!)) : all;
+  };
+  const [values, setValues] = useState<FormValues>(() => {
+    const all = Object.keys(fields).filter((n) => (mode === 'create' ? fieldCreatable(fields[n]!) : true));
+    return initialValues(fields, all, props.initial);
+  });
+  const names = namesOf(values);
+  const locked = mode === 'update' ? names.filter((n) => !fieldUpdatable(fields[n]!)) : [];
+  const { errors, busy, submit } = useFormSubmit(async () => {
+    const sent = names.filter((n) => !locked.includes(n));
+    const body = schemaBody(fields, sent, values, mode);
+    const version = props.initial?.resourceVersion;
+    await props.onSubmit(
+      mode === 'update' && typeof version === 'string' ? { ...body, resourceVersion: version } : body,
+    );
+  });
+  // An error about a field no input shows (a nested one, a whole group) is shown above the buttons.
+  const shown = (key: string) => {
+    const top = key.split(/[.[]/)[0]!;
+    return names.includes(top) || !!props.extraFields?.includes(top);
+  };
+  const stray = Object.entries(errors).find(([k]) => k !== 'form' && !shown(k))?.[1];
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)}>
+      <SchemaFields
+        fields={fields}
+        names={names}
+        values={values}
+        onChange={setValues}
+        errors={errors}
+        locked={locked}
+        hints={props.hints}
+        autoFocus
+      />
+      {props.extra?.(errors, values)}
+      <FormFooter
+        error={errors.form ?? stray}
+        submitLabel={props.submitLabel}
+        busy={busy}
+        onCancel={props.onCancel}
+        variant={props.variant}
+      />
+    </form>
   );
 }

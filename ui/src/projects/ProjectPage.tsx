@@ -9,6 +9,7 @@ import { Button } from '../components/Button';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { MembersPanel } from './MembersPanel';
+import { SecretsPanel } from './SecretsPanel';
 
 /** A subtype's fields with their labels, in declaration order. */
 const labelled = <K extends string>(fields: Record<K, FieldDef>) =>
@@ -55,6 +56,7 @@ export function ProjectPage(props: { clusterId: string; projectId: string }) {
       {project.description && <p className="muted">{project.description}</p>}
       <MembersPanel scope={{ kind: 'project', id: project.id, mayAdd: mayManage }} />
       <LimitsForm project={project} editable={mayManage} />
+      <SecretsPanel projectId={project.id} />
     </section>
   );
 }

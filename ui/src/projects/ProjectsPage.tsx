@@ -2,13 +2,12 @@ import { useMemo, useState } from 'react';
 import { api, errorMessage } from '../api/http';
 import { project } from '../../../src/schema/types/project.js';
 import type { Project } from '../api/types';
-import { age } from '../app/format';
 import { Link, navigate } from '../app/router';
 import { Button } from '../components/Button';
-import { DataTable, type Column } from '../components/DataTable';
+import { DataTable } from '../components/DataTable';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
-import { StateBadge } from '../components/StateBadge';
+import { schemaColumns } from '../components/schemaColumns';
 import { useLiveList } from '../live/useLiveList';
 import { useClusterAccess } from './clusterAccess';
 import { FormFooter } from '../components/FormFooter';
@@ -27,47 +26,42 @@ export function ProjectsPage(props: { clusterId: string }) {
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Project | null>(null);
 
-  const columns = useMemo<Column<Project>[]>(
-    () => [
-      {
-        id: 'state',
-        header: 'State',
-        width: '110px',
-        cell: (p) => <StateBadge state={p.state} />,
-        sortValue: (p) => p.state,
-      },
-      {
-        id: 'name',
-        header: 'Name',
-        cell: (p) => <Link to={projectPath(p)}>{p.name}</Link>,
-        sortValue: (p) => p.name,
-        filterValue: (p) => `${p.name} ${p.id} ${p.description ?? ''}`,
-      },
-      { id: 'description', header: 'Description', cell: (p) => p.description ?? '' },
-      {
-        id: 'quota',
-        header: 'Quota',
-        width: '90px',
-        cell: (p) => (p.resourceQuota?.limit && Object.keys(p.resourceQuota.limit).length ? 'yes' : '—'),
-      },
-      { id: 'age', header: 'Age', width: '70px', cell: (p) => age(p.created), sortValue: (p) => p.created },
-      {
-        id: 'actions',
-        header: 'Actions',
-        width: '100px',
-        cell: (p) =>
-          p.links.remove ? (
-            <Button
-              variant="danger"
-              className="btn-small"
-              aria-label={`Delete project ${p.name}`}
-              onClick={() => setDeleting(p)}
-            >
-              Delete
-            </Button>
-          ) : null,
-      },
-    ],
+  const columns = useMemo(
+    () =>
+      schemaColumns<Project>(project, {
+        columns: ['state', 'name', 'description', 'resourceQuota', 'created', 'actions'],
+        override: {
+          name: {
+            cell: (p) => <Link to={projectPath(p)}>{p.name}</Link>,
+            filterValue: (p) => `${p.name} ${p.id} ${p.description ?? ''}`,
+          },
+          resourceQuota: {
+            header: 'Quota',
+            width: '90px',
+            cell: (p) => (p.resourceQuota?.limit && Object.keys(p.resourceQuota.limit).length ? 'yes' : '—'),
+            filterValue: undefined,
+          },
+          created: { width: '70px' },
+        },
+        extra: [
+          {
+            id: 'actions',
+            header: 'Actions',
+            width: '100px',
+            cell: (p) =>
+              p.links.remove ? (
+                <Button
+                  variant="danger"
+                  className="btn-small"
+                  aria-label={`Delete project ${p.name}`}
+                  onClick={() => setDeleting(p)}
+                >
+                  Delete
+                </Button>
+              ) : null,
+          },
+        ],
+      }),
     [],
   );
 
