@@ -21,6 +21,7 @@ export interface WorkQueueOptions {
   /** Errors that mean the object is gone: retrying cannot help. Default: StoreError NotFound. */
   isGone?(err: unknown): boolean;
   onError?(key: string, err: unknown, retryInMs: number): void;
+  onSuccess?(key: string): void;
   metrics?: ControllerMetrics;
 }
 
@@ -139,6 +140,7 @@ export class WorkQueue {
     try {
       const out = await this.opts.reconcile(key);
       this.failures.delete(key);
+      this.opts.onSuccess?.(key);
       if (out?.requeueAfter !== undefined) {
         result = 'requeue';
         this.addAfter(key, out.requeueAfter);
