@@ -25,6 +25,7 @@ import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
 import { sendError, sendJson, sendText } from './http/respond.js';
 import type { Logger } from './log.js';
+import { renderMetrics } from './metrics.js';
 import type { ProjectsController } from './projects/controller.js';
 import { projectMemberships } from './projects/memberships.js';
 import { namespacesApi } from './projects/namespaces.js';
@@ -203,7 +204,7 @@ export function createApp(deps: AppDeps) {
       const rules = await deps.userRules.rulesFor(auth.user.id);
       if (!rulesAllow(rules, { path: '/metrics', verb: 'get' }))
         throw new ApiError('PermissionDenied', 'you may not read metrics');
-      return sendText(res, 200, metrics(deps), 'text/plain; version=0.0.4');
+      return sendText(res, 200, renderMetrics(deps), 'text/plain; version=0.0.4');
     }
     if ((method === 'GET' || method === 'HEAD') && !isApiPath(path)) return ui.serve(req, res, url);
     throw new ApiError('NotFound', `no such path ${path}`);
@@ -292,20 +293,4 @@ export function createApp(deps: AppDeps) {
       subscribe.close();
     },
   };
-}
-
-function metrics(deps: AppDeps): string {
-  return [
-    '# HELP corral_leader Whether this replica runs the controllers (1) or only serves the API (0).',
-    '# TYPE corral_leader gauge',
-    `corral_leader ${deps.leader.isLeader() ? 1 : 0}`,
-    '# HELP corral_cluster_connections Clusters this replica reaches now (agent tunnels and direct).',
-    '# TYPE corral_cluster_connections gauge',
-    `corral_cluster_connections{kind="tunnel"} ${deps.services.connections.ids().filter((id) => deps.services.connections.get(id)?.kind === 'tunnel').length}`,
-    `corral_cluster_connections{kind="direct"} ${deps.services.connections.ids().filter((id) => deps.services.connections.get(id)?.kind === 'direct').length}`,
-    '# HELP corral_build_info Corral version.',
-    '# TYPE corral_build_info gauge',
-    `corral_build_info{version="${deps.version}"} 1`,
-    '',
-  ].join('\n');
 }

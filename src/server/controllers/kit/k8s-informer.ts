@@ -5,7 +5,13 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { ObjectCache, type InformerHandlers } from './cache.js';
 
 export interface KubeObjectLike {
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+  };
 }
 
 export interface K8sInformerOptions {
@@ -86,7 +92,12 @@ export class K8sInformer<T extends KubeObjectLike = KubeObjectLike> {
     this.watch = openK8sWatch(
       this.upstream,
       {},
-      { path: this.opts.path, resourceVersion, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+      {
+        path: this.opts.path,
+        resourceVersion,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+      },
       {
         onEvent: (e) => {
           const o = e.object as T;

@@ -116,7 +116,7 @@ export class WorkQueue {
   private pump(): void {
     const max = this.opts.maxConcurrent ?? Infinity;
     const perGroup = this.opts.maxPerGroup ?? Infinity;
-    for (let i = 0; i < this.queue.length && this.running.size < max; ) {
+    for (let i = 0; i < this.queue.length && this.running.size < max;) {
       const key = this.queue[i]!;
       const group = this.groupOf(key);
       if ((this.perGroup.get(group) ?? 0) >= perGroup) {
