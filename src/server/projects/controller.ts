@@ -160,8 +160,9 @@ export class ProjectsController implements FollowerListener {
         informer.start();
         this.namespaceInformers.set(clusterId, { conn, informer });
       }
-    }
-    this.kick(clusterId);
+      // A new connection or owner: a backoff earned by the old one does not apply.
+      this.controller.retryNow(clusterId);
+    } else this.kick(clusterId);
   };
 
   /** Resolves once no reconcile of the cluster is queued or running. */

@@ -42,4 +42,27 @@ describe('defineController', () => {
     await sleep(100);
     expect(reconciled.length).toBe(after);
   });
+
+  it('retryNow cuts a backoff short; a plain enqueue does not', async () => {
+    let runs = 0;
+    const c = defineController({
+      name: 'flaky',
+      log: log as unknown as Logger,
+      backoff: { baseMs: 10_000 },
+      reconcile: async () => {
+        runs++;
+        throw new Error('down');
+      },
+    });
+    c.enqueue('k');
+    await sleep(30);
+    expect(runs).toBe(1);
+    c.enqueue('k');
+    await sleep(30);
+    expect(runs).toBe(1);
+    c.retryNow('k');
+    await sleep(30);
+    expect(runs).toBe(2);
+    await c.stop();
+  });
 });

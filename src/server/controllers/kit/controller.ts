@@ -36,6 +36,8 @@ export interface Controller {
   stop(): Promise<void>;
   enqueue(key: string): void;
   enqueueAfter(key: string, ms: number): void;
+  /** Enqueues now even if the key is backing off: what made it fail has changed (a new connection). */
+  retryNow(key: string): void;
   /** Resolves once the key is neither queued nor being reconciled. */
   settle(key: string): Promise<void>;
   /** Feeds the queue from a source: each added, changed or deleted object enqueues the keys `keysOf` gives. */
@@ -93,6 +95,10 @@ export function defineController(spec: ControllerSpec): Controller {
     },
     enqueue: (key) => queue.add(key),
     enqueueAfter: (key, ms) => queue.addAfter(key, ms),
+    retryNow: (key) => {
+      queue.forget(key);
+      queue.add(key);
+    },
     settle: (key) => queue.settle(key),
     watch: (source, keysOf) => {
       const enqueue = (o: Parameters<typeof keysOf>[0]) => {
