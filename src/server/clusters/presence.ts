@@ -1,5 +1,4 @@
 import type { Store } from '../../store/types.js';
-import { StoreError } from '../../store/types.js';
 import { defineController, type Controller } from '../controllers/kit/controller.js';
 import type { Registry } from '../controllers/kit/metrics.js';
 import type { StoreInformer } from '../controllers/kit/store-informer.js';
@@ -33,13 +32,9 @@ export function startPresenceController(deps: {
     resyncMs: deps.resyncMs ?? 10_000,
     resyncKeys: () => deps.clusters.cache.list().map((c) => c.id),
     reconcile: async (clusterId) => {
-      let cluster;
-      try {
-        cluster = await store.get('cluster', clusterId);
-      } catch (err) {
-        if (err instanceof StoreError && err.code === 'NotFound') await ownership.forget(clusterId);
-        throw err;
-      }
+      // The informer's copy: this runs for every cluster every pass, and the write is compare-and-swap anyway.
+      const cluster = deps.clusters.cache.get(clusterId);
+      if (!cluster) return ownership.forget(clusterId);
       if (cluster.metadata.deletionTimestamp || connections.get(clusterId)) return;
       const left = await ownership.leaseLeftMs(clusterId);
       if (left > 0) return { requeueAfter: left + 100 };
