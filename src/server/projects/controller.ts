@@ -8,6 +8,7 @@ import { defineController, type Controller } from '../controllers/kit/controller
 import { K8sInformer } from '../controllers/kit/k8s-informer.js';
 import type { Registry } from '../controllers/kit/metrics.js';
 import { AGENT_NAMESPACE } from '../clusters/manifest.js';
+import { clusterBeingRemoved } from '../clusters/status-write.js';
 import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
 import type { Logger } from '../log.js';
 import {
@@ -200,7 +201,7 @@ export class ProjectsController implements FollowerListener {
     const conn = this.connections.get(clusterId);
     if (!conn || !this.deps.ownership.owns(clusterId)) return;
     const cluster = await this.store.get('cluster', clusterId);
-    if (cluster.metadata.deletionTimestamp || cluster.status.removing === true) return;
+    if (clusterBeingRemoved(cluster)) return;
     const selector = `${CLUSTER_ID_LABEL}=${clusterId}`;
     const [stored, prtbs, crtbs, templates, projectSecrets] = await Promise.all([
       listAll(this.store, 'project', selector),
