@@ -67,6 +67,14 @@ test('two replicas on one etcd both serve writes, one runs controllers, and lead
     return flags;
   }, 'exactly one leader');
   const [leader, follower] = leaders[0] ? [a, b] : [b, a];
+  // Store-only controllers run on the leader alone; /metrics shows their reconciles there only.
+  await eventually(async () => {
+    const text = (await leader.call('/metrics', { token })).text;
+    if (!/^corral_controller_reconciles_total\{controller="token-cleanup",result="success"\} [1-9]/m.test(text))
+      throw new Error('no token cleanup yet');
+  }, 'the leader to clean up tokens');
+  expect((await follower.call('/metrics', { token })).text).not.toContain('controller="token-cleanup"');
+  expect((await follower.call('/metrics', { token })).text).not.toContain('controller="cluster-presence"');
 
   // kill -9: no lease is revoked; the follower takes over once the lease runs out.
   const killedAt = Date.now();

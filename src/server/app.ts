@@ -47,6 +47,7 @@ import { ApiError } from './http/errors.js';
 import { sendError } from './http/respond.js';
 import { reply, routeTable, type Reply, type Route } from './http/routes.js';
 import type { Logger } from './log.js';
+import { renderMetrics } from './metrics.js';
 import type { ProjectsController } from './projects/controller.js';
 import { projectMemberships } from './projects/memberships.js';
 import { namespacesApi } from './projects/namespaces.js';
@@ -323,7 +324,7 @@ export function createApp(deps: AppDeps) {
           const rules = await deps.userRules.rulesFor(auth.user.id);
           if (!rulesAllow(rules, { path: '/metrics', verb: 'get' }))
             throw new ApiError('PermissionDenied', 'you may not read metrics');
-          return { status: 200, body: metrics(deps), contentType: 'text/plain; version=0.0.4' };
+          return { status: 200, body: renderMetrics(deps), contentType: 'text/plain; version=0.0.4' };
         },
       },
       // Everything else that is not an API path is the web UI's (its client-side routes included).
@@ -424,20 +425,4 @@ export function createApp(deps: AppDeps) {
       subscribe.close();
     },
   };
-}
-
-function metrics(deps: AppDeps): string {
-  return [
-    '# HELP corral_leader Whether this replica runs the controllers (1) or only serves the API (0).',
-    '# TYPE corral_leader gauge',
-    `corral_leader ${deps.leader.isLeader() ? 1 : 0}`,
-    '# HELP corral_cluster_connections Clusters this replica reaches now (agent tunnels and direct).',
-    '# TYPE corral_cluster_connections gauge',
-    `corral_cluster_connections{kind="tunnel"} ${deps.services.connections.ids().filter((id) => deps.services.connections.get(id)?.kind === 'tunnel').length}`,
-    `corral_cluster_connections{kind="direct"} ${deps.services.connections.ids().filter((id) => deps.services.connections.get(id)?.kind === 'direct').length}`,
-    '# HELP corral_build_info Corral version.',
-    '# TYPE corral_build_info gauge',
-    `corral_build_info{version="${deps.version}"} 1`,
-    '',
-  ].join('\n');
 }

@@ -8,8 +8,9 @@ import { AuditLog } from './audit.js';
 import { bindGlobalRole, createUser, userIdForUsername } from './auth/users.js';
 import { seedBuiltinRoles } from './authz/role-behaviors.js';
 import { UserRules } from './authz/user-rules.js';
-import { runControllers } from './controllers/runner.js';
-import { reconcileExpiredTokens } from './controllers/token-cleanup.js';
+import { Registry } from './controllers/kit/metrics.js';
+import { StoreInformer } from './controllers/kit/store-informer.js';
+import { startTokenCleanup } from './controllers/token-cleanup.js';
 import { listenHttps, type Listening } from './http/server.js';
 import type { Logger } from './log.js';
 import { Settings } from './settings/behavior.js';
@@ -17,6 +18,8 @@ import { StoreFollower } from './store-follower.js';
 import { loadServingTls } from './tls.js';
 import { ClusterConnections } from './clusters/connections.js';
 import { ClusterHealth } from './clusters/health.js';
+import { CLUSTER_LEASE_TYPE, ClusterOwnership } from './clusters/ownership.js';
+import { startPresenceController } from './clusters/presence.js';
 import { SecretBox } from './secrets/encryption.js';
 import { ProjectsController } from './projects/controller.js';
 
@@ -112,24 +115,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const audit = await AuditLog.open(join(opts.dataDir, 'audit.log'));
     closers.unshift(() => audit.close());
 
-    const leader = createLeaderElector(store, {
-      name: 'corral-controllers',
-      ttlSeconds: opts.leaseTtlSeconds,
-      onError: (err) => opts.log.warn('leader election', { error: String(err) }),
-    });
-    leader.start({
-      onStartedLeading: (signal) => {
-        opts.log.info('this replica now runs the controllers');
-        runControllers(
-          [{ name: 'token-cleanup', intervalMs: 60_000, reconcile: () => reconcileExpiredTokens(store) }],
-          signal,
-          opts.log,
-        );
-      },
-      onStoppedLeading: () => opts.log.info('this replica no longer runs the controllers'),
-    });
-    closers.unshift(() => leader.stop());
-
     const secretBox = await SecretBox.open(opts.encryptionKeyFile ?? join(opts.dataDir, 'encryption-key'));
     const connections = new ClusterConnections();
     closers.unshift(async () => connections.closeAll());
@@ -139,16 +124,66 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const local = await startLocalCluster(store, secretBox, opts.dataDir, opts.log);
       closers.push(() => local.stop());
     }
-    const health = new ClusterHealth(store, connections, secretBox, opts.log);
-    health.start();
-    closers.unshift(async () => health.stop());
+    const registry = new Registry();
+    const leader = createLeaderElector(store, {
+      name: 'corral-controllers',
+      ttlSeconds: opts.leaseTtlSeconds,
+      onError: (err) => opts.log.warn('leader election', { error: String(err) }),
+    });
+    // Informers share the one store watch; they list before anything reads them.
+    const clusters = new StoreInformer(store, 'cluster');
+    const leases = new StoreInformer(store, CLUSTER_LEASE_TYPE);
+    follower.add(clusters);
+    follower.add(leases);
+    await Promise.all([clusters.start(), leases.start()]);
+    const ownership = new ClusterOwnership(store, leases, connections, leader, randomBytes(8).toString('hex'));
 
-    const projects = new ProjectsController(store, connections, opts.log, secretBox);
+    const health = new ClusterHealth({
+      store,
+      connections,
+      secretBox,
+      log: opts.log,
+      ownership,
+      clusters,
+      registry,
+    });
+    health.start();
+    closers.unshift(() => health.stop());
+
+    const projects = new ProjectsController({ store, connections, ownership, log: opts.log, secretBox, registry });
     follower.add(projects);
     projects.start();
-    closers.unshift(async () => projects.stop());
+    closers.unshift(() => projects.stop());
 
-    const services = { secretBox, connections, caPem: tls.caPem, settleProjects: (id: string) => projects.settle(id) };
+    // Store-only passes (clusters nobody reaches, expired tokens) run on the leader alone.
+    leader.start({
+      onStartedLeading: (signal) => {
+        opts.log.info('this replica now runs the controllers');
+        const leading = [
+          startTokenCleanup({ store, log: opts.log, registry }),
+          startPresenceController({ store, connections, ownership, clusters, leases, log: opts.log, registry }),
+        ];
+        ownership.leadershipChanged();
+        signal.addEventListener(
+          'abort',
+          () => {
+            for (const c of leading) void c.stop();
+            ownership.leadershipChanged();
+          },
+          { once: true },
+        );
+      },
+      onStoppedLeading: () => opts.log.info('this replica no longer runs the controllers'),
+    });
+    closers.unshift(() => leader.stop());
+
+    const services = {
+      secretBox,
+      connections,
+      caPem: tls.caPem,
+      settleProjects: (id: string) => projects.settle(id),
+      controllerMetrics: registry,
+    };
     const app = createApp({
       store,
       projects,

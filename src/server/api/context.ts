@@ -3,6 +3,7 @@ import type { PolicyRule } from '../authz/policy-rule.js';
 import type { ClusterConnections } from '../clusters/connections.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import type { TypeDef } from '../../schema/schema.js';
+import type { Registry } from '../controllers/kit/metrics.js';
 
 export interface AuthInfo {
   user: StoredObject;
@@ -40,6 +41,8 @@ export interface ServerServices {
   caPem: string;
   /** Waits until no projects reconcile is writing into the cluster. */
   settleProjects(clusterId: string): Promise<void>;
+  /** The controllers' series (queue depth, retries, reconciles, durations), rendered at /metrics. */
+  controllerMetrics?: Registry;
 }
 
 export interface SettingsReader {

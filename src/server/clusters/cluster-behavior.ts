@@ -14,6 +14,7 @@ import { CLUSTER_LABEL, MANAGED_LABEL } from '../rbac/desired.js';
 import { AGENT_NAME, AGENT_NAMESPACE } from './manifest.js';
 import { CLUSTER_ID_LABEL, isMember, isOwner } from './memberships.js';
 import { createRegistrationToken } from './registration.js';
+import { setClusterRemoving } from './status-write.js';
 
 export async function bindClusterRole(store: Store, clusterId: string, userId: string, roleTemplateId: string) {
   return store.create({
@@ -140,13 +141,16 @@ export const clusterBehavior: TypeBehavior = {
   },
   async beforeDelete(existing, ctx) {
     const force = ctx.query.get('force') === 'true';
-    // Tell the projects controller to stop writing into the cluster before it is cleaned up.
-    await ctx.store.update({ ...existing, status: { ...existing.status, removing: true } }).catch(() => undefined);
+    // Tell the projects controller to stop writing into the cluster before it is cleaned up; the
+    // health and presence controllers keep the mark (see writeClusterStatus).
+    await setClusterRemoving(ctx.store, existing.id, true);
     await ctx.services.settleProjects(existing.id);
     try {
       await cleanUpDownstream(ctx.services.connections, existing);
     } catch (err) {
       if (!force) {
+        // The cluster stays: the projects controller takes it up again.
+        await setClusterRemoving(ctx.store, existing.id, false);
         throw new ApiError(
           'ServiceUnavailable',
           `cluster ${existing.id} cannot be reached to remove the Corral agent (${(err as Error).message}); ` +

@@ -1,8 +1,8 @@
 import { formatResource } from '../../schema/quantity.js';
-import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
+import { K8sInformer } from '../controllers/kit/k8s-informer.js';
 import type { Logger } from '../log.js';
-import { openK8sWatch } from '../ui/k8s-watch.js';
 import type { ClusterConnection, ClusterConnections } from './connections.js';
+import type { ClusterOwnership } from './ownership.js';
 import { holdsNodeResources, podResources, type Amounts, type PodLike, type PodResources } from './pod-resources.js';
 
 /** What a cluster's unfinished pods ask for and are capped at, as Rancher's status.requested/limits. */
@@ -23,45 +23,65 @@ export interface UsageOptions {
  * of the list and the watch. A pod that gets a node enters the watch as ADDED.
  */
 const UNFINISHED = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
-const PAGE_TIMEOUT_MS = 60_000;
-const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 60_000;
 const NONE: PodResources = { requests: {}, limits: {} };
 
 /**
- * The running sums of one cluster's pods: listed once (in pages), then kept by a watch that
- * adds and subtracts single pods, so a 10,000-pod cluster costs one list, not one every pass.
- * Anything that breaks the watch's continuity (410 Gone, a lost connection) lists again.
+ * The running sums of one cluster's pods, kept by a K8sInformer (one paged list, then a watch),
+ * so a 10,000-pod cluster costs one list, not one every pass. A relist reaches the sums as the
+ * differences, applied together, so sums never show half a list and never drift.
  */
 class PodSums {
-  private pods = new Map<string, PodResources>();
-  private requests: Amounts = {};
-  private limits: Amounts = {};
-  synced = false;
-  private stopped = false;
-  private watch?: { stop(): void };
-  private retryTimer?: NodeJS.Timeout;
-  private retryMs = RETRY_MIN_MS;
+  private readonly pods = new Map<string, PodResources>();
+  private readonly requests: Amounts = {};
+  private readonly limits: Amounts = {};
+  private readonly informer: K8sInformer<PodLike>;
   private lastFailure?: string;
 
   constructor(
     private readonly clusterId: string,
     readonly conn: ClusterConnection,
     private readonly log: Logger,
-    private readonly pageSize: number,
+    pageSize: number,
     private readonly changed: () => void,
   ) {
-    void this.sync();
+    this.informer = new K8sInformer<PodLike>(conn.upstream, {
+      path: '/api/v1/pods',
+      fieldSelector: UNFINISHED,
+      pageSize,
+      onSynced: () => {
+        this.lastFailure = undefined;
+        this.changed();
+      },
+      onFailure: (reason, status, retryInMs) => this.failed(reason, status, retryInMs),
+    });
+    const track = (pod: PodLike) => {
+      const uid = pod.metadata?.uid;
+      if (!uid) return;
+      const before = this.pods.get(uid);
+      if (holdsNodeResources(pod)) this.put(uid, podResources(pod));
+      else this.remove(uid);
+      // Most events are status updates that change no sum: those ask for no check.
+      const after = this.pods.get(uid);
+      if (this.informer.synced && before !== after && JSON.stringify(before) !== JSON.stringify(after)) this.changed();
+    };
+    this.informer.on({
+      onAdd: track,
+      onUpdate: (previous, pod) => {
+        // A pod recreated under the same name is another pod.
+        if (previous.metadata?.uid !== pod.metadata?.uid) this.untrack(previous);
+        track(pod);
+      },
+      onDelete: (pod) => this.untrack(pod),
+    });
+    this.informer.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    this.watch?.stop();
+    this.informer.stop();
   }
 
   use(): ClusterUse | undefined {
-    if (!this.synced) return undefined;
+    if (!this.informer.synced) return undefined;
     const format = (a: Amounts) =>
       Object.fromEntries(
         Object.entries(a)
@@ -75,103 +95,25 @@ class PodSums {
     };
   }
 
-  private async sync(): Promise<void> {
-    if (this.stopped) return;
-    const started = performance.now();
-    try {
-      const { pods, resourceVersion } = await this.list();
-      if (this.stopped) return;
-      // The new list replaces the old whole, so the sums never show half a list.
-      this.pods = new Map();
-      this.requests = {};
-      this.limits = {};
-      for (const [uid, r] of pods) this.put(uid, r);
-      this.synced = true;
-      this.retryMs = RETRY_MIN_MS;
-      this.lastFailure = undefined;
-      this.log.debug('cluster pods listed for usage', {
-        clusterId: this.clusterId,
-        pods: pods.size,
-        ms: Math.round(performance.now() - started),
-      });
-      this.changed();
-      this.watch = openK8sWatch(
-        this.conn.upstream,
-        {},
-        { path: '/api/v1/pods', resourceVersion, fieldSelector: UNFINISHED },
-        {
-          onEvent: (e) => {
-            const pod = e.object as PodLike;
-            const uid = pod.metadata?.uid;
-            if (!uid) return;
-            const before = this.pods.get(uid);
-            if (e.type === 'DELETED' || !holdsNodeResources(pod)) this.remove(uid);
-            else this.put(uid, podResources(pod));
-            // Most events are status updates that change no sum: those ask for no check.
-            const after = this.pods.get(uid);
-            if (before !== after && JSON.stringify(before) !== JSON.stringify(after)) this.changed();
-          },
-          onResync: (reason) => {
-            this.log.debug('cluster pod watch lists again', { clusterId: this.clusterId, reason });
-            this.retry();
-          },
-          onError: (f) => this.failed(`${f.status} ${f.message}`),
-        },
-      );
-    } catch (err) {
-      this.failed((err as Error).message);
-    }
+  private untrack(pod: PodLike): void {
+    const uid = pod.metadata?.uid;
+    if (!uid || !this.pods.has(uid)) return;
+    this.remove(uid);
+    if (this.informer.synced) this.changed();
   }
 
-  private async list(): Promise<{ pods: Map<string, PodResources>; resourceVersion: string }> {
-    const pods = new Map<string, PodResources>();
-    let cont = '';
-    for (;;) {
-      const query = new URLSearchParams({ limit: String(this.pageSize), fieldSelector: UNFINISHED });
-      if (cont) query.set('continue', cont);
-      let page: { metadata: { resourceVersion: string; continue?: string }; items: PodLike[] };
-      try {
-        page = await upstreamJson(this.conn.upstream, 'GET', `/api/v1/pods?${query}`, { timeoutMs: PAGE_TIMEOUT_MS });
-      } catch (err) {
-        // The continue token outlived the API server's compaction: start the list over.
-        if (cont && err instanceof UpstreamError && err.status === 410) {
-          pods.clear();
-          cont = '';
-          continue;
-        }
-        throw err;
-      }
-      for (const pod of page.items) {
-        const uid = pod.metadata?.uid;
-        if (uid && holdsNodeResources(pod)) pods.set(uid, podResources(pod));
-      }
-      if (this.stopped || !page.metadata.continue) return { pods, resourceVersion: page.metadata.resourceVersion };
-      cont = page.metadata.continue;
-    }
-  }
-
-  private failed(reason: string): void {
-    if (this.stopped) return;
-    // An agent installed before it could read pods fails the same way every minute: say it once.
+  private failed(reason: string, status: number | undefined, retryInMs: number): void {
+    // An agent installed before it could read pods fails the same way every time: say it once.
     if (reason !== this.lastFailure)
       this.log.warn('cannot follow the cluster pods for usage; retrying', {
         clusterId: this.clusterId,
         error: reason,
-        ...(/\b403\b|forbidden/i.test(reason)
+        retryInMs,
+        ...(status === 403 || /\b403\b|forbidden/i.test(reason)
           ? { fix: "the cluster's agent may not read pods: apply the cluster's import command again to update it" }
           : {}),
       });
     this.lastFailure = reason;
-    this.retry();
-  }
-
-  private retry(): void {
-    if (this.stopped) return;
-    this.watch?.stop();
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.sync(), this.retryMs);
-    this.retryTimer.unref();
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 
   private put(uid: string, r: PodResources): void {
@@ -196,8 +138,9 @@ function shift(totals: Amounts, by: Amounts, sign: 1 | -1): void {
 }
 
 /**
- * Follows the pods of every cluster this replica is connected to: one PodSums per connection,
- * started when the connection appears and torn down when it goes or is replaced.
+ * Follows the pods of every cluster this replica owns (see ClusterOwnership): one PodSums per
+ * connection, started when the connection appears here and is owned, torn down when it goes, is
+ * replaced, or passes to another replica.
  */
 export class ClusterUsage {
   private readonly sums = new Map<string, PodSums>();
@@ -205,6 +148,7 @@ export class ClusterUsage {
 
   constructor(
     private readonly connections: ClusterConnections,
+    private readonly ownership: ClusterOwnership,
     private readonly log: Logger,
     /** Told (at most once per notifyDelayMs) that a cluster's use changed. */
     private readonly onChange: (clusterId: string) => void,
@@ -213,11 +157,13 @@ export class ClusterUsage {
 
   start(): void {
     this.connections.on('change', this.follow);
+    this.ownership.on('change', this.follow);
     for (const id of this.connections.ids()) this.follow(id);
   }
 
   stop(): void {
     this.connections.off('change', this.follow);
+    this.ownership.off('change', this.follow);
     for (const s of this.sums.values()) s.stop();
     this.sums.clear();
     for (const t of this.pending.values()) clearTimeout(t);
@@ -230,7 +176,7 @@ export class ClusterUsage {
   }
 
   private readonly follow = (clusterId: string): void => {
-    const conn = this.connections.get(clusterId);
+    const conn = this.ownership.owns(clusterId) ? this.connections.get(clusterId) : undefined;
     const current = this.sums.get(clusterId);
     if (current && current.conn === conn) return;
     current?.stop();

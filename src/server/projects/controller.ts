@@ -1,11 +1,14 @@
-import type { IncomingMessage } from 'node:http';
-import { send } from '../../kube/forward.js';
 import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import { listAll } from '../../store/list-all.js';
 import type { Store, StoredObject, WatchEvent } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
-import type { ClusterConnections } from '../clusters/connections.js';
+import type { ClusterConnection, ClusterConnections } from '../clusters/connections.js';
+import type { ClusterOwnership } from '../clusters/ownership.js';
+import { defineController, type Controller } from '../controllers/kit/controller.js';
+import { K8sInformer } from '../controllers/kit/k8s-informer.js';
+import type { Registry } from '../controllers/kit/metrics.js';
 import { AGENT_NAMESPACE } from '../clusters/manifest.js';
+import { clusterBeingRemoved } from '../clusters/status-write.js';
 import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
 import type { Logger } from '../log.js';
 import {
@@ -49,45 +52,74 @@ const subjectOf = (spec: Record<string, unknown>): Subject | undefined =>
       ? { kind: 'Group', name: String(spec.groupPrincipalId) }
       : undefined;
 
+export interface ProjectsDeps {
+  store: Store;
+  connections: ClusterConnections;
+  ownership: ClusterOwnership;
+  log: Logger;
+  secretBox: SecretBox;
+  registry?: Registry;
+  resyncMs?: number;
+}
+
 /**
- * Makes each connected cluster's RBAC, quotas and limit ranges match its projects and bindings.
- * Level-triggered: any change (in the store, to a namespace downstream, a connection) marks the
- * cluster dirty; a reconcile reads everything it needs now, computes the desired objects, and
- * applies the difference to Corral's own (labelled) objects only. A resync pass runs regardless.
+ * Makes the RBAC, quotas, limit ranges and project secrets of each cluster this replica owns
+ * (see ClusterOwnership) match its projects and bindings. Level-triggered: any change (in the
+ * store, to a namespace downstream, a connection or its owner) queues the cluster; a reconcile
+ * reads everything it needs now, computes the desired objects, and applies the difference to
+ * Corral's own (labelled) objects only. A resync queues every owned cluster regardless; a failed
+ * reconcile backs off per cluster.
  */
 export class ProjectsController implements FollowerListener {
-  private readonly dirty = new Set<string>();
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly watches = new Map<string, { close(): void }>();
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly controller: Controller;
+  private readonly namespaceInformers = new Map<string, { conn: ClusterConnection; informer: K8sInformer }>();
   private readonly reportedConflicts = new Map<string, string>();
   /** Reconcile count and last error per cluster, for tests and metrics. */
   readonly stats = new Map<string, { passes: number; lastError?: string }>();
+  private readonly store: Store;
+  private readonly connections: ClusterConnections;
+  private readonly log: Logger;
+  private readonly secretBox: SecretBox;
 
-  constructor(
-    private readonly store: Store,
-    private readonly connections: ClusterConnections,
-    private readonly log: Logger,
-    private readonly secretBox: SecretBox,
-    private readonly resyncMs = 30_000,
-  ) {}
-
-  start(): void {
-    this.connections.on('change', this.onConnection);
-    const resync = () => {
-      if (this.stopped) return;
-      for (const id of this.connections.ids()) this.kick(id);
-      this.timer = setTimeout(resync, this.resyncMs).unref();
-    };
-    resync();
+  constructor(private readonly deps: ProjectsDeps) {
+    this.store = deps.store;
+    this.connections = deps.connections;
+    this.log = deps.log;
+    this.secretBox = deps.secretBox;
+    this.controller = defineController({
+      name: 'projects',
+      log: deps.log,
+      registry: deps.registry,
+      resyncMs: deps.resyncMs ?? 30_000,
+      resyncKeys: () => this.connections.ids(),
+      maxConcurrent: 16,
+      reconcile: async (clusterId) => {
+        const stat = this.stats.get(clusterId) ?? { passes: 0 };
+        this.stats.set(clusterId, stat);
+        try {
+          await this.reconcile(clusterId);
+          stat.passes++;
+          stat.lastError = undefined;
+        } catch (err) {
+          stat.lastError = String(err);
+          throw err;
+        }
+      },
+    });
   }
 
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.connections.off('change', this.onConnection);
-    for (const w of this.watches.values()) w.close();
+  start(): void {
+    this.connections.on('change', this.follow);
+    this.deps.ownership.on('change', this.follow);
+    this.controller.start();
+  }
+
+  async stop(): Promise<void> {
+    this.connections.off('change', this.follow);
+    this.deps.ownership.off('change', this.follow);
+    for (const { informer } of this.namespaceInformers.values()) informer.stop();
+    this.namespaceInformers.clear();
+    await this.controller.stop();
   }
 
   onEvent(event: WatchEvent): void {
@@ -105,87 +137,43 @@ export class ProjectsController implements FollowerListener {
     for (const id of this.connections.ids()) this.kick(id);
   }
 
-  private readonly onConnection = (clusterId: string) => {
-    this.watches.get(clusterId)?.close();
-    this.watches.delete(clusterId);
-    if (this.connections.get(clusterId)) {
-      this.watchNamespaces(clusterId);
-      this.kick(clusterId);
-    }
+  /**
+   * Keeps one namespace informer per owned connection: a namespace created, moved or deleted
+   * downstream (by anyone) queues a reconcile.
+   */
+  private readonly follow = (clusterId: string) => {
+    const conn = this.deps.ownership.owns(clusterId) ? this.connections.get(clusterId) : undefined;
+    const current = this.namespaceInformers.get(clusterId);
+    if (current?.conn !== conn) {
+      current?.informer.stop();
+      this.namespaceInformers.delete(clusterId);
+      if (conn) {
+        const informer = new K8sInformer(conn.upstream, {
+          path: '/api/v1/namespaces',
+          onFailure: (reason, _status, retryInMs) =>
+            this.log.debug('namespace watch failed; backing off', { clusterId, error: reason, retryInMs }),
+        });
+        informer.on({
+          onAdd: () => this.kick(clusterId),
+          onUpdate: () => this.kick(clusterId),
+          onDelete: () => this.kick(clusterId),
+        });
+        informer.start();
+        this.namespaceInformers.set(clusterId, { conn, informer });
+      }
+      // A new connection or owner: a backoff earned by the old one does not apply.
+      this.controller.retryNow(clusterId);
+    } else this.kick(clusterId);
   };
 
-  /** Resolves once no reconcile of the cluster is running (one that reads it as being removed ends at once). */
-  async settle(clusterId: string): Promise<void> {
-    while (this.running.get(clusterId)) await this.running.get(clusterId);
+  /** Resolves once no reconcile of the cluster is queued or running. */
+  settle(clusterId: string): Promise<void> {
+    return this.controller.settle(clusterId);
   }
 
-  /** Marks a cluster dirty and runs a reconcile unless one is running; that one then runs again. */
-  kick(clusterId: string): Promise<void> {
-    this.dirty.add(clusterId);
-    const current = this.running.get(clusterId);
-    if (current) return current;
-    const run = (async () => {
-      while (this.dirty.has(clusterId) && !this.stopped) {
-        this.dirty.delete(clusterId);
-        const stat = this.stats.get(clusterId) ?? { passes: 0 };
-        this.stats.set(clusterId, stat);
-        try {
-          await this.reconcile(clusterId);
-          stat.passes++;
-          stat.lastError = undefined;
-        } catch (err) {
-          stat.lastError = String(err);
-          if (!(err instanceof StoreError && err.code === 'NotFound')) {
-            this.log.warn('projects reconcile failed; will retry', { clusterId, error: String(err) });
-            setTimeout(() => void this.kick(clusterId), 2000).unref();
-          }
-        }
-      }
-    })().finally(() => this.running.delete(clusterId));
-    this.running.set(clusterId, run);
-    return run;
-  }
-
-  /** A namespace created, moved or deleted downstream (by anyone) triggers a reconcile. */
-  private watchNamespaces(clusterId: string): void {
-    const conn = this.connections.get(clusterId);
-    if (!conn) return;
-    let closed = false;
-    let req: ReturnType<typeof send> | undefined;
-    const open = async () => {
-      if (closed || this.connections.get(clusterId) !== conn) return;
-      try {
-        const list = await upstreamJson<{ metadata: { resourceVersion: string } }>(
-          conn.upstream,
-          'GET',
-          '/api/v1/namespaces?limit=1',
-        );
-        req = send(
-          conn.upstream,
-          'GET',
-          `/api/v1/namespaces?watch=1&allowWatchBookmarks=false&resourceVersion=${list.metadata.resourceVersion}`,
-          {
-            accept: 'application/json',
-          },
-        );
-        req.on('response', (res: IncomingMessage) => {
-          res.on('data', () => void this.kick(clusterId));
-          res.on('end', () => setTimeout(() => void open(), 500).unref());
-          res.on('error', () => undefined);
-        });
-        req.on('error', () => setTimeout(() => void open(), 1000).unref());
-        req.end();
-      } catch {
-        setTimeout(() => void open(), 1000).unref();
-      }
-    };
-    void open();
-    this.watches.set(clusterId, {
-      close: () => {
-        closed = true;
-        req?.destroy();
-      },
-    });
+  /** Queues a reconcile of the cluster (once, however often it is asked for meanwhile). */
+  kick(clusterId: string): void {
+    this.controller.enqueue(clusterId);
   }
 
   private async ensureSystemProjects(cluster: StoredObject, projects: StoredObject[]): Promise<StoredObject[]> {
@@ -211,9 +199,9 @@ export class ProjectsController implements FollowerListener {
 
   private async reconcile(clusterId: string): Promise<void> {
     const conn = this.connections.get(clusterId);
-    if (!conn) return;
+    if (!conn || !this.deps.ownership.owns(clusterId)) return;
     const cluster = await this.store.get('cluster', clusterId);
-    if (cluster.metadata.deletionTimestamp || cluster.status.removing === true) return;
+    if (clusterBeingRemoved(cluster)) return;
     const selector = `${CLUSTER_ID_LABEL}=${clusterId}`;
     const [stored, prtbs, crtbs, templates, projectSecrets] = await Promise.all([
       listAll(this.store, 'project', selector),
