@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { api, errorMessage } from '../api/http';
+import { api } from '../api/http';
 import { token as tokenType } from '../../../src/schema/types/token.js';
 import type { Cluster, Token } from '../api/types';
 import { ChangePasswordForm } from '../app/ChangePasswordPage';
@@ -9,7 +9,7 @@ import { KubeconfigButton } from '../clusters/KubeconfigButton';
 import { Button } from '../components/Button';
 import { CopyField } from '../components/CopyButton';
 import { DataTable } from '../components/DataTable';
-import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { DeleteDialog, Dialog } from '../components/Dialog';
 import { SelectField } from '../components/Field';
 import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
 import { schemaColumns } from '../components/schemaColumns';
@@ -213,10 +213,8 @@ function CreateKeyDialog(props: { onClose: () => void }) {
 }
 
 function DeleteKeyDialog(props: { token: Token; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   return (
-    <ConfirmDialog
+    <DeleteDialog
       title="Delete API key?"
       message={
         <p>
@@ -225,16 +223,8 @@ function DeleteKeyDialog(props: { token: Token; onClose: () => void }) {
         </p>
       }
       confirmLabel="Delete key"
-      busy={busy}
-      error={error}
+      url={`/v3/tokens/${props.token.id}`}
       onClose={props.onClose}
-      onConfirm={() => {
-        setBusy(true);
-        api('DELETE', `/v3/tokens/${props.token.id}`).then(props.onClose, (e) => {
-          setError(errorMessage(e));
-          setBusy(false);
-        });
-      }}
     />
   );
 }

@@ -5,7 +5,7 @@ import type { GlobalRole, GlobalRoleBinding, User } from '../api/types';
 import { useSession } from '../app/session';
 import { Button } from '../components/Button';
 import { DataTable } from '../components/DataTable';
-import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { DeleteDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
 import { schemaColumns } from '../components/schemaColumns';
@@ -293,23 +293,13 @@ function UserRolesDialog(props: {
 }
 
 function DeleteUserDialog(props: { user: User; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   return (
-    <ConfirmDialog
+    <DeleteDialog
       title={`Delete user ${props.user.username}?`}
       message={<p>Their API keys and sessions stop working, and their role bindings go with them.</p>}
       confirmLabel="Delete user"
-      busy={busy}
-      error={error}
+      url={`/v3/users/${props.user.id}`}
       onClose={props.onClose}
-      onConfirm={() => {
-        setBusy(true);
-        api('DELETE', `/v3/users/${props.user.id}`).then(props.onClose, (e) => {
-          setError(errorMessage(e));
-          setBusy(false);
-        });
-      }}
     />
   );
 }

@@ -1,4 +1,5 @@
-import { useEffect, useId, useLayoutEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { api, errorMessage } from '../api/http';
 
 /**
  * A modal dialog on the native <dialog> element: showModal() makes the rest of the page inert
@@ -83,5 +84,35 @@ export function ConfirmDialog(props: {
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** Confirms and sends one DELETE; the API's refusal stays in the dialog. */
+export function DeleteDialog(props: {
+  title: string;
+  message: ReactNode;
+  /** The resource's API path. */
+  url: string;
+  confirmLabel?: string;
+  onClose: () => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  return (
+    <ConfirmDialog
+      title={props.title}
+      message={props.message}
+      confirmLabel={props.confirmLabel ?? 'Delete'}
+      busy={busy}
+      error={error}
+      onClose={props.onClose}
+      onConfirm={() => {
+        setBusy(true);
+        api('DELETE', props.url).then(props.onClose, (e) => {
+          setError(errorMessage(e));
+          setBusy(false);
+        });
+      }}
+    />
   );
 }

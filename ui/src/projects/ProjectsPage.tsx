@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
-import { api, errorMessage } from '../api/http';
+import { api } from '../api/http';
 import { project } from '../../../src/schema/types/project.js';
 import type { Project } from '../api/types';
 import { Link, navigate } from '../app/router';
 import { Button } from '../components/Button';
 import { DataTable } from '../components/DataTable';
-import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { DeleteDialog, Dialog } from '../components/Dialog';
 import { initialValues, schemaBody, SchemaFields } from '../components/SchemaForm';
 import { schemaColumns } from '../components/schemaColumns';
 import { useLiveList } from '../live/useLiveList';
@@ -124,23 +124,12 @@ function CreateProjectDialog(props: { clusterId: string; onClose: () => void }) 
 }
 
 function DeleteProjectDialog(props: { project: Project; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   return (
-    <ConfirmDialog
+    <DeleteDialog
       title={`Delete project ${props.project.name}?`}
       message={<p>Its members lose the access the project gave them.</p>}
-      confirmLabel="Delete"
-      busy={busy}
-      error={error}
+      url={`/v3/projects/${props.project.id}`}
       onClose={props.onClose}
-      onConfirm={() => {
-        setBusy(true);
-        api('DELETE', `/v3/projects/${props.project.id}`).then(props.onClose, (e) => {
-          setError(errorMessage(e));
-          setBusy(false);
-        });
-      }}
     />
   );
 }

@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
-import { api, errorMessage } from '../api/http';
+import { api } from '../api/http';
 import type { ProjectSecret, V3Collection } from '../api/types';
 import { useApi } from '../api/useApi';
 import { projectSecret, registryCredential } from '../../../src/schema/types/project-secret.js';
 import { Button } from '../components/Button';
 import { DataTable } from '../components/DataTable';
-import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { DeleteDialog, Dialog } from '../components/Dialog';
 import { Field } from '../components/Field';
 import { initialValues, schemaBody, SchemaFields, SchemaForm, type FormValues } from '../components/SchemaForm';
 import { schemaColumns } from '../components/schemaColumns';
@@ -153,23 +153,12 @@ function RegistryInputs(props: {
 }
 
 function DeleteSecretDialog(props: { secret: ProjectSecret; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   return (
-    <ConfirmDialog
+    <DeleteDialog
       title={`Delete secret ${props.secret.name}?`}
       message={<p>It is removed from every namespace of the project.</p>}
-      confirmLabel="Delete"
-      busy={busy}
-      error={error}
+      url={`/v3/projectSecrets/${props.secret.id}`}
       onClose={props.onClose}
-      onConfirm={() => {
-        setBusy(true);
-        api('DELETE', `/v3/projectSecrets/${props.secret.id}`).then(props.onClose, (e) => {
-          setError(errorMessage(e));
-          setBusy(false);
-        });
-      }}
     />
   );
 }
