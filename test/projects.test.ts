@@ -81,11 +81,13 @@ describe('projects', () => {
       body: { name: 'team-a-x', projectId: teamA, colour: 'red' },
     });
     expect([unknown.status, unknown.json.code, unknown.json.fieldName]).toEqual([422, 'UnknownField', 'colour']);
-    // Rancher's path serves the same namespaces, and /v3/schemas describes the type.
+    // Rancher's path serves the same namespaces, and the cluster's API describes the type (as
+    // Rancher's: the management /v3/schemas lists only top-level types).
     const viaRancherPath = await server.call(`/v3/clusters/${clusterId}/namespaces/team-a-web`, { token: admin });
     expect([viaRancherPath.status, viaRancherPath.json.projectId]).toEqual([200, teamA]);
-    const schema = await server.call('/v3/schemas/namespace', { token: admin });
+    const schema = await server.call(`/v3/clusters/${clusterId}/schemas/namespace`, { token: admin });
     expect(Object.keys(schema.json.resourceFields)).toEqual(expect.arrayContaining(['name', 'projectId']));
+    expect((await server.call('/v3/schemas/namespace', { token: admin })).status).toBe(404);
     expect((await namespace(server, admin, clusterId, 'team-b-web', teamB)).status).toBe(201);
     await kubectl(cp, 'create', 'namespace', 'loose');
     // Rancher's downstream conventions.
