@@ -378,6 +378,9 @@ describe('corral CLI', () => {
     onTestFinished(async () => {
       await tmux('kill-server').catch(() => undefined);
     });
+    // A session that outlives each CLI session: when the last session ends, the tmux server exits,
+    // and a new-session racing that exit fails with "server exited unexpectedly".
+    await tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
     const envs = Object.entries(c.env)
       .map(([k, v]) => `${k}='${v}'`)
       .join(' ');
