@@ -157,6 +157,12 @@ try {
   const fleetCpu = cpuShare(1, 1 + fleets.length);
   const apiserverCpu = cpuShare(1 + fleets.length, idleAfter.length);
   const idleRequests = idleReqAfter.reduce((s, a, i) => s + a.total - idleReqBefore[i]!.total, 0);
+  // What the idle requests are, summed over the API servers: the steady cost per cluster.
+  const idleByKind = new Map<string, number>();
+  idleReqAfter.forEach((a, i) => {
+    for (const [k, n] of diffCounts(idleReqBefore[i]!, a).byVerbResource)
+      idleByKind.set(k, (idleByKind.get(k) ?? 0) + n);
+  });
 
   log(`${LIST_REQUESTS} x GET /v3/clusters?limit=5000 (at most ${LIST_BUDGET_MS / 1000} s)`);
   const lat: number[] = [];
@@ -222,6 +228,11 @@ try {
     'p99 under 100 ms',
     loadList,
   );
+  const idleTop = [...idleByKind]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, n]) => `${k} ${(((n / (IDLE_WINDOW_MS / 1000)) * 60) / COUNT).toFixed(2)}`);
+  console.log(`\nidle requests per Corral cluster per minute, by kind: ${idleTop.join(', ')}`);
   console.log('\nrequests to each API server in the first minute after the agents started (apiserver_request_total)');
   minute.forEach((m, i) => {
     const codes = [...m.byCode].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}:${n}`);

@@ -2,6 +2,7 @@ import { formatResource } from '../../schema/quantity.js';
 import { K8sInformer } from '../controllers/kit/k8s-informer.js';
 import type { Logger } from '../log.js';
 import type { ClusterConnection, ClusterConnections } from './connections.js';
+import { OwnedConnectionWatchers } from './owned-watchers.js';
 import type { ClusterOwnership } from './ownership.js';
 import { holdsNodeResources, podResources, type Amounts, type PodLike, type PodResources } from './pod-resources.js';
 
@@ -138,34 +139,34 @@ function shift(totals: Amounts, by: Amounts, sign: 1 | -1): void {
 }
 
 /**
- * Follows the pods of every cluster this replica owns (see ClusterOwnership): one PodSums per
- * connection, started when the connection appears here and is owned, torn down when it goes, is
- * replaced, or passes to another replica.
+ * Follows the pods of every cluster this replica owns: one PodSums per owned connection (see
+ * OwnedConnectionWatchers), and tells the owner of changes at most once per notifyDelayMs.
  */
 export class ClusterUsage {
-  private readonly sums = new Map<string, PodSums>();
+  private readonly sums: OwnedConnectionWatchers<PodSums>;
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly connections: ClusterConnections,
-    private readonly ownership: ClusterOwnership,
-    private readonly log: Logger,
+    connections: ClusterConnections,
+    ownership: ClusterOwnership,
+    log: Logger,
     /** Told (at most once per notifyDelayMs) that a cluster's use changed. */
     private readonly onChange: (clusterId: string) => void,
     private readonly opts: UsageOptions = {},
-  ) {}
+  ) {
+    this.sums = new OwnedConnectionWatchers(
+      connections,
+      ownership,
+      (clusterId, conn) => new PodSums(clusterId, conn, log, opts.pageSize ?? 500, () => this.notify(clusterId)),
+    );
+  }
 
   start(): void {
-    this.connections.on('change', this.follow);
-    this.ownership.on('change', this.follow);
-    for (const id of this.connections.ids()) this.follow(id);
+    this.sums.start();
   }
 
   stop(): void {
-    this.connections.off('change', this.follow);
-    this.ownership.off('change', this.follow);
-    for (const s of this.sums.values()) s.stop();
-    this.sums.clear();
+    this.sums.stop();
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
   }
@@ -174,19 +175,6 @@ export class ClusterUsage {
   get(clusterId: string): ClusterUse | undefined {
     return this.sums.get(clusterId)?.use();
   }
-
-  private readonly follow = (clusterId: string): void => {
-    const conn = this.ownership.owns(clusterId) ? this.connections.get(clusterId) : undefined;
-    const current = this.sums.get(clusterId);
-    if (current && current.conn === conn) return;
-    current?.stop();
-    this.sums.delete(clusterId);
-    if (conn)
-      this.sums.set(
-        clusterId,
-        new PodSums(clusterId, conn, this.log, this.opts.pageSize ?? 500, () => this.notify(clusterId)),
-      );
-  };
 
   private notify(clusterId: string): void {
     if (this.pending.has(clusterId)) return;
