@@ -152,7 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const projects = new ProjectsController({ store, connections, ownership, log: opts.log, secretBox, registry });
     follower.add(projects);
-    projects.start();
+    await projects.start();
     closers.unshift(() => projects.stop());
 
     // Store-only passes (clusters nobody reaches, expired tokens) run on the leader alone.

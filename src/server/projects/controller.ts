@@ -1,11 +1,11 @@
 import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
-import { listAll } from '../../store/list-all.js';
 import type { Store, StoredObject, WatchEvent } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { ClusterConnection, ClusterConnections } from '../clusters/connections.js';
 import type { ClusterOwnership } from '../clusters/ownership.js';
 import { defineController, type Controller } from '../controllers/kit/controller.js';
 import { K8sInformer } from '../controllers/kit/k8s-informer.js';
+import { StoreInformer } from '../controllers/kit/store-informer.js';
 import type { Registry } from '../controllers/kit/metrics.js';
 import { AGENT_NAMESPACE } from '../clusters/manifest.js';
 import { clusterBeingRemoved } from '../clusters/status-write.js';
@@ -34,7 +34,7 @@ import { readSecretValues } from './secret-behavior.js';
 import { desiredProjectSecrets, type ProjectSecretInfo } from './secrets-desired.js';
 import { createObject, deleteObject, listManaged, replaceObject } from './downstream.js';
 import { projectOf, PROJECT_ANNOTATION, PROJECT_LABEL_KEY, type KubeNamespace } from './namespaces.js';
-import { loadTemplates } from './templates.js';
+import { templateInfos } from './templates.js';
 
 const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', AGENT_NAMESPACE];
 const WATCHED_TYPES = new Set([
@@ -44,6 +44,15 @@ const WATCHED_TYPES = new Set([
   'cluster',
   'projectSecret',
 ]);
+
+/** Store types a reconcile reads by cluster, from informers (roleTemplate: all of them). */
+const CACHED_TYPES = [
+  'project',
+  'projectRoleTemplateBinding',
+  'clusterRoleTemplateBinding',
+  'projectSecret',
+  'roleTemplate',
+] as const;
 
 const subjectOf = (spec: Record<string, unknown>): Subject | undefined =>
   spec.userId
@@ -80,12 +89,21 @@ export class ProjectsController implements FollowerListener {
   private readonly connections: ClusterConnections;
   private readonly log: Logger;
   private readonly secretBox: SecretBox;
+  /**
+   * What a reconcile reads from the store, kept in memory and indexed by cluster: a reconcile per
+   * cluster that lists whole tables costs O(clusters²) when a thousand clusters connect at once.
+   */
+  private readonly cached: Record<(typeof CACHED_TYPES)[number], StoreInformer>;
 
   constructor(private readonly deps: ProjectsDeps) {
     this.store = deps.store;
     this.connections = deps.connections;
     this.log = deps.log;
     this.secretBox = deps.secretBox;
+    this.cached = Object.fromEntries(CACHED_TYPES.map((t) => [t, new StoreInformer(deps.store, t)])) as Record<
+      (typeof CACHED_TYPES)[number],
+      StoreInformer
+    >;
     this.controller = defineController({
       name: 'projects',
       log: deps.log,
@@ -111,7 +129,9 @@ export class ProjectsController implements FollowerListener {
     });
   }
 
-  start(): void {
+  /** Resolves once the store informers have listed (reconciles read them). */
+  async start(): Promise<void> {
+    await Promise.all(Object.values(this.cached).map((i) => i.start()));
     this.connections.on('change', this.follow);
     this.deps.ownership.on('change', this.follow);
     this.controller.start();
@@ -126,6 +146,8 @@ export class ProjectsController implements FollowerListener {
   }
 
   onEvent(event: WatchEvent): void {
+    // The caches first, so the reconcile this event queues reads it.
+    for (const informer of Object.values(this.cached)) informer.onEvent(event);
     const o = event.object;
     if (o.type === 'roleTemplate') {
       for (const id of this.connections.ids()) this.kick(id);
@@ -137,6 +159,7 @@ export class ProjectsController implements FollowerListener {
   }
 
   onReset(): void {
+    for (const informer of Object.values(this.cached)) informer.onReset();
     for (const id of this.connections.ids()) this.kick(id);
   }
 
@@ -195,6 +218,8 @@ export class ProjectsController implements FollowerListener {
         out.push(created);
       } catch (err) {
         if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err;
+        // Created by an earlier pass whose event has not reached the cache yet.
+        out.push(await this.store.get('project', id));
       }
     }
     return out;
@@ -205,14 +230,16 @@ export class ProjectsController implements FollowerListener {
     if (!conn || !this.deps.ownership.owns(clusterId)) return;
     const cluster = await this.store.get('cluster', clusterId);
     if (clusterBeingRemoved(cluster)) return;
-    const selector = `${CLUSTER_ID_LABEL}=${clusterId}`;
-    const [stored, prtbs, crtbs, templates, projectSecrets] = await Promise.all([
-      listAll(this.store, 'project', selector),
-      listAll(this.store, 'projectRoleTemplateBinding', selector),
-      listAll(this.store, 'clusterRoleTemplateBinding', selector),
-      loadTemplates(this.store),
-      listAll(this.store, 'projectSecret', selector),
-    ]);
+    const ofCluster = (
+      type: 'project' | 'projectRoleTemplateBinding' | 'clusterRoleTemplateBinding' | 'projectSecret',
+    ) => this.cached[type].cache.withLabel(CLUSTER_ID_LABEL, clusterId);
+    const [stored, prtbs, crtbs, projectSecrets] = [
+      ofCluster('project'),
+      ofCluster('projectRoleTemplateBinding'),
+      ofCluster('clusterRoleTemplateBinding'),
+      ofCluster('projectSecret'),
+    ];
+    const templates = templateInfos(this.cached.roleTemplate.cache.list());
     const projects = await this.ensureSystemProjects(cluster, stored);
     const byName = (name: string) => projects.find((p) => p.status.system === true && p.spec.name === name)!.id;
 

@@ -1,5 +1,5 @@
 import { listAll } from '../../store/list-all.js';
-import type { Store } from '../../store/types.js';
+import type { Store, StoredObject } from '../../store/types.js';
 import type { PolicyRule } from '../authz/policy-rule.js';
 
 export interface TemplateInfo {
@@ -12,7 +12,10 @@ export interface TemplateInfo {
 }
 
 export async function loadTemplates(store: Store): Promise<Map<string, TemplateInfo>> {
-  const all = await listAll(store, 'roleTemplate');
+  return templateInfos(await listAll(store, 'roleTemplate'));
+}
+
+export function templateInfos(all: StoredObject[]): Map<string, TemplateInfo> {
   return new Map(
     all.map((t) => [
       t.id,
