@@ -51,6 +51,25 @@ const started = Date.now();
 const log = (msg: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
 const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
 
+/** Time from `from` until every controller's work queue is empty (corral_controller_queue_depth at /metrics). */
+async function waitQueuesEmpty(api: JsonClient, from: number): Promise<number | undefined> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const text = (await api.call('GET', '/metrics')).text;
+    const depth = text
+      .split('\n')
+      .filter((l) => l.startsWith('corral_controller_queue_depth{'))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    // Twice in a row: a queue can be empty for a moment between a reconcile and the next key.
+    quiet = depth === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return performance.now() - from;
+    await sleep(POLL_MS);
+  }
+  log('controller queues never emptied before the timeout');
+  return undefined;
+}
+
 /** Polls tunnels and active clusters every POLL_MS until both reach COUNT or the deadline passes. */
 async function waitAll(server: BenchServer, api: JsonClient, from: number, what: string) {
   let connectedMs: number | undefined;
@@ -139,6 +158,9 @@ try {
   );
   const first = await waitAll(server, api, t0, 'first connection');
   const loadFirst = await loadavg();
+  // Active is the cluster's health; RBAC, quotas and secrets follow in the projects controller.
+  // Idle is measured once every controller's queue is empty, or it would count that catch-up.
+  const settledMs = await waitQueuesEmpty(api, t0);
   const minute = await firstMinute;
 
   await sleep(5000);
@@ -203,6 +225,10 @@ try {
   row('create clusters via v3 (8 parallel)', `${s(createMs)} (${(createMs / COUNT).toFixed(1)} ms each)`);
   row('server RSS, no clusters', mib(idleRss));
   row(`server RSS, ${COUNT} clusters, no agents`, mib(withClustersRss));
+  row(
+    'controllers settled (all queues empty)',
+    settledMs === undefined ? `not within ${TIMEOUT_MS / 1000} s` : s(settledMs),
+  );
   row(`server RSS, ${first.tunnels} connected`, mib(connectedRss), 'under 1024 MiB');
   row(
     'RSS per connected cluster',

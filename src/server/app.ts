@@ -40,7 +40,7 @@ import { agentConnectHandler, CONNECT_PATH } from './clusters/connect.js';
 import { crtbBehavior } from './clusters/crtb-behavior.js';
 import { nodeBehavior } from './clusters/nodes.js';
 import { agentManifest } from './clusters/manifest.js';
-import { clusterMemberships } from './clusters/memberships.js';
+import type { Memberships } from './clusters/memberships.js';
 import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
 import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
@@ -49,7 +49,6 @@ import { reply, routeTable, type Reply, type Route } from './http/routes.js';
 import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
 import type { ProjectsController } from './projects/controller.js';
-import { projectMemberships } from './projects/memberships.js';
 import { namespacesApi } from './projects/namespaces.js';
 import { projectResourcesApi } from './projects/workloads.js';
 import { projectBehavior } from './projects/project-behavior.js';
@@ -67,6 +66,7 @@ export interface AppDeps {
   services: ServerServices;
   settings: Settings;
   userRules: UserRules;
+  memberships: Memberships;
   tls: ServingTls;
   log: Logger;
   audit: AuditLog;
@@ -156,8 +156,8 @@ export function createApp(deps: AppDeps) {
     const none = () => Promise.resolve(new Map<string, Set<string>>());
     const [rules, memberships, projectRoles] = await Promise.all([
       deps.userRules.rulesFor(auth.user.id),
-      clusterScoped ? clusterMemberships(deps.store, auth.user.id) : none(),
-      clusterScoped ? projectMemberships(deps.store, auth.user.id) : none(),
+      clusterScoped ? deps.memberships.cluster(auth.user.id) : none(),
+      clusterScoped ? deps.memberships.project(auth.user.id) : none(),
     ]);
     return {
       query: url.searchParams,

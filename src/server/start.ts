@@ -9,6 +9,7 @@ import { bindGlobalRole, createUser, userIdForUsername } from './auth/users.js';
 import { seedBuiltinRoles } from './authz/role-behaviors.js';
 import { UserRules } from './authz/user-rules.js';
 import { Registry } from './controllers/kit/metrics.js';
+import { Memberships } from './clusters/memberships.js';
 import { StoreInformer } from './controllers/kit/store-informer.js';
 import { startTokenCleanup } from './controllers/token-cleanup.js';
 import { listenHttps, type Listening } from './http/server.js';
@@ -109,6 +110,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const userRules = new UserRules(store);
     const follower = new StoreFollower(store);
     follower.add(userRules);
+    const memberships = new Memberships(store);
+    follower.add(memberships);
     follower.add(settings);
     await follower.start();
     closers.unshift(async () => follower.stop());
@@ -190,6 +193,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       services,
       settings,
       userRules,
+      memberships,
       tls,
       log: opts.log,
       audit,
