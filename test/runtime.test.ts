@@ -16,6 +16,7 @@ const binDir = process.env.CORRAL_RUNTIME_BIN_DIR ?? join(packageRoot(), '.cache
 
 /** cgroup v1 hierarchies runc puts a container into (this machine's; v2 has one, checked too). */
 const CGROUP_ROOT = '/sys/fs/cgroup';
+const GOARCH = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
 
 let dir: string;
 let socket: string;
@@ -112,6 +113,13 @@ disabled_plugins = [
 
 [plugins."io.containerd.internal.v1.opt"]
   path = "${dir}/opt"
+
+# Images are unpacked (by the transfer service that ctr import uses) only for the snapshotters listed.
+[plugins."io.containerd.transfer.v1.local"]
+  unpack_config = [
+    { platform = "linux/${GOARCH}", snapshotter = "overlayfs" },
+    { platform = "linux/${GOARCH}", snapshotter = "native" },
+  ]
 `;
   await writeFile(join(dir, 'config.toml'), config);
   const log = await open(join(dir, 'containerd.log'), 'w');
@@ -167,7 +175,7 @@ function killQuietly(pid: number): void {
 }
 
 describe('the runtime built by runtime:build', () => {
-  test('imports an OCI image, runs a container with runc and leaves nothing behind', async () => {
+  test('imports an OCI image, runs a container with runc and leaves nothing behind', async ({ annotate }) => {
     const plugins = await ctr('plugins', 'ls');
     const overlay = plugins.split('\n').find((l) => /io\.containerd\.snapshotter\.v1\s+overlayfs\s/.test(l));
     if (snapshotter === 'overlayfs' && !overlay?.trim().endsWith('ok')) snapshotter = 'native';
@@ -176,6 +184,11 @@ describe('the runtime built by runtime:build', () => {
     await ctr('images', 'import', '--snapshotter', snapshotter, image.archive);
     const images = await ctr('images', 'ls', '-q');
     expect(images.split('\n')).toContain(image.ref);
+    // Unpacked into the snapshotter the container will use: one committed snapshot, the layer.
+    const layers = (await ctr('snapshots', '--snapshotter', snapshotter, 'ls')).trim().split('\n').slice(1);
+    expect(layers).toHaveLength(1);
+    expect(layers[0]).toMatch(/\bCommitted\b/);
+    await annotate(`snapshotter: ${snapshotter}`);
 
     // runc puts the container into <hierarchy>/<tag>/<id> (cgroup v1 here) and takes it out again.
     const id = CONTAINER;
