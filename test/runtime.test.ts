@@ -25,6 +25,14 @@ let containerdExit: Promise<unknown> | undefined;
 /** The containerd namespace and the cgroup parent of this run: unique, so leftovers are findable. */
 const tag = `corral-rt-${randomBytes(3).toString('hex')}`;
 let snapshotter = 'overlayfs';
+/**
+ * containerd run as root always puts shim sockets in /run/containerd/s, whatever its state folder
+ * (a unix socket path must stay under 108 bytes). The sockets go with their shim; the folders are
+ * removed by this test if it created them, and no other entry may appear in them.
+ */
+const SHIM_SOCKETS = '/run/containerd/s';
+let shimSocketsBefore: string[] | undefined;
+const createdRunFolders: string[] = [];
 /** The container's id, its hostname and its cgroup's name below the run's (`/<tag>/<id>`). */
 const CONTAINER = 'hello';
 
@@ -53,6 +61,13 @@ async function processesUsing(path: string): Promise<string[]> {
   return found;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return access(path, constants.F_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function mountsUnder(path: string): Promise<string[]> {
   return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(path));
 }
@@ -63,13 +78,7 @@ async function cgroupsOfRun(): Promise<string[]> {
   const hierarchies = await readdir(CGROUP_ROOT).catch(() => [] as string[]);
   for (const h of ['', ...hierarchies]) {
     const p = join(CGROUP_ROOT, h, tag);
-    if (
-      await access(p, constants.F_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      found.push(p);
+    if (await exists(p)) found.push(p);
   }
   return found;
 }
@@ -80,6 +89,10 @@ beforeAll(async () => {
       throw new Error(`${bin} not found in ${binDir}: build the runtime with \`npm run runtime:build\``);
     });
   }
+  for (const d of ['/run/containerd', SHIM_SOCKETS]) {
+    if (!(await exists(d))) createdRunFolders.unshift(d);
+  }
+  shimSocketsBefore = await readdir(SHIM_SOCKETS).catch(() => []);
   dir = await testDir('containerd');
   socket = join(dir, 'containerd.sock');
   // Overlay needs a kernel module and a backing filesystem that supports it; fall back to the
@@ -164,6 +177,8 @@ afterAll(async () => {
     "the run's cgroups are removed",
     10_000,
   ).catch(() => undefined);
+  // Only if empty: rmdir fails on a folder another containerd uses meanwhile.
+  for (const d of createdRunFolders) await rmdir(d).catch(() => undefined);
 });
 
 function killQuietly(pid: number): void {
@@ -197,6 +212,13 @@ describe('the runtime built by runtime:build', () => {
       '--rm',
       '--snapshotter',
       snapshotter,
+      // runc's state and the I/O fifos in the test folder too (their defaults are under /run/containerd).
+      '--runc-binary',
+      join(binDir, 'runc'),
+      '--runc-root',
+      join(dir, 'runc'),
+      '--fifo-dir',
+      join(dir, 'fifo'),
       '--cgroup',
       `/${tag}/${id}`,
       '--hostname',
@@ -235,5 +257,6 @@ describe('the runtime built by runtime:build', () => {
       expect(await processesUsing(dir)).toEqual([]);
     }, 'no process uses the test folder');
     expect(await mountsUnder(dir)).toEqual([]);
+    expect((await readdir(SHIM_SOCKETS).catch(() => [])).sort()).toEqual([...shimSocketsBefore!].sort());
   });
 });
