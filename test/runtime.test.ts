@@ -219,6 +219,7 @@ describe('the runtime built by runtime:build', () => {
       join(dir, 'runc'),
       '--fifo-dir',
       join(dir, 'fifo'),
+      '--seccomp',
       '--cgroup',
       `/${tag}/${id}`,
       '--hostname',
@@ -227,10 +228,13 @@ describe('the runtime built by runtime:build', () => {
       id,
       '/bin/sh',
       '-c',
-      'echo "hello from $(cat /proc/1/comm) as pid $$ in $(cat /proc/sys/kernel/hostname)"',
+      'echo "hello from $(cat /proc/1/comm) as pid $$ in $(cat /proc/sys/kernel/hostname)"; cat /proc/self/status',
     );
-    // The container is its own PID namespace: the shell is its pid 1.
-    expect(out.trim()).toBe(`hello from sh as pid 1 in ${id}`);
+    const [hello, ...status] = out.trim().split('\n');
+    // The container is its own PID and UTS namespace: the shell is its pid 1, named as asked.
+    expect(hello).toBe(`hello from sh as pid 1 in ${id}`);
+    // runc applied containerd's default seccomp profile (mode 2, a filter): libseccomp is linked in.
+    expect(status.find((l) => l.startsWith('Seccomp:'))).toMatch(/^Seccomp:\s+2$/);
 
     // --rm deleted the task and the container; the snapshot goes with the container.
     expect((await ctr('containers', 'ls', '-q')).trim()).toBe('');
