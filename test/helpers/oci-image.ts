@@ -31,6 +31,7 @@ export interface OciImage {
  * so `ctr images import` registers it under `ref`.
  */
 export async function writeBusyboxImage(dir: string, ref: string): Promise<OciImage> {
+  await assertStaticBusybox();
   const rootfs = join(dir, 'rootfs');
   const layout = join(dir, 'layout');
   const blobs = join(layout, 'blobs', 'sha256');
@@ -107,4 +108,25 @@ export async function writeBusyboxImage(dir: string, ref: string): Promise<OciIm
   const archive = join(dir, 'image.tar');
   await execFileP('tar', ['--create', '--file', archive, '--directory', layout, 'oci-layout', 'index.json', 'blobs']);
   return { archive, ref, manifestDigest: manifest.digest };
+}
+
+/**
+ * The image has no libraries, so busybox must be Debian's busybox-static (the `busybox` package's
+ * binary at the same path needs libc): an ELF64 file without a PT_INTERP program header.
+ */
+async function assertStaticBusybox(): Promise<void> {
+  const elf = await readFile(BUSYBOX).catch(() => {
+    throw new Error(`${BUSYBOX} is missing: apt-get install busybox-static`);
+  });
+  const isElf64 = elf.subarray(0, 4).toString('latin1') === '\x7fELF' && elf[4] === 2;
+  if (!isElf64) throw new Error(`${BUSYBOX} is not a 64-bit ELF executable`);
+  const phoff = Number(elf.readBigUInt64LE(0x20));
+  const phentsize = elf.readUInt16LE(0x36);
+  const phnum = elf.readUInt16LE(0x38);
+  for (let i = 0; i < phnum; i++) {
+    const PT_INTERP = 3;
+    if (elf.readUInt32LE(phoff + i * phentsize) === PT_INTERP) {
+      throw new Error(`${BUSYBOX} is dynamically linked: apt-get install busybox-static (it replaces busybox)`);
+    }
+  }
 }
