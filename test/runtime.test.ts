@@ -136,7 +136,7 @@ disabled_plugins = [
 `;
   await writeFile(join(dir, 'config.toml'), config);
   const log = await open(join(dir, 'containerd.log'), 'w');
-  // The shim is found on containerd's PATH, and runc on the shim's: the built ones first.
+  // containerd finds the shim on its PATH (the built one first); ctr run names runc itself.
   containerd = spawn(join(binDir, 'containerd'), ['--config', join(dir, 'config.toml')], {
     stdio: ['ignore', log.fd, log.fd],
     env: { ...process.env, PATH: `${binDir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
