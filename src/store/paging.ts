@@ -43,21 +43,18 @@ export interface ListQuery {
   continueFrom?: ContinueToken;
   namespace?: string;
   /**
-   * Text that every matching object's stored JSON contains (`"key":"value"` of an equality
-   * requirement), so a backend may skip other rows without parsing them; `filter` still decides.
+   * A label every matching object has (the selector's first `key=value`), so a backend with a
+   * label index reads only those objects; `filter` still decides.
    */
-  needle?: string;
+  label?: { key: string; value: string };
 }
 
-/** Label keys and values of these characters appear verbatim in JSON.stringify's output. */
-const VERBATIM = /^[-A-Za-z0-9_./]*$/;
-
-/** The first `key=value` requirement as it appears in stored JSON, when one can be found by text. */
-function selectorNeedle(selector: ReturnType<typeof parseLabelSelector>): string | undefined {
+/** The first `key=value` requirement of a selector. */
+function selectorLabel(selector: ReturnType<typeof parseLabelSelector>): { key: string; value: string } | undefined {
   for (const r of selector) {
     if (r.op !== 'in' || r.values.size !== 1) continue;
     const [value] = r.values;
-    if (VERBATIM.test(r.key) && VERBATIM.test(value!)) return `"${r.key}":"${value}"`;
+    return { key: r.key, value: value! };
   }
   return undefined;
 }
@@ -71,7 +68,7 @@ export function parseListOptions(options: ListOptions = {}): ListQuery {
   return {
     filter: (o) => matchesLabels(selector, o.metadata.labels ?? {}),
     limit,
-    ...(selectorNeedle(selector) !== undefined && { needle: selectorNeedle(selector) }),
+    ...(selectorLabel(selector) !== undefined && { label: selectorLabel(selector) }),
     ...(options.continue && { continueFrom: decodeContinue(options.continue) }),
     ...(options.namespace !== undefined && { namespace: options.namespace }),
   };

@@ -137,4 +137,34 @@ describe('SqliteStore', () => {
     db.close();
     await expect(openSqliteStore({ path })).rejects.toThrow(/schema 999/);
   });
+  it('keeps the label index true through updates and deletes, and fills it for a store written before it existed', async () => {
+    const { store, path } = await openTemp();
+    const labelled = (name: string, team: string): NewObject => ({
+      type: 'user',
+      metadata: { name, labels: { team } },
+      spec: {},
+    });
+    const names = async (s: Store, selector: string) =>
+      (await s.list('user', { labelSelector: selector })).items.map((o) => o.id);
+    await store.create(labelled('a', 'red'));
+    const b = await store.create(labelled('b', 'red'));
+    await store.create(labelled('c', 'blue'));
+    expect(await names(store, 'team=red')).toEqual(['a', 'b']);
+    await store.update({ ...b, metadata: { ...b.metadata, labels: { team: 'blue' } } });
+    expect(await names(store, 'team=red')).toEqual(['a']);
+    expect(await names(store, 'team=blue')).toEqual(['b', 'c']);
+    await store.delete('user', 'c');
+    expect(await names(store, 'team=blue')).toEqual(['b']);
+    await store.close();
+
+    // A store from before the index: no index rows and no mark. Opening it fills the index.
+    const db = new DatabaseSync(path);
+    db.prepare('DELETE FROM labels').run();
+    db.prepare("DELETE FROM meta WHERE key = 'labels'").run();
+    db.close();
+    const reopened = await openSqliteStore({ path });
+    onTestFinished(() => reopened.close());
+    expect(await names(reopened, 'team=red')).toEqual(['a']);
+    expect(await names(reopened, 'team=blue')).toEqual(['b']);
+  });
 });

@@ -66,6 +66,16 @@ const SCHEMA = `
     json TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS events_by_type ON events (type, revision);
+  -- Every object's labels, so a list by label reads only the matching objects (a cluster's
+  -- bindings, a user's tokens) instead of scanning the type. Kept in each write's transaction.
+  CREATE TABLE IF NOT EXISTS labels (
+    type TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (type, key, value, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS labels_by_object ON labels (type, id);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
@@ -90,14 +100,18 @@ function statements(db: DatabaseSync) {
     listRange: db.prepare(
       'SELECT resource_version, json FROM objects WHERE type = ? AND id > ? AND id >= ? AND id < ? ORDER BY id',
     ),
-    // The same, keeping only rows whose JSON contains a text (a label selector's key=value): rows
-    // of other clusters are skipped inside SQLite, never copied out or parsed.
-    listNeedle: db.prepare(
-      'SELECT resource_version, json FROM objects WHERE type = ? AND id > ? AND instr(json, ?) > 0 ORDER BY id',
+    // The objects with one label, through the label index, in id order.
+    listLabel: db.prepare(
+      'SELECT o.resource_version, o.json FROM labels l JOIN objects o ON o.type = l.type AND o.id = l.id ' +
+        'WHERE l.type = ? AND l.key = ? AND l.value = ? AND l.id > ? ORDER BY l.id',
     ),
-    listRangeNeedle: db.prepare(
-      'SELECT resource_version, json FROM objects WHERE type = ? AND id > ? AND id >= ? AND id < ? AND instr(json, ?) > 0 ORDER BY id',
+    listRangeLabel: db.prepare(
+      'SELECT o.resource_version, o.json FROM labels l JOIN objects o ON o.type = l.type AND o.id = l.id ' +
+        'WHERE l.type = ? AND l.key = ? AND l.value = ? AND l.id > ? AND l.id >= ? AND l.id < ? ORDER BY l.id',
     ),
+    insertLabel: db.prepare('INSERT INTO labels (type, key, value, id) VALUES (?, ?, ?, ?)'),
+    deleteLabels: db.prepare('DELETE FROM labels WHERE type = ? AND id = ?'),
+    allObjects: db.prepare('SELECT type, id, resource_version, json FROM objects'),
     append: db.prepare('INSERT INTO events (type, id, event, json) VALUES (?, ?, ?, ?) RETURNING revision'),
     events: db.prepare('SELECT revision, event, json FROM events WHERE revision > ? ORDER BY revision LIMIT ?'),
     eventsOfType: db.prepare(
@@ -148,6 +162,7 @@ export class SqliteStore implements Store {
         );
       }
       this.revision = Number((this.sql.revision.get() as { seq: number } | undefined)?.seq ?? 0);
+      this.backfillLabels();
       this.compacted = Number(this.meta('compacted') ?? 0);
     } catch (err) {
       this.db.close();
@@ -166,20 +181,19 @@ export class SqliteStore implements Store {
     const query = parseListOptions(options);
     const after = query.continueFrom?.after ?? '';
     // One statement, stepped synchronously: the page is read from one snapshot.
-    const needle = query.needle;
-    const rows =
+    const label = query.label;
+    // ';' follows ':' in every collation order, so [ns:, ns;) is exactly the namespace.
+    const range =
       query.namespace === undefined
-        ? needle === undefined
-          ? this.sql.list.iterate(type, after)
-          : this.sql.listNeedle.iterate(type, after, needle)
-        : this.sql[needle === undefined ? 'listRange' : 'listRangeNeedle'].iterate(
-            type,
-            after,
-            `${checkName('namespace', query.namespace)}:`,
-            // ';' follows ':' in every collation order, so [ns:, ns;) is exactly the namespace.
-            `${query.namespace};`,
-            ...(needle === undefined ? [] : [needle]),
-          );
+        ? undefined
+        : [`${checkName('namespace', query.namespace)}:`, `${query.namespace};`];
+    const rows = label
+      ? range
+        ? this.sql.listRangeLabel.iterate(type, label.key, label.value, after, ...range)
+        : this.sql.listLabel.iterate(type, label.key, label.value, after)
+      : range
+        ? this.sql.listRange.iterate(type, after, ...range)
+        : this.sql.list.iterate(type, after);
     const page = new PageCollector(query);
     for (const row of rows as Iterable<ObjectRow>) {
       if (page.offer(decodeObject(row.json, String(row.resource_version)))) break;
@@ -197,7 +211,7 @@ export class SqliteStore implements Store {
         throw alreadyExists(object.type, object.id);
       }
       const json = encodeObject(object);
-      const revision = this.write(object.type, object.id, 'ADDED', json, (rev) =>
+      const revision = this.write(object.type, object.id, 'ADDED', json, object.metadata.labels, (rev) =>
         this.sql.insert.run(object.type, object.id, rev, json),
       );
       return withResourceVersion(object, revision);
@@ -266,18 +280,29 @@ export class SqliteStore implements Store {
     const { type, id } = current;
     if (action === 'delete') {
       // The DELETED event carries the object as it was last stored, as etcd's previous value does.
-      return this.write(type, id, 'DELETED', encodeObject(current), () => this.sql.delete.run(type, id));
+      return this.write(type, id, 'DELETED', encodeObject(current), undefined, () => this.sql.delete.run(type, id));
     }
     const json = encodeObject(next);
-    return this.write(type, id, 'MODIFIED', json, (rev) => this.sql.update.run(rev, json, type, id));
+    return this.write(type, id, 'MODIFIED', json, next.metadata.labels, (rev) =>
+      this.sql.update.run(rev, json, type, id),
+    );
   }
 
   /** Appends the event and changes the row in one transaction; returns the new revision. */
-  private write(type: string, id: string, event: WatchEventType, json: string, change: (rev: number) => void) {
+  private write(
+    type: string,
+    id: string,
+    event: WatchEventType,
+    json: string,
+    /** The labels the object has after the write; none when it is deleted. */
+    labels: Record<string, string> | undefined,
+    change: (rev: number) => void,
+  ) {
     let compactTo: number | undefined;
     const revision = this.transaction(() => {
       const { revision: rev } = this.sql.append.get(type, id, event, json) as { revision: number };
       change(rev);
+      this.indexLabels(type, id, labels);
       // Compact in steps of a tenth of the history, not at every write.
       if (rev - this.compacted > this.historyLimit + Math.max(1, Math.floor(this.historyLimit / 10))) {
         compactTo = rev - this.historyLimit;
@@ -290,6 +315,23 @@ export class SqliteStore implements Store {
     if (compactTo !== undefined) this.compacted = compactTo;
     this.wake();
     return String(revision);
+  }
+
+  private indexLabels(type: string, id: string, labels: Record<string, string> | undefined): void {
+    this.sql.deleteLabels.run(type, id);
+    for (const [key, value] of Object.entries(labels ?? {})) this.sql.insertLabel.run(type, key, value, id);
+  }
+
+  /** Fills the label index of a store written before it existed (once; it is kept from then on). */
+  private backfillLabels(): void {
+    if (this.meta('labels') === '1') return;
+    this.transaction(() => {
+      for (const row of this.sql.allObjects.iterate() as Iterable<ObjectRow & { type: string; id: string }>) {
+        const object = decodeObject(row.json, String(row.resource_version));
+        this.indexLabels(row.type, row.id, object.metadata.labels);
+      }
+      this.sql.setMeta.run('labels', '1');
+    });
   }
 
   private transaction<T>(body: () => T): T {
