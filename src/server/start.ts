@@ -19,7 +19,7 @@ import { StoreFollower } from './store-follower.js';
 import { loadServingTls } from './tls.js';
 import { ClusterConnections } from './clusters/connections.js';
 import { ClusterHealth } from './clusters/health.js';
-import { CLUSTER_LEASE_TYPE, ClusterOwnership } from './clusters/ownership.js';
+import { CLUSTER_LEASE_TYPE, ClusterOwnership, REPLICA_HEARTBEAT_TYPE } from './clusters/ownership.js';
 import { startPresenceController } from './clusters/presence.js';
 import { SecretBox } from './secrets/encryption.js';
 import { ProjectsController } from './projects/controller.js';
@@ -136,10 +136,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Informers share the one store watch; they list before anything reads them.
     const clusters = new StoreInformer(store, 'cluster');
     const leases = new StoreInformer(store, CLUSTER_LEASE_TYPE);
+    const heartbeats = new StoreInformer(store, REPLICA_HEARTBEAT_TYPE);
     follower.add(clusters);
     follower.add(leases);
-    await Promise.all([clusters.start(), leases.start()]);
-    const ownership = new ClusterOwnership(store, leases, connections, leader, randomBytes(8).toString('hex'));
+    follower.add(heartbeats);
+    await Promise.all([clusters.start(), leases.start(), heartbeats.start()]);
+    const ownership = new ClusterOwnership(
+      store,
+      leases,
+      heartbeats,
+      connections,
+      leader,
+      randomBytes(8).toString('hex'),
+    );
+    await ownership.start();
+    closers.unshift(() => ownership.stop());
 
     const health = new ClusterHealth({
       store,

@@ -6,7 +6,7 @@ import { openSqliteStore } from '../../store/sqlite.js';
 import { StoreInformer } from '../controllers/kit/store-informer.js';
 import { StoreFollower } from '../store-follower.js';
 import { ClusterConnections, type ClusterConnection } from './connections.js';
-import { CLUSTER_LEASE_TYPE, ClusterOwnership } from './ownership.js';
+import { CLUSTER_LEASE_TYPE, ClusterOwnership, REPLICA_HEARTBEAT_TYPE } from './ownership.js';
 
 const tunnel = (since: number): ClusterConnection => ({
   kind: 'tunnel',
@@ -27,12 +27,19 @@ async function twoReplicas(staleMs = 200) {
   await follower.start();
   const replica = async (id: string, leading: boolean) => {
     const leases = new StoreInformer(store, CLUSTER_LEASE_TYPE);
+    const heartbeats = new StoreInformer(store, REPLICA_HEARTBEAT_TYPE);
     follower.add(leases);
-    await leases.start();
+    follower.add(heartbeats);
+    await Promise.all([leases.start(), heartbeats.start()]);
     const connections = new ClusterConnections();
     const leader = { leading, isLeader: () => leader.leading };
-    const ownership = new ClusterOwnership(store, leases, connections, leader, id, { renewMs: 50, staleMs });
-    return { connections, leader, ownership };
+    const ownership = new ClusterOwnership(store, leases, heartbeats, connections, leader, id, {
+      renewMs: 50,
+      staleMs,
+    });
+    await ownership.start();
+    onTestFinished(() => ownership.stop());
+    return { connections, leader, ownership, store };
   };
   return { store, a: await replica('a', true), b: await replica('b', false) };
 }
@@ -47,13 +54,15 @@ describe('ClusterOwnership', () => {
     expect(a.ownership.owns('c-1')).toBe(false);
     await sleep(30);
     expect(await a.ownership.leaseLeftMs('c-1')).toBeGreaterThan(0);
-    // Renewed while held, so it never goes stale.
+    // Kept fresh by b's heartbeat while b lives, long past staleMs, with no write to the lease.
+    const taken = (await b.store.get(CLUSTER_LEASE_TYPE, 'c-1')).metadata.resourceVersion;
     for (let i = 0; i < 6; i++) {
       await sleep(50);
       expect(await b.ownership.claim('c-1')).toBe(true);
     }
     await sleep(30);
     expect(await a.ownership.leaseLeftMs('c-1')).toBeGreaterThan(0);
+    expect((await b.store.get(CLUSTER_LEASE_TYPE, 'c-1')).metadata.resourceVersion).toBe(taken);
   });
 
   it('a newer tunnel on another replica takes the cluster; the older one yields', async () => {
@@ -75,7 +84,8 @@ describe('ClusterOwnership', () => {
     await b.ownership.claim('c-1');
     await sleep(30);
     expect(await a.ownership.leaseLeftMs('c-1')).toBeGreaterThan(0);
-    await sleep(200); // b stops renewing, as a killed replica would
+    await b.ownership.stop(); // b's heartbeat ends, as a stopped replica's does
+    await sleep(200);
     expect(await a.ownership.leaseLeftMs('c-1')).toBe(0);
 
     b.connections.set('c-2', tunnel(Date.now()));

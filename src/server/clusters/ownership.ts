@@ -6,11 +6,13 @@ import type { ClusterConnections } from './connections.js';
 
 /** Store type of the per-cluster record saying which replica holds the cluster's tunnel. */
 export const CLUSTER_LEASE_TYPE = 'clusterLease';
+/** Store type of each replica's heartbeat: one write per replica per renewMs keeps all its leases fresh. */
+export const REPLICA_HEARTBEAT_TYPE = 'replicaHeartbeat';
 
 export interface OwnershipOptions {
-  /** How often the holder rewrites its lease. */
+  /** How often a replica rewrites its heartbeat. */
   renewMs?: number;
-  /** A lease not renewed for this long is dead: its replica or its tunnel is gone. */
+  /** A lease whose replica has not beaten for this long is dead: the replica is gone. */
   staleMs?: number;
 }
 
@@ -21,8 +23,11 @@ const isCode = (err: unknown, code: string) => err instanceof StoreError && err.
  * usage), so that two replicas never write a cluster against each other:
  *
  * - a tunnel cluster belongs to the replica holding its agent's tunnel, recorded in a
- *   `clusterLease` object (replica, when the tunnel connected, renew time). A fresher tunnel takes
- *   the lease from an older one (an agent has one tunnel; the older one is dying);
+ *   `clusterLease` object (replica, when the tunnel connected, when it was taken), written only
+ *   when the cluster changes hands. It stays fresh while its replica's `replicaHeartbeat` does:
+ *   one write per replica every renewMs, not one per cluster (100 writes a second at 2,000
+ *   clusters). A fresher tunnel takes the lease from an older one (an agent has one tunnel; the
+ *   older one is dying);
  * - a direct cluster belongs to the leader (every replica may connect it, to proxy requests);
  * - a cluster nobody holds is the leader's: it marks it pending or unavailable, but only once no
  *   fresh lease exists, so a replica without the tunnel never overrides the one that has it.
@@ -33,11 +38,16 @@ export class ClusterOwnership extends EventEmitter {
   private readonly written = new Map<string, StoredObject>();
   private readonly renewMs: number;
   readonly staleMs: number;
+  private heartbeatTimer?: NodeJS.Timeout;
+  /** When this replica's heartbeat last reached the store. */
+  private lastBeat = 0;
 
   constructor(
     private readonly store: Store,
     /** Leases are read from this cache: checking every cluster on every pass costs no store reads. */
     private readonly leases: StoreInformer,
+    /** Every replica's heartbeat, from the store. */
+    private readonly heartbeats: StoreInformer,
     private readonly connections: ClusterConnections,
     private readonly leader: { isLeader(): boolean },
     readonly replicaId: string,
@@ -46,6 +56,41 @@ export class ClusterOwnership extends EventEmitter {
     super();
     this.renewMs = opts.renewMs ?? 20_000;
     this.staleMs = opts.staleMs ?? 3 * this.renewMs;
+  }
+
+  /** Beats now and every renewMs until stop(). */
+  async start(): Promise<void> {
+    await this.beat();
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.renewMs);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Stops beating and removes the heartbeat, so the leader need not wait for this replica's leases to go stale. */
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    await this.store.delete(REPLICA_HEARTBEAT_TYPE, this.replicaId).catch(() => undefined);
+  }
+
+  private async beat(): Promise<void> {
+    const now = Date.now();
+    const spec = { renewTime: new Date(now).toISOString() };
+    try {
+      const current = await this.store.get(REPLICA_HEARTBEAT_TYPE, this.replicaId).catch((err: unknown) => {
+        if (isCode(err, 'NotFound')) return undefined;
+        throw err;
+      });
+      if (current) await this.store.update({ ...current, spec });
+      else
+        await this.store.create({
+          type: REPLICA_HEARTBEAT_TYPE,
+          id: this.replicaId,
+          metadata: { name: this.replicaId },
+          spec,
+        });
+      this.lastBeat = now;
+    } catch {
+      // The store is unreachable or another write raced: the leases go stale if this goes on.
+    }
   }
 
   /** Whether this replica runs the cluster's per-cluster controllers now. */
@@ -79,7 +124,8 @@ export class ClusterOwnership extends EventEmitter {
           await this.store.create({ type: CLUSTER_LEASE_TYPE, id: clusterId, metadata: { name: clusterId }, spec }),
         );
       } else if (lease.spec.replica === this.replicaId) {
-        if (now - renewedAt(lease) >= this.renewMs) this.wrote(await this.store.update({ ...lease, spec }));
+        // Held: the heartbeat keeps it fresh; only a newer tunnel here changes it.
+        if (Number(lease.spec.since) !== conn.since) this.wrote(await this.store.update({ ...lease, spec }));
       } else if (this.stale(lease, now) || conn.since > Number(lease.spec.since)) {
         this.wrote(await this.store.update({ ...lease, spec }));
       } else {
@@ -106,7 +152,7 @@ export class ClusterOwnership extends EventEmitter {
   /** How long until the cluster's lease goes stale; 0 when there is none or it is stale. */
   async leaseLeftMs(clusterId: string): Promise<number> {
     const lease = await this.read(clusterId);
-    return lease ? Math.max(0, renewedAt(lease) + this.staleMs - Date.now()) : 0;
+    return lease ? Math.max(0, this.renewedAt(lease) + this.staleMs - Date.now()) : 0;
   }
 
   /** Deletes the lease of a cluster that no longer exists (leader only). */
@@ -125,7 +171,15 @@ export class ClusterOwnership extends EventEmitter {
   }
 
   private stale(lease: StoredObject, now: number): boolean {
-    return now - renewedAt(lease) > this.staleMs;
+    return now - this.renewedAt(lease) > this.staleMs;
+  }
+
+  /** When the lease was last known alive: taken, or its replica's last heartbeat. */
+  private renewedAt(lease: StoredObject): number {
+    const replica = String(lease.spec.replica);
+    const beat =
+      replica === this.replicaId ? this.lastBeat : timeOf(this.heartbeats.cache.get(replica)?.spec.renewTime);
+    return Math.max(timeOf(lease.spec.renewTime), beat);
   }
 
   private async read(clusterId: string): Promise<StoredObject | undefined> {
@@ -151,4 +205,4 @@ export class ClusterOwnership extends EventEmitter {
   }
 }
 
-const renewedAt = (lease: StoredObject) => Date.parse(String(lease.spec.renewTime)) || 0;
+const timeOf = (iso: unknown) => (iso ? Date.parse(String(iso)) || 0 : 0);
