@@ -65,7 +65,10 @@ export class ClusterHealth {
       name: 'cluster-health',
       log: deps.log,
       registry: deps.registry,
-      resyncMs: opts.intervalMs ?? 10_000,
+      // Changes arrive as events (connections, owners, the node and pod informers, a failing
+      // watch); the pass re-checks what no event reports (a lease gone stale elsewhere, the probe
+      // coming due), so it need not be more frequent than the probe.
+      resyncMs: opts.intervalMs ?? 30_000,
       resyncKeys: () => deps.clusters.cache.list().map((c) => c.id),
       // A cluster's checks wait on its API server: many slow clusters must not hold up the rest forever.
       maxConcurrent: 64,
