@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { parse } from 'yaml';
 import { readClusterConfig } from '../src/provision/config/load.js';
-import { CORRAL_BIN, type CliResult } from './helpers/cli.js';
+import { CORRAL_BIN, runProgram, type CliResult } from './helpers/cli.js';
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 
@@ -28,19 +28,10 @@ beforeAll(async () => {
 
 /** The built `corral`, run in `cwd`, with `input` piped to stdin (stdin closed when absent). */
 function corral(args: string[], opts: { cwd?: string; input?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CORRAL_BIN, ...args], {
-      cwd: opts.cwd ?? home,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+  return runProgram(process.execPath, [CORRAL_BIN, ...args], {
+    env: { ...process.env, ...env },
+    cwd: opts.cwd ?? home,
+    input: opts.input,
   });
 }
 

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { binaryPath } from '../../src/kube/binaries.js';
 import { packageRoot } from '../../src/util/package-root.js';
-import type { CliResult } from './cli.js';
+import { runProgram, type CliResult } from './cli.js';
 import { testDir } from './control-plane.js';
 
 const SHARED_CLI = ['shared', 'tools', 'rancher-cli', 'rancher'];
@@ -52,14 +52,5 @@ export async function rancherCli(caPem: string): Promise<RancherCli> {
 
 /** Runs a program with its standard input given, collecting its output and exit code. */
 export function runWith(bin: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runProgram(bin, args, { env, input });
 }
