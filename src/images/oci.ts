@@ -7,7 +7,20 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +49,8 @@ export interface ImageSpec {
   symlinks?: Record<string, string>;
   /** Empty folders (with their mode), e.g. /tmp. */
   dirs?: Record<string, number>;
+  /** Folders copied whole from this machine: path in the image → folder here. */
+  trees?: Record<string, string>;
   config: { Entrypoint?: string[]; Cmd?: string[]; Env?: string[]; User?: string; WorkingDir?: string };
 }
 
@@ -53,6 +68,7 @@ export async function specDigest(specs: ImageSpec[]): Promise<string> {
   for (const spec of specs) {
     h.update(JSON.stringify({ ...spec, files: spec.files.map((f) => ({ ...f, from: undefined })) }));
     for (const f of spec.files) if (f.from) h.update(await readFile(f.from));
+    for (const from of Object.values(spec.trees ?? {})) h.update(await treeDigest(from));
   }
   return h.digest('hex');
 }
@@ -128,6 +144,8 @@ async function layerOf(spec: ImageSpec, rootfs: string): Promise<Buffer> {
     await mkdir(join(rootfs, dir), { recursive: true });
     await chmod(join(rootfs, dir), mode);
   }
+  for (const [path, from] of Object.entries(spec.trees ?? {}))
+    await cp(from, join(rootfs, path), { recursive: true, verbatimSymlinks: true });
   for (const f of spec.files) {
     const dest = join(rootfs, f.path);
     await mkdir(dirname(dest), { recursive: true });
@@ -156,4 +174,16 @@ async function layerOf(spec: ImageSpec, rootfs: string): Promise<Buffer> {
     '.',
   ]);
   return readFile(tar);
+}
+
+/** A digest of a folder's file names, sizes and modification times: cheap, and changes when a file does. */
+async function treeDigest(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.map((e) => join(e.parentPath, e.name)).sort();
+  for (const f of files) {
+    const st = await lstat(f);
+    h.update(`${f.slice(dir.length)}\0${st.size}\0${st.mtimeMs}\0`);
+  }
+  return h.digest('hex');
 }

@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { CNI_PLUGINS, RUNTIME_BINARIES, runtimeBinDir } from '../kube/binaries.js';
+import { agentImage } from '../images/agent-image.js';
 import { systemImages, type SystemImages } from '../images/system-images.js';
 import { pollUntil } from '../util/poll.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { ProvisionError } from './errors.js';
-import { localFileHash, shellQuote, syncBinaries, type BinaryUploader } from './files.js';
+import { BINARY_HASHES_FILE, localFileHash, shellQuote, syncBinaries, type BinaryUploader } from './files.js';
 import type { NodeIo } from './node-io.js';
 import type { Progress } from './progress.js';
 import { applyUnit, listUnits, removeUnit, type SupervisorMode, type UnitSpec } from './supervisor/index.js';
@@ -171,6 +172,16 @@ export async function reconcileRuntime(
   const images = await systemImages(local).catch((err: Error) => {
     throw new ProvisionError(`cannot build the system images: ${err.message}`);
   });
+  // The agent's image lets the cluster be imported into a Corral server without any registry; a
+  // cluster runs without it, so a failure to build it is reported, not fatal.
+  const agent = await agentImage(join(local, '..', 'images')).catch((err: Error) => {
+    progress.info(`the agent image was not built (importing this cluster needs it from a registry): ${err.message}`);
+    return null;
+  });
+  const archives = [
+    { archive: images.archive, refs: Object.values(images.refs), what: 'system images' },
+    ...(agent ? [{ archive: agent.archive, refs: [agent.ref], what: `agent image ${agent.ref}` }] : []),
+  ];
   const remoteBin = config.corral.binaries.path;
   const pause = config.system_images.pod_infra_container ?? images.refs.pause;
   const binaryHash = createHash('sha256');
@@ -197,10 +208,11 @@ export async function reconcileRuntime(
         progress.node(node.address, `uploaded ${uploaded.join(', ')}`);
       }
       await waitForRuntime(io, remoteBin);
-      if (await loadImages(io, remoteBin, images)) {
-        changed.push(`${node.address}/images`);
-        progress.node(node.address, `system images loaded (${Object.keys(images.refs).length})`);
-      }
+      for (const a of archives)
+        if (await loadImages(io, remoteBin, a)) {
+          changed.push(`${node.address}/${a.what}`);
+          progress.node(node.address, `${a.what} loaded (${a.refs.length})`);
+        }
     }),
   );
   return { changed, images };
@@ -240,9 +252,13 @@ async function waitForRuntime(io: NodeIo, binDir: string): Promise<void> {
  * runtime whose state was wiped): the images themselves are the truth, not a marker file. The
  * images are pinned, so kubelet's image garbage collection never removes them.
  */
-async function loadImages(io: NodeIo & BinaryUploader, binDir: string, images: SystemImages): Promise<boolean> {
+async function loadImages(
+  io: NodeIo & BinaryUploader,
+  binDir: string,
+  images: { archive: string; refs: string[] },
+): Promise<boolean> {
   const have = new Set((await io.run(ctr(binDir, 'images ls -q'))).stdout.split('\n').map((l) => l.trim()));
-  const refs = Object.values(images.refs);
+  const refs = images.refs;
   if (refs.every((r) => have.has(r))) return false;
   const name = basename(images.archive);
   await syncBinaries(io, dirname(images.archive), IMAGES_DIR, [name]);
@@ -256,8 +272,9 @@ async function loadImages(io: NodeIo & BinaryUploader, binDir: string, images: S
     const pin = await io.run(ctr(binDir, `images label ${shellQuote(ref)} io.cri-containerd.pinned=pinned`));
     if (pin.code !== 0) throw new ProvisionError(`${io.label}: ${ref} was not loaded: ${pin.stderr.trim()}`);
   }
-  // Older archives are of no use any more.
-  await io.run(`find ${IMAGES_DIR} -maxdepth 1 -name 'system-*.tar' ! -name ${shellQuote(name)} -delete`);
+  // Older archives of the same kind are of no use any more.
+  const kind = name.replace(/-[0-9a-f]+\.tar$/, '');
+  await io.run(`find ${IMAGES_DIR} -maxdepth 1 -name '${kind}-*.tar' ! -name ${shellQuote(name)} -delete`);
   return true;
 }
 
@@ -290,7 +307,7 @@ export async function cleanRuntime(io: NodeIo, binDir: string): Promise<void> {
       'for l in cni0 flannel.1; do ip link delete "$l" 2>/dev/null; done',
       'find /sys/fs/cgroup -depth -type d -path "*kubepods*" -exec rmdir {} + 2>/dev/null',
       `rm -rf /var/lib/containerd /run/containerd/* /var/lib/cni/* /run/flannel/* /run/netns/* ${IMAGES_DIR} ${CONTAINERD_CONFIG} ${CNI_CONF_DIR}/10-flannel.conflist`,
-      `for p in ${CNI_PLUGINS.join(' ')}; do rm -f ${CNI_BIN_DIR}/$p; done`,
+      `for p in ${CNI_PLUGINS.join(' ')} ${BINARY_HASHES_FILE}; do rm -f ${CNI_BIN_DIR}/$p; done`,
       'true',
     ].join('; '),
     { timeoutMs: 120_000 },

@@ -262,6 +262,8 @@ EOF
 
   {
     echo 'set -e'
+    # The machine's handles of other network namespaces (the other nodes') are no business of a node.
+    echo "awk '\$2 ~ \"^/run/netns/\" {print \$2}' /proc/self/mounts | xargs -r -n1 umount -l"
     for d in "${private_dirs[@]}"; do
       echo "mount --bind '$root$d' '$d'"
     done
