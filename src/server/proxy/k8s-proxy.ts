@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { forwardRequest, forwardUpgrade } from '../../kube/forward.js';
+import { forwardRequest, forwardRewrittenJson, forwardUpgrade } from '../../kube/forward.js';
+import { SLIM_HEADER, slimJson } from '../../kube/slim.js';
 import { StoreError } from '../../store/types.js';
 import type { AuthInfo } from '../api/context.js';
 import { authenticate } from '../auth/authenticate.js';
@@ -60,12 +61,19 @@ export function k8sProxy(deps: ProxyDeps) {
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<AuthInfo | undefined> {
     const { clusterId, auth, conn, path } = await prepare(req, url);
-    forwardRequest(req, res, conn.upstream, path, downstreamHeaders(req.headers, auth), {
-      onError: (err) => {
+    const handlers = {
+      onError: (err: Error) => {
         deps.log.warn('proxy request failed', { clusterId, error: err.message });
         sendError(res, unavailable(clusterId, err));
       },
-    });
+    };
+    const headers = downstreamHeaders(req.headers, auth);
+    // The web UI's list views: a list (not a watch) without managedFields.
+    if (req.method === 'GET' && req.headers[SLIM_HEADER] === 'true' && !/[?&]watch=(1|true)(&|$)/.test(url.search)) {
+      forwardRewrittenJson(req, res, conn.upstream, path, headers, slimJson, handlers);
+    } else {
+      forwardRequest(req, res, conn.upstream, path, headers, handlers);
+    }
     return auth;
   }
 

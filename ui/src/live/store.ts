@@ -82,7 +82,8 @@ export async function listSource<T>(
       'GET',
       `/k8s/clusters/${encodeURIComponent(source.cluster)}${source.path}?${q}`,
       undefined,
-      { signal },
+      // The server drops managedFields for list views (src/kube/slim.ts).
+      { signal, headers: source.slim ? { 'x-corral-slim': 'true' } : undefined },
     );
     items.push(...page.items);
     rv = page.metadata?.resourceVersion;
@@ -96,7 +97,7 @@ function watchRequest(source: LiveSource, resourceVersion: string | undefined): 
   if (source.kind === 'v3')
     return { target: { kind: 'v3', type: source.type }, resourceVersion, filter: source.filter };
   return {
-    target: { kind: 'k8s', cluster: source.cluster, path: source.path },
+    target: { kind: 'k8s', cluster: source.cluster, path: source.path, ...(source.slim && { slim: true }) },
     resourceVersion,
     labelSelector: source.labelSelector,
     fieldSelector: source.fieldSelector,
