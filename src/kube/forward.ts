@@ -135,7 +135,7 @@ export function forwardRewrittenJson(
   upstream: Upstream,
   path: string,
   headers: OutgoingHttpHeaders,
-  rewrite: (json: string) => string,
+  rewrite: (json: Buffer) => Buffer,
   handlers: ForwardHandlers,
 ): void {
   headers['accept-encoding'] = 'identity';
@@ -155,7 +155,7 @@ export function forwardRewrittenJson(
     upRes.on('end', () => {
       let body: Buffer;
       try {
-        body = Buffer.from(rewrite(Buffer.concat(chunks).toString('utf8')), 'utf8');
+        body = rewrite(Buffer.concat(chunks));
       } catch (err) {
         return handlers.onError(err instanceof Error ? err : new Error(String(err)));
       }
