@@ -104,22 +104,7 @@ describe('two replicas on one etcd', () => {
 
   test('a user disabled and a token deleted on one replica are refused by the next request on the other', async () => {
     const tls = await servingCertFiles();
-    const args = [
-      '--store',
-      'etcd',
-      '--etcd-endpoints',
-      etcd.endpoint,
-      '--etcd-cafile',
-      etcd.caFile,
-      '--etcd-certfile',
-      etcd.certFile,
-      '--etcd-keyfile',
-      etcd.keyFile,
-      '--tls-cert',
-      tls.cert,
-      '--tls-key',
-      tls.key,
-    ];
+    const args = [...etcd.serverArgs, '--tls-cert', tls.cert, '--tls-key', tls.key];
     const [a, b] = await Promise.all([
       startTestServer({ args, ca: tls.caPem }),
       startTestServer({ args, ca: tls.caPem }),
