@@ -83,32 +83,20 @@ async function timeToRender(
   }
 }
 
-/**
- * The baseline: the same pods as JSON with fetch from a page of the same origin, whole or in pages
- * of 500, and (slim) without managedFields, as the list view asks for them.
- */
-async function fetchPods(
-  context: BrowserContext,
-  baseUrl: string,
-  clusterId: string,
-  paged: boolean,
-  slim = false,
-): Promise<number> {
+/** The baseline: the same pods as JSON with fetch from a page of the same origin, whole or in pages of 500. */
+async function fetchPods(context: BrowserContext, baseUrl: string, clusterId: string, paged: boolean): Promise<number> {
   const page = await context.newPage();
   try {
     await page.goto(new URL('/clusters', baseUrl).toString());
     return await page.evaluate(
-      async ({ clusterId, paged, expected, slim }) => {
+      async ({ clusterId, paged, expected }) => {
         const base = `/k8s/clusters/${clusterId}/api/v1/namespaces/scale/pods`;
         const t0 = performance.now();
         let count = 0;
         let cont = '';
         do {
           const q = paged ? `?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}` : '';
-          const r = await fetch(base + q, {
-            credentials: 'same-origin',
-            headers: slim ? { 'x-corral-slim': 'true' } : {},
-          });
+          const r = await fetch(base + q, { credentials: 'same-origin' });
           const list = (await r.json()) as { items: unknown[]; metadata: { continue?: string } };
           count += list.items.length;
           cont = paged ? (list.metadata.continue ?? '') : '';
@@ -116,7 +104,7 @@ async function fetchPods(
         if (count !== expected) throw new Error(`fetched ${count} pods`);
         return performance.now() - t0;
       },
-      { clusterId, paged, expected: PODS, slim },
+      { clusterId, paged, expected: PODS },
     );
   } finally {
     await page.close();
@@ -259,7 +247,6 @@ try {
     { what: `${PODS.toLocaleString('en-US')}-pod list: all, count ${PODS}`, times: [] },
     { what: `baseline: fetch ${PODS} pods as JSON, one request`, times: [] },
     { what: `baseline: fetch ${PODS} pods as JSON, pages of 500`, times: [] },
-    { what: `fetch ${PODS} pods without managedFields, pages of 500`, times: [] },
   ];
   for (let i = 0; i < RUNS; i++) {
     rows[0]!.times.push((await timeToRender(context, server.url, '/clusters', clustersReady)).ready);
@@ -268,7 +255,6 @@ try {
     rows[2]!.times.push(pods.ready);
     rows[3]!.times.push(await fetchPods(context, server.url, clusterId, false));
     rows[4]!.times.push(await fetchPods(context, server.url, clusterId, true));
-    rows[5]!.times.push(await fetchPods(context, server.url, clusterId, true, true));
   }
   const size = await bundleSize();
   const churned = await churn(context, server.url, podsPath, cp.kubeconfigPath, 3000);

@@ -124,56 +124,6 @@ export function forwardRequest(
   req.pipe(upReq);
 }
 
-/**
- * Forwards a GET and answers with the upstream's JSON rewritten by `rewrite` (a list view's slim
- * objects); anything but a 200 JSON answer is relayed as it came. The upstream is asked not to
- * compress, so the body can be read.
- */
-export function forwardRewrittenJson(
-  req: IncomingMessage,
-  res: ServerResponse,
-  upstream: Upstream,
-  path: string,
-  headers: OutgoingHttpHeaders,
-  rewrite: (json: Buffer) => Buffer,
-  handlers: ForwardHandlers,
-): void {
-  headers['accept-encoding'] = 'identity';
-  const upReq = send(upstream, 'GET', path, headers);
-  let answered = false;
-  upReq.on('response', (upRes) => {
-    answered = true;
-    const outHeaders = endToEndHeaders(upRes.headers);
-    if (upRes.statusCode !== 200 || !String(upRes.headers['content-type'] ?? '').startsWith('application/json')) {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, outHeaders);
-      upRes.pipe(res);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    upRes.on('data', (c: Buffer) => chunks.push(c));
-    upRes.on('error', () => res.destroy());
-    upRes.on('end', () => {
-      let body: Buffer;
-      try {
-        body = rewrite(Buffer.concat(chunks));
-      } catch (err) {
-        return handlers.onError(err instanceof Error ? err : new Error(String(err)));
-      }
-      outHeaders['content-length'] = body.length;
-      res.writeHead(200, upRes.statusMessage, outHeaders);
-      res.end(body);
-    });
-  });
-  upReq.on('error', (err) => {
-    if (!answered) handlers.onError(err);
-    else res.destroy(err);
-  });
-  res.on('close', () => {
-    if (!res.writableFinished) upReq.destroy();
-  });
-  upReq.end();
-}
-
 function rawHead(status: number, message: string, headers: IncomingHttpHeaders): string {
   const lines = [`HTTP/1.1 ${status} ${message}`];
   for (const [name, value] of Object.entries(headers)) {

@@ -10,9 +10,7 @@ function isCredentialOrIdentity(name: string): boolean {
     name === 'x-api-csrf' ||
     name.startsWith('impersonate-') ||
     // Front-proxy identity headers: meaningless here, and dangerous if an API server trusts them.
-    name.startsWith('x-remote-') ||
-    // Corral's own (the UI's slim lists): for this hop only.
-    name.startsWith('x-corral-')
+    name.startsWith('x-remote-')
   );
 }
 

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { forwardRequest, forwardRewrittenJson, forwardUpgrade } from '../../kube/forward.js';
-import { SLIM_HEADER, slimJson } from '../../kube/slim.js';
+import { forwardRequest, forwardUpgrade } from '../../kube/forward.js';
 import { StoreError } from '../../store/types.js';
 import type { AuthInfo } from '../api/context.js';
 import { authenticate } from '../auth/authenticate.js';
@@ -67,13 +66,7 @@ export function k8sProxy(deps: ProxyDeps) {
         sendError(res, unavailable(clusterId, err));
       },
     };
-    const headers = downstreamHeaders(req.headers, auth);
-    // The web UI's list views: a list (not a watch) without managedFields.
-    if (req.method === 'GET' && req.headers[SLIM_HEADER] === 'true' && !/[?&]watch=(1|true)(&|$)/.test(url.search)) {
-      forwardRewrittenJson(req, res, conn.upstream, path, headers, slimJson, handlers);
-    } else {
-      forwardRequest(req, res, conn.upstream, path, headers, handlers);
-    }
+    forwardRequest(req, res, conn.upstream, path, downstreamHeaders(req.headers, auth), handlers);
     return auth;
   }
 

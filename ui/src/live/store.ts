@@ -82,8 +82,7 @@ export async function listSource<T>(
       'GET',
       `/k8s/clusters/${encodeURIComponent(source.cluster)}${source.path}?${q}`,
       undefined,
-      // The server drops managedFields for list views (src/kube/slim.ts).
-      { signal, headers: source.slim ? { 'x-corral-slim': 'true' } : undefined },
+      { signal },
     );
     items.push(...page.items);
     rv = page.metadata?.resourceVersion;

@@ -9,7 +9,7 @@ export type LiveSource =
       path: string;
       labelSelector?: string;
       fieldSelector?: string;
-      /** For list views: objects without managedFields (much less to fetch and parse). */
+      /** For list views: watch events without managedFields (less to send and parse on every change). */
       slim?: boolean;
     };
 
