@@ -121,7 +121,10 @@ export function forwardRequest(
   res.on('close', () => {
     if (!res.writableFinished) upReq.destroy();
   });
-  req.pipe(upReq);
+  // A message with neither length nor chunking has no body (RFC 9112 §6.3): a GET's usual case, and
+  // a pipe of nothing still costs its listeners. Node drains the unread request when the answer ends.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) upReq.end();
+  else req.pipe(upReq);
 }
 
 function rawHead(status: number, message: string, headers: IncomingHttpHeaders): string {
