@@ -1,8 +1,10 @@
-// The authentication proxy side by side with its baseline, in one run: the same requests straight
-// to kube-apiserver, through Corral to a directly registered cluster, and through Corral and an
-// agent's tunnel. GET one object, LIST 1,000 ConfigMaps, 1,000 watch events.
+// The authentication proxy side by side with its baselines, in one run: the same requests straight
+// to kube-apiserver, through `kubectl proxy` (a Go proxy: TLS and credentials upstream, no
+// authentication of its own), through Corral to a directly registered cluster, and through Corral
+// and an agent's tunnel. GET one object, LIST 1,000 ConfigMaps, 1,000 watch events; and the CPU
+// each proxy process spends per GET (from /proc, over the 4,000 GETs).
 // Usage: npm run bench:proxy
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,9 @@ import {
   followWatch,
   benchAgentKubeconfig,
   benchAdmin,
+  cpuMs,
   jsonClient,
+  plainJsonClient,
   ms,
   pct,
   startBenchServer,
@@ -34,6 +38,8 @@ interface PathResult {
   getPerSecond: number;
   listMs: number[];
   watchMs: number;
+  /** CPU ms of the proxy process per GET; undefined for the API server alone. */
+  cpuPerGet?: number;
 }
 
 async function measure(
@@ -41,8 +47,10 @@ async function measure(
   client: JsonClient,
   watchStream: (path: string) => Promise<(count: number) => Promise<number>>,
   writer: JsonClient,
+  proxyPid?: number,
 ): Promise<PathResult> {
   for (let i = 0; i < 100; i++) await client.call('GET', '/api/v1/namespaces/bench/configmaps/cm-0');
+  const cpu0 = proxyPid === undefined ? 0 : await cpuMs(proxyPid);
   const getLatencies: number[] = [];
   for (let i = 0; i < GETS; i++) {
     const s = performance.now();
@@ -61,6 +69,7 @@ async function measure(
     }),
   );
   const getPerSecond = GETS / ((performance.now() - t0) / 1000);
+  const cpuPerGet = proxyPid === undefined ? undefined : ((await cpuMs(proxyPid)) - cpu0) / (2 * GETS);
   const listMs: number[] = [];
   for (let i = 0; i < 20; i++) {
     const s = performance.now();
@@ -82,7 +91,7 @@ async function measure(
     }),
   );
   const watchMs = (await waitFor(CONFIGMAPS)) - w0;
-  return { name, getLatencies, getPerSecond, listMs, watchMs };
+  return { name, getLatencies, getPerSecond, listMs, watchMs, cpuPerGet };
 }
 
 /** Opens a watch and returns a function that resolves with the time the n-th event arrived. */
@@ -116,6 +125,7 @@ const root = await mkdtemp(join(tmpdir(), 'corral-bench-proxy-'));
 const cp = await startControlPlane({ dir: join(root, 'cp'), name: 'bench' });
 const server = await startBenchServer(join(root, 'server'));
 let agent: ReturnType<typeof startAgent> | undefined;
+let kubectlProxy: ReturnType<typeof spawn> | undefined;
 try {
   const kubectl = await binaryPath('kubectl');
   const k = (...a: string[]) =>
@@ -190,8 +200,31 @@ try {
     );
   }
 
+  // `kubectl proxy` with the admin kubeconfig: the cost of a Go proxy on the same machine.
+  kubectlProxy = spawn(kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, 'proxy', '--port=0', '--address=127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const kubectlProxyUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    kubectlProxy!.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /Starting to serve on ([\d.]+:\d+)/.exec(out);
+      if (m) resolve(`http://${m[1]}`);
+    });
+    kubectlProxy!.once('exit', (code) => reject(new Error(`kubectl proxy exited ${code}: ${out}`)));
+  });
+
   const results: PathResult[] = [];
   results.push(await measure('kube-apiserver (baseline)', straight, watcher(cp.server, direct), patcher));
+  results.push(
+    await measure(
+      'kubectl proxy (Go baseline)',
+      plainJsonClient(kubectlProxyUrl),
+      watcher(kubectlProxyUrl, {}),
+      patcher,
+      kubectlProxy.pid,
+    ),
+  );
   const via = (id: string) => jsonClient(`${server.url}/k8s/clusters/${id}/`, { ca: server.ca }, token);
   const prefixed = (id: string): JsonClient => {
     const c = via(id);
@@ -202,35 +235,62 @@ try {
     return (p: string) => w(`/k8s/clusters/${id}${p}`);
   };
   results.push(
-    await measure('Corral, direct', prefixed(directCluster.json.id), watchVia(directCluster.json.id), patcher),
+    await measure(
+      'Corral, direct',
+      prefixed(directCluster.json.id),
+      watchVia(directCluster.json.id),
+      patcher,
+      server.pid,
+    ),
   );
   results.push(
-    await measure('Corral, agent tunnel', prefixed(tunnelCluster.json.id), watchVia(tunnelCluster.json.id), patcher),
+    await measure(
+      'Corral, agent tunnel',
+      prefixed(tunnelCluster.json.id),
+      watchVia(tunnelCluster.json.id),
+      patcher,
+      server.pid,
+    ),
   );
 
   const base = results[0]!;
+  const goProxy = results[1]!;
   console.log(`\nproxy paths, ${GETS} GETs, ${CONFIGMAPS} ConfigMaps (2-core machine; everything on one host)`);
   console.log(
-    'path                         GET p50 / p99          GET/s (8 in flight)   LIST 1000 p50 / p99       1000 watch events',
+    'path                         GET p50 / p99          GET/s (8 in flight)   LIST 1000 p50 / p99       1000 watch events   proxy CPU/GET',
   );
   for (const r of results) {
+    const cpu =
+      r.cpuPerGet === undefined
+        ? '-'
+        : `${ms(r.cpuPerGet)} (${(r.cpuPerGet / goProxy.cpuPerGet!).toFixed(2)}x kubectl proxy)`;
     console.log(
       r.name.padEnd(29) +
         `${ms(pct(r.getLatencies, 50))} / ${ms(pct(r.getLatencies, 99))}`.padEnd(23) +
         `${r.getPerSecond.toFixed(0)} (${((r.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%)`.padEnd(22) +
         `${ms(pct(r.listMs, 50))} / ${ms(pct(r.listMs, 99))}`.padEnd(26) +
-        `${ms(r.watchMs)}`,
+        `${ms(r.watchMs)}`.padEnd(20) +
+        cpu,
     );
   }
-  const tunnel = results[2]!;
-  const directR = results[1]!;
+  const directR = results[2]!;
+  const tunnel = results[3]!;
+  const added = (r: PathResult) => ms(pct(r.getLatencies, 50) - pct(base.getLatencies, 50));
   console.log(
-    `\nadded GET p50: direct ${ms(pct(directR.getLatencies, 50) - pct(base.getLatencies, 50))}, tunnel ${ms(pct(tunnel.getLatencies, 50) - pct(base.getLatencies, 50))} (aim: under 1 ms)`,
+    `\nadded GET p50: kubectl proxy ${added(goProxy)}, direct ${added(directR)}, tunnel ${added(tunnel)} (aim: under 0.5 ms)`,
   );
   console.log(
-    `tunnel GET throughput / direct path: ${((tunnel.getPerSecond / directR.getPerSecond) * 100).toFixed(0)}% (aim: at least 80%)`,
+    `GET throughput / kube-apiserver alone: kubectl proxy ${((goProxy.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%, ` +
+      `direct ${((directR.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%, ` +
+      `tunnel ${((tunnel.getPerSecond / base.getPerSecond) * 100).toFixed(0)}% (aim: at least 80%)`,
+  );
+  console.log(
+    `Corral CPU per GET / kubectl proxy's: direct ${(directR.cpuPerGet! / goProxy.cpuPerGet!).toFixed(2)}x, ` +
+      `tunnel ${(tunnel.cpuPerGet! / goProxy.cpuPerGet!).toFixed(2)}x (aim: at most 1.2x; the tunnel figure includes ` +
+      `the server's end of the tunnel only, the agent runs in this benchmark's process)`,
   );
 } finally {
+  kubectlProxy?.kill();
   await agent?.stop();
   await server.stop();
   await cp.stop();

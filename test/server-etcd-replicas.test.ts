@@ -24,16 +24,7 @@ test('two replicas on one etcd both serve writes, one runs controllers, and lead
   // Replicas behind one load balancer share the serving certificate.
   const tls = await servingCertFiles();
   const args = [
-    '--store',
-    'etcd',
-    '--etcd-endpoints',
-    etcd.endpoint,
-    '--etcd-cafile',
-    etcd.caFile,
-    '--etcd-certfile',
-    etcd.certFile,
-    '--etcd-keyfile',
-    etcd.keyFile,
+    ...etcd.serverArgs,
     '--tls-cert',
     tls.cert,
     '--tls-key',

@@ -453,20 +453,7 @@ describe('/v3/subscribe', () => {
 
   test('v3 watch from a compacted store revision (etcd store) resyncs', async () => {
     const etcd = await startTestEtcd();
-    const server = await startTestServer({
-      args: [
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        etcd.endpoint,
-        '--etcd-cafile',
-        etcd.caFile,
-        '--etcd-certfile',
-        etcd.certFile,
-        '--etcd-keyfile',
-        etcd.keyFile,
-      ],
-    });
+    const server = await startTestServer({ args: etcd.serverArgs });
     const admin = await adminToken(server);
     const old = (await server.call('/v3/clusters', { token: admin })).json.revision as string;
     await server.call('/v3/clusters', { token: admin, body: { name: 'after' } });

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import { V3Client, parseJson } from '../../src/client/v3-client.js';
 import { join } from 'node:path';
@@ -49,6 +50,32 @@ export function jsonClient(
   };
 }
 
+/** The same over plain http with keep-alive, for a local `kubectl proxy`. */
+export function plainJsonClient(baseUrl: string, maxSockets = 16): JsonClient {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets });
+  return {
+    call: (method, path, body) =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(new URL(path, baseUrl), {
+          method,
+          agent,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        });
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const b = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, text: b.toString('utf8'), json: parseJson(b) ?? {} });
+          });
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      }),
+  };
+}
+
 export interface BenchServer {
   url: string;
   ca: string;
@@ -64,6 +91,8 @@ export async function startBenchServer(dataDir: string, port?: number, args: str
   const child = spawn(
     process.execPath,
     [
+      // BENCH_CPU_PROF=<dir> profiles the server (written when it stops).
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       join(packageRoot(), 'dist', 'src', 'cli', 'main.js'),
       'server',
       '--data-dir',
@@ -95,7 +124,8 @@ export async function startBenchServer(dataDir: string, port?: number, args: str
     pid: child.pid!,
     port: listenPort,
     stop: async () => {
-      child.kill('SIGKILL');
+      // A profile is written only on a clean exit.
+      child.kill(process.env.BENCH_CPU_PROF ? 'SIGTERM' : 'SIGKILL');
       await exited;
     },
   };
@@ -124,6 +154,17 @@ export async function benchAdmin(server: BenchServer): Promise<{ token: string; 
   }
   return { token, api };
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces) start at state; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+// sysconf(_SC_CLK_TCK): 100 on every Linux this runs on.
+const CLOCK_TICKS = 100;
 
 export async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -176,11 +217,12 @@ export async function followWatch(
   onEvent: (event: { type: string; object: any }) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
   token?: string,
 ): Promise<{ close(): void }> {
-  const req = request(url, {
-    agent: new Agent({ ...tls }),
-    servername: '',
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  // Plain http for a local `kubectl proxy`.
+  const req =
+    url.protocol === 'http:'
+      ? httpRequest(url, { headers })
+      : request(url, { agent: new Agent({ ...tls }), servername: '', headers });
   await new Promise<void>((resolve, reject) => {
     req.on('response', (res) => {
       let buf = '';

@@ -42,6 +42,7 @@ import { crtbBehavior } from './clusters/crtb-behavior.js';
 import { nodeBehavior } from './clusters/nodes.js';
 import { agentManifest } from './clusters/manifest.js';
 import type { Memberships } from './clusters/memberships.js';
+import { readThrough, type HotObjects, type ObjectReader } from './hot-objects.js';
 import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
 import { readJsonObject } from './http/body.js';
 import { ApiError } from './http/errors.js';
@@ -68,6 +69,8 @@ export interface AppDeps {
   settings: Settings;
   userRules: UserRules;
   memberships: Memberships;
+  /** Tokens, users and clusters from memory, exact with the store (see hot-objects.ts). */
+  hot: HotObjects;
   tls: ServingTls;
   log: Logger;
   audit: AuditLog;
@@ -117,7 +120,7 @@ export function createApp(deps: AppDeps) {
   const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
   const proxy = k8sProxy({
-    store: deps.store,
+    hot: deps.hot,
     connections: deps.services.connections,
     log: deps.log,
     allowedOrigin: async (req) => new URL(await baseUrlFor(req)).origin,
@@ -151,6 +154,11 @@ export function createApp(deps: AppDeps) {
     return configured ? configured.replace(/\/$/, '') : `https://${req.headers.host ?? 'localhost'}`;
   }
 
+  function storeFor(req: IncomingMessage): Store {
+    const reader = readers.get(req);
+    return req.method === 'GET' && reader ? readThrough(deps.store, reader) : deps.store;
+  }
+
   async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
     // Cluster memberships matter only to cluster types; other requests skip the lookup.
     const clusterScoped = /^\/v3\/(cluster|project|nodes)/i.test(url.pathname);
@@ -165,7 +173,7 @@ export function createApp(deps: AppDeps) {
       memberships,
       projectMemberships: projectRoles,
       services: deps.services,
-      store: deps.store,
+      store: storeFor(req),
       auth,
       rules,
       baseUrl: await baseUrlFor(req),
@@ -178,7 +186,9 @@ export function createApp(deps: AppDeps) {
 
   /** The authentication hook of every `user` route: who is calling, and may they do this yet? */
   async function authenticateUser(req: IncomingMessage, url: URL): Promise<AuthInfo> {
-    const auth = await authenticate(deps.store, req);
+    const reader = await deps.hot.reader();
+    const auth = await authenticate(reader, req);
+    readers.set(req, reader);
     tracked.set(req, auth.user.id);
     if (auth.user.spec.mustChangePassword === true && !allowedBeforePasswordChange(req.method ?? 'GET', url)) {
       throw new ApiError('PasswordChangeRequired', 'change your password first: POST /v3/users?action=changepassword');
@@ -186,6 +196,8 @@ export function createApp(deps: AppDeps) {
     return auth;
   }
 
+  /** Each request's consistent reader, reused by a GET's own reads of tokens, users and clusters. */
+  const readers = new WeakMap<IncomingMessage, ObjectReader>();
   /** Who made each request, once authenticated, for the audit log. */
   const tracked = new WeakMap<IncomingMessage, string>();
   const GET = ['GET'];

@@ -10,6 +10,7 @@ import { seedBuiltinRoles } from './authz/role-behaviors.js';
 import { UserRules } from './authz/user-rules.js';
 import { Registry } from './controllers/kit/metrics.js';
 import { Memberships } from './clusters/memberships.js';
+import { HotObjects } from './hot-objects.js';
 import { StoreInformer } from './controllers/kit/store-informer.js';
 import { startTokenCleanup } from './controllers/token-cleanup.js';
 import { listenHttps, type Listening } from './http/server.js';
@@ -113,6 +114,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const memberships = new Memberships(store);
     follower.add(memberships);
     follower.add(settings);
+    const hot = new HotObjects(store, follower);
+    follower.add(hot);
     await follower.start();
     closers.unshift(async () => follower.stop());
     const audit = await AuditLog.open(join(opts.dataDir, 'audit.log'));
@@ -128,6 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closers.push(() => local.stop());
     }
     const registry = new Registry();
+    hot.register(registry);
     const leader = createLeaderElector(store, {
       name: 'corral-controllers',
       ttlSeconds: opts.leaseTtlSeconds,
@@ -205,6 +209,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       settings,
       userRules,
       memberships,
+      hot,
       tls,
       log: opts.log,
       audit,

@@ -15,8 +15,17 @@ export interface FollowerListener {
 export class StoreFollower {
   private readonly listeners: FollowerListener[] = [];
   private readonly abort = new AbortController();
+  private seenRevision: bigint | undefined;
 
   constructor(private readonly store: Store) {}
+
+  /**
+   * The store revision up to which every change has been given to the listeners; undefined while
+   * the watch is broken (changes may be missing until it resumes).
+   */
+  get seen(): bigint | undefined {
+    return this.seenRevision;
+  }
 
   add(listener: FollowerListener): void {
     this.listeners.push(listener);
@@ -29,14 +38,18 @@ export class StoreFollower {
   private async follow(from: string): Promise<void> {
     let revision = from;
     while (!this.abort.signal.aborted) {
+      this.seenRevision = BigInt(revision);
       try {
         for await (const event of this.store.watch({ resourceVersion: revision, signal: this.abort.signal })) {
           revision = event.object.metadata.resourceVersion;
           for (const l of this.listeners) l.onEvent(event);
+          // Only after every listener has applied it.
+          this.seenRevision = BigInt(revision);
         }
       } catch {
         if (this.abort.signal.aborted) return;
       }
+      this.seenRevision = undefined;
       for (const l of this.listeners) l.onReset();
       if (this.abort.signal.aborted) return;
       await new Promise((r) => setTimeout(r, 500).unref());
@@ -49,6 +62,7 @@ export class StoreFollower {
   }
 
   stop(): void {
+    this.seenRevision = undefined;
     this.abort.abort();
   }
 }

@@ -16,6 +16,8 @@ export interface TestEtcd {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /** The `corral server` flags that put its store in this etcd. */
+  serverArgs: string[];
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,18 @@ export async function startTestEtcd(): Promise<TestEtcd> {
     caFile: paths.ca.cert,
     certFile: paths.client.cert,
     keyFile: paths.client.key,
+    serverArgs: [
+      '--store',
+      'etcd',
+      '--etcd-endpoints',
+      etcd.endpoint,
+      '--etcd-cafile',
+      paths.ca.cert,
+      '--etcd-certfile',
+      paths.client.cert,
+      '--etcd-keyfile',
+      paths.client.key,
+    ],
     stop: () => stopProcess(etcd.process),
   };
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { Store, StoredObject } from '../../store/types.js';
+import type { StoredObject } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { AuthInfo } from '../api/context.js';
+import type { ObjectReader } from '../hot-objects.js';
 import { ApiError } from '../http/errors.js';
 import { CSRF_COOKIE, CSRF_HEADER, parseCookies, presentedCredential } from './credentials.js';
 import { parseToken, secretMatches } from './token-secret.js';
@@ -16,11 +17,12 @@ export function tokenExpired(token: StoredObject, now = Date.now()): boolean {
 const unauthorized = (message: string) => new ApiError('Unauthorized', message);
 
 /**
- * Finds who is calling. Every check reads current state, so a token deleted, expired, or whose
- * user was disabled or deleted stops working with the very next request.
+ * Finds who is calling. Every check reads current state (the store, or HotObjects' reader, which
+ * is exact), so a token deleted, expired, or whose user was disabled or deleted stops working
+ * with the very next request.
  */
 export async function authenticate(
-  store: Store,
+  store: ObjectReader,
   req: IncomingMessage,
   opts: { clusterId?: string } = {},
 ): Promise<AuthInfo> {

@@ -14,16 +14,17 @@ function isCredentialOrIdentity(name: string): boolean {
   );
 }
 
+const GROUPS: readonly string[] = Object.freeze(['system:authenticated', 'system:cattle:authenticated']);
+
 /**
  * The headers sent downstream for a user's request: the client's end-to-end headers, minus
  * credentials and identity claims (including any it named in Connection, removed before ours are
  * added), plus impersonation of the authenticated user. The user's Corral token never leaves.
  */
 export function downstreamHeaders(incoming: IncomingHttpHeaders, auth: AuthInfo): OutgoingHttpHeaders {
-  const out = endToEndHeaders(incoming);
-  for (const name of Object.keys(out)) if (isCredentialOrIdentity(name)) delete out[name];
+  const out = endToEndHeaders(incoming, isCredentialOrIdentity);
   out['impersonate-user'] = auth.user.id;
-  out['impersonate-group'] = ['system:authenticated', 'system:cattle:authenticated'];
+  out['impersonate-group'] = GROUPS as string[];
   out['impersonate-extra-principalid'] = `local://${auth.user.id}`;
   out['impersonate-extra-username'] = String(auth.user.spec.username);
   out['impersonate-extra-requesttokenid'] = auth.token.id;

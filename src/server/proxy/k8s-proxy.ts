@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { forwardRequest, forwardUpgrade } from '../../kube/forward.js';
-import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { AuthInfo } from '../api/context.js';
 import { authenticate } from '../auth/authenticate.js';
@@ -9,12 +8,13 @@ import type { ClusterConnections } from '../clusters/connections.js';
 import { ApiError, errorBody, toApiError } from '../http/errors.js';
 import { sendError } from '../http/respond.js';
 import type { Logger } from '../log.js';
+import type { HotObjects } from '../hot-objects.js';
 import { downstreamHeaders } from './impersonation.js';
 
 const PREFIX = /^\/k8s\/clusters\/([^/]+)(\/.*)?$/;
 
 export interface ProxyDeps {
-  store: Store;
+  hot: HotObjects;
   connections: ClusterConnections;
   log: Logger;
   /** The server's own origin(s), for the WebSocket Origin check. */
@@ -32,12 +32,14 @@ export function isProxyPath(path: string): boolean {
 export function k8sProxy(deps: ProxyDeps) {
   async function prepare(req: IncomingMessage, url: URL) {
     const [, clusterId, rest] = PREFIX.exec(url.pathname)!;
-    const auth = await authenticate(deps.store, req, { clusterId });
+    // One reader for the request: token, user and cluster from memory while the cache is current.
+    const reader = await deps.hot.reader();
+    const auth = await authenticate(reader, req, { clusterId });
     if (auth.user.spec.mustChangePassword === true) {
       throw new ApiError('PasswordChangeRequired', 'change your password first: POST /v3/users?action=changepassword');
     }
     try {
-      await deps.store.get('cluster', clusterId!);
+      await reader.get('cluster', clusterId!);
     } catch (err) {
       if (err instanceof StoreError && err.code === 'NotFound')
         throw new ApiError('NotFound', `cluster "${clusterId}" not found`);
@@ -58,12 +60,13 @@ export function k8sProxy(deps: ProxyDeps) {
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<AuthInfo | undefined> {
     const { clusterId, auth, conn, path } = await prepare(req, url);
-    forwardRequest(req, res, conn.upstream, path, downstreamHeaders(req.headers, auth), {
-      onError: (err) => {
+    const handlers = {
+      onError: (err: Error) => {
         deps.log.warn('proxy request failed', { clusterId, error: err.message });
         sendError(res, unavailable(clusterId, err));
       },
-    });
+    };
+    forwardRequest(req, res, conn.upstream, path, downstreamHeaders(req.headers, auth), handlers);
     return auth;
   }
 

@@ -13,6 +13,7 @@ import { ApiError, errorBody, toApiError } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { downstreamHeaders } from '../proxy/impersonation.js';
 import { Batcher, DEFAULT_BATCHING, type BatcherOptions } from './batcher.js';
+import { slimObject } from '../../kube/slim.js';
 import { openK8sWatch, type WatchFailure } from './k8s-watch.js';
 
 export const SUBSCRIBE_PATH = '/v3/subscribe';
@@ -40,7 +41,15 @@ const CONTEXT_TTL_MS = 1000;
 
 type Target =
   | { kind: 'v3'; type: string }
-  | { kind: 'k8s'; cluster: string; path: string; labelSelector?: string; fieldSelector?: string };
+  | {
+      kind: 'k8s';
+      cluster: string;
+      path: string;
+      labelSelector?: string;
+      fieldSelector?: string;
+      /** A list view's watch: objects without managedFields. */
+      slim?: boolean;
+    };
 
 interface WatchRequest {
   id: string;
@@ -236,7 +245,7 @@ export function subscribeHandler(deps: SubscribeDeps) {
     async function startK8s(
       w: WatchRequest,
       entry: Entry,
-      target: { cluster: string; path: string; labelSelector?: string; fieldSelector?: string },
+      target: { cluster: string; path: string; labelSelector?: string; fieldSelector?: string; slim?: boolean },
     ): Promise<void> {
       const clusterId = String(target.cluster ?? '');
       if (!clusterId) throw new ApiError('MissingRequired', 'target.cluster is required', 'cluster');
@@ -279,7 +288,10 @@ export function subscribeHandler(deps: SubscribeDeps) {
           fieldSelector: target.fieldSelector,
         },
         {
-          onEvent: (e) => batcher.push(e),
+          onEvent: (e) => {
+            if (target.slim === true) slimObject(e.object);
+            batcher.push(e);
+          },
           onResync: (reason) => void batcher.drain().then(() => resync(entry, reason)),
           onError: (f) => failWith(entry, f),
         },

@@ -9,7 +9,8 @@ import { LiveStatus } from './LiveStatus';
 export function ResourceList(props: { clusterId: string; kind: KindDef; namespace: string; search: string }) {
   const { clusterId, kind, namespace, search } = props;
   const path = collectionPath(kind, namespace || undefined);
-  const { items, state, error } = useLiveList<KubeObject>({ kind: 'k8s', cluster: clusterId, path });
+  // The table needs no managedFields in its watch events; the object page watches its object whole.
+  const { items, state, error } = useLiveList<KubeObject>({ kind: 'k8s', cluster: clusterId, path, slim: true });
   useMinuteTick();
   const columns = useMemo(
     () => kind.columns({ clusterId, showNamespace: kind.namespaced && !namespace, search }),

@@ -6,7 +6,9 @@
  * silently misses what happened while the socket was down.
  */
 
-export type WatchTarget = { kind: 'v3'; type: string } | { kind: 'k8s'; cluster: string; path: string };
+export type WatchTarget =
+  | { kind: 'v3'; type: string }
+  | { kind: 'k8s'; cluster: string; path: string; /** objects without managedFields */ slim?: boolean };
 
 export interface WatchRequest {
   target: WatchTarget;

@@ -96,7 +96,7 @@ function watchRequest(source: LiveSource, resourceVersion: string | undefined): 
   if (source.kind === 'v3')
     return { target: { kind: 'v3', type: source.type }, resourceVersion, filter: source.filter };
   return {
-    target: { kind: 'k8s', cluster: source.cluster, path: source.path },
+    target: { kind: 'k8s', cluster: source.cluster, path: source.path, ...(source.slim && { slim: true }) },
     resourceVersion,
     labelSelector: source.labelSelector,
     fieldSelector: source.fieldSelector,

@@ -3,7 +3,15 @@ import { acquireLiveList, type LiveSnapshot } from './store';
 
 export type LiveSource =
   | { kind: 'v3'; type: string; filter?: Record<string, string> }
-  | { kind: 'k8s'; cluster: string; path: string; labelSelector?: string; fieldSelector?: string };
+  | {
+      kind: 'k8s';
+      cluster: string;
+      path: string;
+      labelSelector?: string;
+      fieldSelector?: string;
+      /** For list views: watch events without managedFields (less to send and parse on every change). */
+      slim?: boolean;
+    };
 
 export type LiveState = 'loading' | 'live' | 'resyncing' | 'error';
 
@@ -16,7 +24,14 @@ export function sourceKey(source: LiveSource): string {
     const filter = Object.entries(source.filter ?? {}).sort(([a], [b]) => a.localeCompare(b));
     return JSON.stringify(['v3', source.type, filter]);
   }
-  return JSON.stringify(['k8s', source.cluster, source.path, source.labelSelector ?? '', source.fieldSelector ?? '']);
+  return JSON.stringify([
+    'k8s',
+    source.cluster,
+    source.path,
+    source.labelSelector ?? '',
+    source.fieldSelector ?? '',
+    source.slim === true,
+  ]);
 }
 
 /**

@@ -28,17 +28,27 @@ export class Counter implements Family {
     readonly help: string,
   ) {}
 
+  private readonly collectors = new Map<string, () => number>();
+
   inc(labels: Labels = {}, by = 1): void {
     const k = keyOf(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
 
+  /** A count kept elsewhere as a plain number, read at scrape time: free on a hot path. */
+  collect(labels: Labels, read: () => number): void {
+    this.collectors.set(keyOf(labels), read);
+  }
+
   get(labels: Labels = {}): number {
-    return this.values.get(keyOf(labels)) ?? 0;
+    const k = keyOf(labels);
+    return this.collectors.get(k)?.() ?? this.values.get(k) ?? 0;
   }
 
   render(): string[] {
-    return [...this.values].map(([k, v]) => `${this.name}${k} ${v}`);
+    const out = new Map(this.values);
+    for (const [k, read] of this.collectors) out.set(k, read());
+    return [...out].map(([k, v]) => `${this.name}${k} ${v}`);
   }
 }
 
