@@ -7,6 +7,13 @@ import { v3Router } from './api/router.js';
 import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
 import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import {
+  app as appType,
+  appRevision,
+  catalog,
+  clusterCatalog,
+  projectCatalog,
+  template,
+  templateVersion,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -35,6 +42,13 @@ import { userBehavior } from './auth/users.js';
 import { rulesAllow } from './authz/policy-rule.js';
 import { globalRoleBehavior, globalRoleBindingBehavior, roleTemplateBehavior } from './authz/role-behaviors.js';
 import type { UserRules } from './authz/user-rules.js';
+import { appBehavior, appRevisionBehavior } from './catalog/apps.js';
+import {
+  catalogBehavior,
+  clusterCatalogBehavior,
+  projectCatalogBehavior,
+  templateBehavior,
+} from './catalog/catalog-behavior.js';
 import { clusterBehavior } from './clusters/cluster-behavior.js';
 import { agentConnectHandler, CONNECT_PATH } from './clusters/connect.js';
 import { crtbBehavior } from './clusters/crtb-behavior.js';
@@ -109,6 +123,16 @@ export function createApp(deps: AppDeps) {
     serve(node, nodeBehavior),
     serve(workload),
     serve(pod),
+    serve(catalog, catalogBehavior),
+    serve(clusterCatalog, clusterCatalogBehavior),
+    serve(projectCatalog, projectCatalogBehavior),
+    serve(template, templateBehavior),
+    serve(templateVersion, templateBehavior),
+    serve(
+      appType,
+      appBehavior(() => deps.services.templates),
+    ),
+    serve(appRevision, appRevisionBehavior),
   ]);
   const { behaviors } = registry;
   const routeV3 = v3Router(registry);
@@ -275,6 +299,26 @@ export function createApp(deps: AppDeps) {
           return withSchemas(req, url, reply(200, schemasReply(types, base, api, params.id)));
         },
       })),
+      {
+        // Rancher's project-scoped paths for apps: the same stored collection, narrowed to the project.
+        path: '/v3/projects/:projectId/:plural/:id?',
+        ignoreCase: true,
+        when: (_req, url) => /^\/v3\/projects\/[^/]+\/(apps|appRevisions)(\/|$)/i.test(url.pathname),
+        auth: 'user',
+        handle: async ({ req, url, params, auth }) => {
+          const inner = new URL(url);
+          inner.pathname = `/v3/${params.plural!}${params.id ? `/${encodeURIComponent(params.id)}` : ''}`;
+          if (!params.id && req.method === 'GET') inner.searchParams.set('projectId', params.projectId!);
+          const ctx = await apiContext(req, inner, auth);
+          if (params.id) {
+            const type = params.plural!.toLowerCase() === 'apps' ? 'app' : 'appRevision';
+            const obj = await deps.store.get(type, params.id).catch(() => undefined);
+            if (obj && obj.spec.projectId !== params.projectId)
+              throw new ApiError('NotFound', `${params.plural!} ${params.id} is not in project ${params.projectId!}`);
+          }
+          return withSchemas(req, inner, await routeV3(req, inner, ctx));
+        },
+      },
       {
         path: '/v3/projects/:projectId/:plural/:id?',
         ignoreCase: true,

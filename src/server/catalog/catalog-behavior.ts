@@ -1,0 +1,109 @@
+import type { StoredObject } from '../../store/types.js';
+import type { ApiContext, TypeBehavior } from '../api/context.js';
+import { isMember, isOwner } from '../clusters/memberships.js';
+import { ApiError } from '../http/errors.js';
+import { canManageProject, canSeeProject } from '../projects/access.js';
+import { shortProjectId } from '../projects/memberships.js';
+import { REFRESH_ANNOTATION } from './sync.js';
+import { clusterCatalog } from '../../schema/types/catalog.js';
+
+/** The password goes into the store sealed; `password` itself is never stored or rendered. */
+function sealPassword(fields: Record<string, unknown>, ctx: ApiContext, previous?: unknown): Record<string, unknown> {
+  const { password, ...rest } = fields;
+  if (typeof password === 'string' && password !== '')
+    return { ...rest, passwordEncrypted: ctx.services.secretBox.encrypt(password) };
+  return previous ? { ...rest, passwordEncrypted: previous } : rest;
+}
+
+async function requestRefresh(obj: StoredObject, ctx: ApiContext): Promise<StoredObject> {
+  const fresh = await ctx.store.get(obj.type, obj.id);
+  return ctx.store.update({
+    ...fresh,
+    metadata: {
+      ...fresh.metadata,
+      annotations: { ...fresh.metadata.annotations, [REFRESH_ANNOTATION]: new Date().toISOString() },
+    },
+  });
+}
+
+interface ScopeRules {
+  /** The id to store: the name, or `<scope>:<name>`. */
+  idOf(fields: Record<string, unknown>): string;
+  check?(fields: Record<string, unknown>, ctx: ApiContext): Promise<void>;
+  sees?(obj: StoredObject, ctx: ApiContext): boolean;
+  manages?(obj: StoredObject, ctx: ApiContext): boolean;
+}
+
+function catalogBehaviorFor(scope: ScopeRules): TypeBehavior {
+  return {
+    async prepareCreate(fields, ctx) {
+      await scope.check?.(fields, ctx);
+      return { id: scope.idOf(fields), spec: sealPassword(fields, ctx) };
+    },
+    async prepareUpdate(existing, fields, ctx) {
+      return sealPassword({ ...existing.spec, ...fields }, ctx, existing.spec.passwordEncrypted);
+    },
+    ...(scope.sees
+      ? {
+          ownerAllows: (verb: string, obj: StoredObject, ctx: ApiContext) =>
+            verb === 'create' ||
+            ((verb === 'get' || verb === 'list') && scope.sees!(obj, ctx)) ||
+            scope.manages!(obj, ctx),
+          ownListFilter: (ctx: ApiContext) => (obj: StoredObject) => scope.sees!(obj, ctx),
+        }
+      : {}),
+    resourceActions: { refresh: (obj, _input, ctx) => requestRefresh(obj, ctx) },
+    collectionActions: {
+      async refresh(_input, ctx) {
+        const all = (await ctx.store.list('catalog')).items;
+        await Promise.all(all.map((c) => requestRefresh(c, ctx)));
+        return { catalogs: all.map((c) => c.id) };
+      },
+    },
+  };
+}
+
+export const catalogBehavior = catalogBehaviorFor({ idOf: (f) => String(f.name) });
+
+export const clusterCatalogBehavior = catalogBehaviorFor({
+  idOf: (f) => `${String(f.clusterId)}:${String(f.name)}`,
+  async check(fields, ctx) {
+    const clusterId = String(fields.clusterId);
+    await ctx.store.get('cluster', clusterId).catch(() => {
+      throw new ApiError('InvalidReference', `cluster "${clusterId}" does not exist`, 'clusterId');
+    });
+    if (!ctx.can('create', clusterCatalog) && !isOwner(ctx.memberships, clusterId))
+      throw new ApiError('PermissionDenied', `only owners of cluster ${clusterId} may add its catalogs`);
+  },
+  sees: (obj, ctx) => isMember(ctx.memberships, String(obj.spec.clusterId)),
+  manages: (obj, ctx) => isOwner(ctx.memberships, String(obj.spec.clusterId)),
+});
+
+export const projectCatalogBehavior = catalogBehaviorFor({
+  idOf: (f) => `${shortProjectId(String(f.projectId))}:${String(f.name)}`,
+  async check(fields, ctx) {
+    const projectId = String(fields.projectId);
+    await ctx.store.get('project', projectId).catch(() => {
+      throw new ApiError('InvalidReference', `project "${projectId}" does not exist`, 'projectId');
+    });
+    if (!canManageProject(ctx, projectId))
+      throw new ApiError('PermissionDenied', `only owners of project ${projectId} may add its catalogs`);
+  },
+  sees: (obj, ctx) => canSeeProject(ctx, String(obj.spec.projectId)),
+  manages: (obj, ctx) => canManageProject(ctx, String(obj.spec.projectId)),
+});
+
+/**
+ * Templates of cluster and project catalogs are also visible to that cluster's or project's
+ * members (global templates are readable by every user through the built-in `user` role).
+ */
+export const templateBehavior: TypeBehavior = {
+  ownerAllows: (verb, obj, ctx) => (verb === 'get' || verb === 'list') && seesTemplate(obj, ctx),
+  ownListFilter: (ctx) => (obj) => seesTemplate(obj, ctx),
+};
+
+function seesTemplate(obj: StoredObject, ctx: ApiContext): boolean {
+  if (obj.spec.projectId) return canSeeProject(ctx, String(obj.spec.projectId));
+  if (obj.spec.clusterId) return isMember(ctx.memberships, String(obj.spec.clusterId));
+  return false;
+}
