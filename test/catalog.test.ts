@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { freePort } from '../src/localcluster/ports.js';
 import { gitRepo, makeChart, packageInto, serveHttps } from './helpers/chart-repo.js';
-import { testDir } from './helpers/control-plane.js';
+import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
+import { generatedKubeconfig, importWithAgent, kubectlWith } from './helpers/clusters.js';
 import { eventually } from './helpers/eventually.js';
 import { adminToken, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -173,5 +174,231 @@ describe('catalogs', () => {
       const r = await server.call('/v3/templates/gitcat-demo', { token: admin });
       if (r.status !== 404) throw new Error(String(r.status));
     }, 'the git catalog templates to go');
+  });
+});
+
+const CLUSTER_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ .Release.Name }}-reader
+rules:
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get"]
+`;
+
+describe('apps', () => {
+  test('install, upgrade, rollback, clone and delete run helm as the user; RBAC refuses what it refuses', async () => {
+    const work = await testDir('charts');
+    const repo = join(work, 'www');
+    const keep = ['deployment.yaml', 'service.yaml', 'serviceaccount.yaml'];
+    const v1 = await makeChart(join(work, 'a'), {
+      name: 'demo',
+      version: '0.1.0',
+      keepTemplates: keep,
+      questions: QUESTIONS,
+    });
+    const v2 = await makeChart(join(work, 'b'), { name: 'demo', version: '0.2.0', keepTemplates: keep });
+    const wide = await makeChart(join(work, 'c'), {
+      name: 'wide',
+      version: '1.0.0',
+      keepTemplates: [],
+      templates: { 'clusterrole.yaml': CLUSTER_ROLE },
+    });
+    await packageInto(repo, [v1, v2, wide]);
+    const https = await serveHttps(repo);
+    const [server, cp] = await Promise.all([
+      startTestServer({ env: { NODE_EXTRA_CA_CERTS: https.caFile } }),
+      startTestControlPlane({ name: 'apps' }),
+    ]);
+    const admin = await adminToken(server);
+    const { clusterId } = await importWithAgent(server, admin, cp, 'apps');
+    expect((await server.call('/v3/catalogs', { token: admin, body: { name: 'lib', url: https.url } })).status).toBe(
+      201,
+    );
+    await synced(server, admin, '/v3/catalogs/lib', 'active');
+
+    const project = async (name: string) => {
+      const r = await server.call('/v3/projects', { token: admin, body: { name, clusterId } });
+      expect(r.status, r.text).toBe(201);
+      return r.json.id as string;
+    };
+    const teamA = await project('team-a');
+    const teamB = await project('team-b');
+    for (const [ns, p] of [
+      ['team-a-web', teamA],
+      ['team-a-copy', teamA],
+      ['team-b-web', teamB],
+    ] as const) {
+      const r = await server.call(`/v3/cluster/${clusterId}/namespaces`, {
+        token: admin,
+        body: { name: ns, projectId: p },
+      });
+      expect(r.status, r.text).toBe(201);
+    }
+    const alice = await newUser(server, admin, 'alice');
+    const carol = await newUser(server, admin, 'carol');
+    const bind = (projectId: string, userId: string, roleTemplateId: string) =>
+      server.call('/v3/projectRoleTemplateBindings', { token: admin, body: { projectId, userId, roleTemplateId } });
+    expect((await bind(teamA, alice.id, 'project-member')).status).toBe(201);
+    expect((await bind(teamA, carol.id, 'read-only')).status).toBe(201);
+    const aliceKc = await generatedKubeconfig(server, alice.token, clusterId);
+    await eventually(async () => {
+      const r = await kubectlWith(aliceKc, 'auth', 'can-i', 'create', 'deployments', '-n', 'team-a-web');
+      if (r.stdout.trim() !== 'yes') throw new Error(r.stdout + r.stderr);
+    }, 'alice to be a member downstream');
+
+    const apps = `/v3/projects/${teamA}/apps`;
+    const ext = (v: string, t = 'demo') => `catalog://?catalog=lib&template=${t}&version=${v}`;
+    const appPath = (id: string) => `/v3/apps/${id}`;
+    const waitApp = (id: string, ok: (a: Record<string, any>) => boolean, what: string) =>
+      eventually(async () => {
+        const a = (await server.call(appPath(id), { token: alice.token })).json;
+        if (!ok(a)) throw new Error(`${a.state} r${a.revision}: ${a.message}\n${a.log ?? ''}`);
+        return a;
+      }, what);
+    const replicas = async (ns: string, name: string) =>
+      JSON.parse((await kubectl(cp, 'get', 'deployment', name, '-n', ns, '-o', 'json')).stdout).spec.replicas;
+
+    // Install as alice, with answers.
+    const created = await server.call(apps, {
+      token: alice.token,
+      body: {
+        name: 'web',
+        projectId: teamA,
+        externalId: ext('0.1.0'),
+        targetNamespace: 'team-a-web',
+        answers: { replicaCount: '2' },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.state).toBe('installing');
+    const id = created.json.id as string;
+    expect(id).toBe(`${teamA.split(':')[1]}:web`);
+    const installed = await waitApp(id, (a) => a.state === 'active' && a.revision === 1, 'web to install');
+    expect(installed.log).toMatch(/STATUS: deployed/);
+    expect(installed.upgradeAvailable).toBe('0.2.0');
+    expect(await replicas('team-a-web', 'web-demo')).toBe(2);
+    // The helm release belongs to the user's request: its token is gone once helm is done.
+    const tokens = (await server.call('/v3/tokens', { token: alice.token })).json.data;
+    expect(tokens.filter((t: { description: string }) => /^helm on cluster/.test(t.description))).toEqual([]);
+
+    // Bad input: a namespace of another project, the same name twice, an unknown version, bad values.
+    const other = await server.call(apps, {
+      token: alice.token,
+      body: { name: 'x', projectId: teamA, externalId: ext('0.1.0'), targetNamespace: 'team-b-web' },
+    });
+    expect([other.status, other.json.fieldName, other.json.message]).toEqual([
+      422,
+      'targetNamespace',
+      `namespace team-b-web is not in project ${teamA}`,
+    ]);
+    const sys = await server.call(apps, {
+      token: alice.token,
+      body: { name: 'x', projectId: teamA, externalId: ext('0.1.0'), targetNamespace: 'kube-system' },
+    });
+    expect([sys.status, sys.json.fieldName]).toEqual([422, 'targetNamespace']);
+    const again = await server.call(apps, {
+      token: alice.token,
+      body: { name: 'web', projectId: teamA, externalId: ext('0.1.0'), targetNamespace: 'team-a-copy' },
+    });
+    expect(again.status).toBe(409);
+    const noVersion = await server.call(apps, {
+      token: alice.token,
+      body: { name: 'y', projectId: teamA, externalId: ext('9.9.9'), targetNamespace: 'team-a-web' },
+    });
+    expect([noVersion.status, noVersion.json.fieldName]).toEqual([422, 'externalId']);
+    const badValues = await server.call(apps, {
+      token: alice.token,
+      body: {
+        name: 'y',
+        projectId: teamA,
+        externalId: ext('0.1.0'),
+        targetNamespace: 'team-a-web',
+        valuesYaml: 'a: [',
+      },
+    });
+    expect([badValues.status, badValues.json.fieldName]).toEqual([422, 'valuesYaml']);
+    // A read-only member sees the app and cannot install.
+    expect((await server.call(apps, { token: carol.token })).json.data.map((a: { id: string }) => a.id)).toEqual([id]);
+    const carolTry = await server.call(apps, {
+      token: carol.token,
+      body: { name: 'z', projectId: teamA, externalId: ext('0.1.0'), targetNamespace: 'team-a-web' },
+    });
+    expect(carolTry.status).toBe(403);
+
+    // Upgrade to the newer version with other answers.
+    const up = await server.call(`${appPath(id)}?action=upgrade`, {
+      method: 'POST',
+      token: alice.token,
+      body: { externalId: ext('0.2.0'), answers: { replicaCount: '3' } },
+    });
+    expect(up.status, up.text).toBe(200);
+    const upgraded = await waitApp(id, (a) => a.state === 'active' && a.revision === 2, 'web to upgrade');
+    expect(upgraded.externalId).toBe(ext('0.2.0'));
+    expect(upgraded.upgradeAvailable).toBeNull();
+    expect(await replicas('team-a-web', 'web-demo')).toBe(3);
+
+    // Roll back to revision 1: helm makes revision 3 with revision 1's chart and values.
+    const rb = await server.call(`${appPath(id)}?action=rollback`, {
+      method: 'POST',
+      token: alice.token,
+      body: { revisionId: `${id}-1` },
+    });
+    expect(rb.status, rb.text).toBe(200);
+    const rolled = await waitApp(id, (a) => a.state === 'active' && a.revision === 3, 'web to roll back');
+    expect(rolled.externalId).toBe(ext('0.1.0'));
+    expect(await replicas('team-a-web', 'web-demo')).toBe(2);
+    const revs = (
+      await server.call(`/v3/projects/${teamA}/appRevisions?appId=${encodeURIComponent(id)}&sort=revision`, {
+        token: alice.token,
+      })
+    ).json.data;
+    expect(revs.map((r: { revision: number; status: string }) => [r.revision, r.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'superseded'],
+      [3, 'deployed'],
+    ]);
+    expect(revs[2].externalId).toBe(ext('0.1.0'));
+
+    // Clone: not into the same namespace; into another of the project it installs the same chart.
+    const sameNs = await server.call(`${appPath(id)}?action=clone`, {
+      method: 'POST',
+      token: alice.token,
+      body: { name: 'web2', targetNamespace: 'team-a-web' },
+    });
+    expect([sameNs.status, sameNs.json.fieldName]).toEqual([422, 'targetNamespace']);
+    const clone = await server.call(`${appPath(id)}?action=clone`, {
+      method: 'POST',
+      token: alice.token,
+      body: { name: 'web2', targetNamespace: 'team-a-copy' },
+    });
+    expect(clone.status, clone.text).toBe(200);
+    await waitApp(clone.json.id, (a) => a.state === 'active', 'the clone to install');
+    expect(await replicas('team-a-copy', 'web2-demo')).toBe(2);
+
+    // RBAC decides: a project member may not create a ClusterRole, so helm fails as alice.
+    const wideApp = await server.call(apps, {
+      token: alice.token,
+      body: { name: 'wide', projectId: teamA, externalId: ext('1.0.0', 'wide'), targetNamespace: 'team-a-web' },
+    });
+    expect(wideApp.status, wideApp.text).toBe(201);
+    const refused = await waitApp(wideApp.json.id, (a) => a.state === 'failed', 'the ClusterRole chart to be refused');
+    expect(refused.message).toMatch(/forbidden/i);
+    expect((await kubectlWith(cp.kubeconfigPath, 'get', 'clusterrole', 'wide-reader')).code).not.toBe(0);
+
+    // Delete: the release goes, the namespace stays, the revisions go.
+    expect((await server.call(appPath(id), { method: 'DELETE', token: alice.token })).status).toBe(200);
+    expect((await kubectlWith(cp.kubeconfigPath, 'get', 'deployment', 'web-demo', '-n', 'team-a-web')).code).not.toBe(
+      0,
+    );
+    expect(
+      (await kubectl(cp, 'get', 'secrets', '-n', 'team-a-web', '-l', 'owner=helm,name=web', '-o', 'name')).stdout,
+    ).toBe('');
+    expect((await kubectlWith(cp.kubeconfigPath, 'get', 'namespace', 'team-a-web')).code).toBe(0);
+    await eventually(async () => {
+      const left = (await server.call(`/v3/appRevisions?appId=${encodeURIComponent(id)}`, { token: admin })).json.data;
+      if (left.length) throw new Error(`${left.length} revisions left`);
+    }, 'the revisions to go');
   });
 });

@@ -176,7 +176,7 @@ export function createApp(deps: AppDeps) {
 
   async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
     // Cluster memberships matter only to cluster types; other requests skip the lookup.
-    const clusterScoped = /^\/v3\/(cluster|project|nodes)/i.test(url.pathname);
+    const clusterScoped = /^\/v3\/(cluster|project|nodes|app|template)/i.test(url.pathname);
     const none = () => Promise.resolve(new Map<string, Set<string>>());
     const [rules, memberships, projectRoles] = await Promise.all([
       deps.userRules.rulesFor(auth.user.id),

@@ -193,6 +193,8 @@ export const app = defineType({
     appRevisionId: f.string({ readOnly: true }),
     templateVersionId: f.string({ readOnly: true }),
     upgradeAvailable: f.string({ readOnly: true, description: 'the newest version in the catalog, when newer' }),
+    /** Why the app is in its state (helm's error, the release's description). */
+    message: f.string({ readOnly: true }),
     /** helm's last output (progress while it runs, the resources created when done). */
     log: f.string({ readOnly: true }),
     notes: f.string({ readOnly: true }),

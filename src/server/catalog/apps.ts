@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { listAll } from '../../store/list-all.js';
+import { parseId } from '../../store/objects.js';
 import { StoreError, type Store, type StoredObject } from '../../store/types.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
 import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
@@ -238,7 +239,7 @@ async function recordRevisions(store: Store, app: StoredObject, entries: HelmHis
         type: 'appRevision',
         id,
         metadata: {
-          name: id,
+          name: parseId(id).name,
           labels: { [APP_LABEL]: labelValue(app.id), [PROJECT_ID_LABEL]: labelValue(String(app.spec.projectId)) },
           annotations: {},
         },
@@ -434,7 +435,7 @@ export function appBehavior(templates: () => StoreInformer | undefined): TypeBeh
           .create({
             type: 'app',
             id: prepared.id,
-            metadata: { name: prepared.id, labels: prepared.labels, annotations: {} },
+            metadata: { name: parseId(prepared.id).name, labels: prepared.labels, annotations: {} },
             spec: prepared.spec,
             status: prepared.status,
           })
