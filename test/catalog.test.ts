@@ -387,6 +387,42 @@ describe('apps', () => {
     expect(refused.message).toMatch(/forbidden/i);
     expect((await kubectlWith(cp.kubeconfigPath, 'get', 'clusterrole', 'wide-reader')).code).not.toBe(0);
 
+    // Cluster and project catalogs: owners add them, members see their templates and install from them.
+    const gitDir = join(work, 'git');
+    await gitRepo(gitDir, 'main', { 'charts/demo/0.1.0': v1 });
+    const pcBody = { name: 'pcat', projectId: teamA, url: `file://${gitDir}`, kind: 'git', branch: 'main' };
+    expect((await server.call('/v3/projectCatalogs', { token: alice.token, body: pcBody })).status).toBe(403);
+    const pc = await server.call('/v3/projectCatalogs', { token: admin, body: pcBody });
+    expect(pc.status, pc.text).toBe(201);
+    const pShort = teamA.split(':')[1]!;
+    expect(pc.json.id).toBe(`${pShort}:pcat`);
+    await synced(server, admin, `/v3/projectCatalogs/${pShort}:pcat`, 'active');
+    const ccBody = { name: 'ccat', clusterId, url: https.url };
+    expect((await server.call('/v3/clusterCatalogs', { token: alice.token, body: ccBody })).status).toBe(403);
+    expect((await server.call('/v3/clusterCatalogs', { token: admin, body: ccBody })).status).toBe(201);
+    await synced(server, admin, `/v3/clusterCatalogs/${clusterId}:ccat`, 'active');
+    const seen = (
+      await server.call('/v3/templates?projectCatalogId=' + encodeURIComponent(`${pShort}:pcat`), {
+        token: alice.token,
+      })
+    ).json.data;
+    expect(seen.map((t: { id: string }) => t.id)).toEqual([`${pShort}-pcat-demo`]);
+    expect((await server.call(`/v3/templates/${pShort}-pcat-demo`, { token: carol.token })).status).toBe(200);
+    const outsider = await newUser(server, admin, 'dave');
+    expect((await server.call(`/v3/templates/${pShort}-pcat-demo`, { token: outsider.token })).status).toBe(404);
+    const fromProjectCatalog = await server.call(apps, {
+      token: alice.token,
+      body: {
+        name: 'fromgit',
+        projectId: teamA,
+        externalId: `catalog://?catalog=${pShort}/pcat&type=projectCatalog&template=demo&version=0.1.0`,
+        targetNamespace: 'team-a-copy',
+      },
+    });
+    expect(fromProjectCatalog.status, fromProjectCatalog.text).toBe(201);
+    await waitApp(fromProjectCatalog.json.id, (a) => a.state === 'active', 'the git chart to install');
+    expect(await replicas('team-a-copy', 'fromgit-demo')).toBe(1);
+
     // Delete: the release goes, the namespace stays, the revisions go.
     expect((await server.call(appPath(id), { method: 'DELETE', token: alice.token })).status).toBe(200);
     expect((await kubectlWith(cp.kubeconfigPath, 'get', 'deployment', 'web-demo', '-n', 'team-a-web')).code).not.toBe(

@@ -47,7 +47,7 @@ import {
   catalogBehavior,
   clusterCatalogBehavior,
   projectCatalogBehavior,
-  templateBehavior,
+  templateBehaviorFor,
 } from './catalog/catalog-behavior.js';
 import { clusterBehavior } from './clusters/cluster-behavior.js';
 import { agentConnectHandler, CONNECT_PATH } from './clusters/connect.js';
@@ -126,8 +126,8 @@ export function createApp(deps: AppDeps) {
     serve(catalog, catalogBehavior),
     serve(clusterCatalog, clusterCatalogBehavior),
     serve(projectCatalog, projectCatalogBehavior),
-    serve(template, templateBehavior),
-    serve(templateVersion, templateBehavior),
+    serve(template, templateBehaviorFor(template)),
+    serve(templateVersion, templateBehaviorFor(templateVersion)),
     serve(
       appType,
       appBehavior(() => deps.services.templates),

@@ -1,4 +1,6 @@
-import type { StoredObject } from '../../store/types.js';
+import { listAll } from '../../store/list-all.js';
+import { StoreError, type StoredObject } from '../../store/types.js';
+import type { TypeDef } from '../../schema/schema.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
 import { isMember, isOwner } from '../clusters/memberships.js';
 import { ApiError } from '../http/errors.js';
@@ -94,13 +96,24 @@ export const projectCatalogBehavior = catalogBehaviorFor({
 });
 
 /**
- * Templates of cluster and project catalogs are also visible to that cluster's or project's
- * members (global templates are readable by every user through the built-in `user` role).
+ * Templates of cluster and project catalogs are visible only to that cluster's or project's
+ * members (and catalog managers), even though the built-in `user` role reads every template:
+ * global templates are for everyone, a project's charts are the project's.
  */
-export const templateBehavior: TypeBehavior = {
-  ownerAllows: (verb, obj, ctx) => (verb === 'get' || verb === 'list') && seesTemplate(obj, ctx),
-  ownListFilter: (ctx) => (obj) => seesTemplate(obj, ctx),
-};
+export function templateBehaviorFor(schema: TypeDef): TypeBehavior {
+  const visible = (obj: StoredObject, ctx: ApiContext) =>
+    (!obj.spec.projectId && !obj.spec.clusterId) || ctx.can('update', schema) || seesTemplate(obj, ctx);
+  return {
+    async get(id, ctx) {
+      const obj = await ctx.store.get(schema.id, id);
+      if (!visible(obj, ctx)) throw new StoreError('NotFound', `${schema.id} ${id} not found`);
+      return obj;
+    },
+    list: async (ctx) => (await listAll(ctx.store, schema.id)).filter((o) => visible(o, ctx)),
+    ownerAllows: (verb, obj, ctx) => (verb === 'get' || verb === 'list') && seesTemplate(obj, ctx),
+    ownListFilter: (ctx) => (obj) => seesTemplate(obj, ctx),
+  };
+}
 
 function seesTemplate(obj: StoredObject, ctx: ApiContext): boolean {
   if (obj.spec.projectId) return canSeeProject(ctx, String(obj.spec.projectId));
