@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { freePort } from '../src/localcluster/ports.js';
+import { corral } from './helpers/cli.js';
 import { gitRepo, makeChart, packageInto, serveHttps } from './helpers/chart-repo.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { generatedKubeconfig, importWithAgent, kubectlWith } from './helpers/clusters.js';
@@ -422,6 +424,75 @@ describe('apps', () => {
     expect(fromProjectCatalog.status, fromProjectCatalog.text).toBe(201);
     await waitApp(fromProjectCatalog.json.id, (a) => a.state === 'active', 'the git chart to install');
     expect(await replicas('team-a-copy', 'fromgit-demo')).toBe(1);
+
+    // The CLI: catalogs as the admin, apps as alice, following helm's output.
+    const cliAs = async (token: string, who: string) => {
+      const home = await testDir(`cli-${who}`);
+      const env = { CORRAL_CONFIG: join(home, 'config'), HOME: home, KUBECONFIG: '' };
+      const caPath = join(home, 'ca.pem');
+      await writeFile(caPath, server.ca);
+      const ok = async (...args: string[]) => {
+        const r = await corral(args, env);
+        if (r.code !== 0) throw new Error(`corral ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+        return r;
+      };
+      await ok('login', server.url, '--token', token, '--cacert', caPath, '--name', 't');
+      return { ok, run: (...args: string[]) => corral(args, env) };
+    };
+    const adminCli = await cliAs(admin, 'admin');
+    const added = await adminCli.ok(
+      'catalog',
+      'add',
+      'cligit',
+      `file://${gitDir}`,
+      '--kind',
+      'git',
+      '--branch',
+      'main',
+      '-o',
+      'json',
+    );
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'cligit', state: 'active', templateCount: 1 });
+    const refreshed = await adminCli.ok('catalog', 'refresh', 'cligit', '-o', 'json');
+    expect(JSON.parse(refreshed.stdout)[0]).toMatchObject({ id: 'cligit', state: 'active' });
+    expect((await adminCli.ok('catalog', 'ls', '-o', 'yaml')).stdout).toMatch(/id: cligit/);
+    await adminCli.ok('catalog', 'rm', 'cligit');
+    const badAdd = await adminCli.run('catalog', 'add', 'broken', `${https.url}/missing`);
+    expect(badAdd.code).not.toBe(0);
+    expect(badAdd.stderr).toMatch(/catalog broken: .*index\.yaml answered 404/);
+    const aliceCli = await cliAs(alice.token, 'alice');
+    await aliceCli.ok('context', 'switch', `${clusterId}/${teamA}`);
+    const charts = JSON.parse((await aliceCli.ok('catalog', 'charts', '--search', 'demo', '-o', 'json')).stdout);
+    expect(charts.map((t: { id: string }) => t.id)).toContain('lib-demo');
+    const inst = await aliceCli.ok(
+      'apps',
+      'install',
+      'lib-demo',
+      'cli',
+      '--namespace',
+      'team-a-copy',
+      '--version',
+      '0.1.0',
+      '--set',
+      'replicaCount=2',
+      '-o',
+      'json',
+    );
+    expect(inst.stderr).toMatch(/STATUS: deployed/);
+    expect(JSON.parse(inst.stdout)).toMatchObject({ state: 'active', revision: 1, upgradeAvailable: '0.2.0' });
+    expect(await replicas('team-a-copy', 'cli-demo')).toBe(2);
+    await aliceCli.ok('apps', 'upgrade', 'cli', '--version', '0.2.0');
+    await aliceCli.ok('apps', 'rollback', 'cli', '1');
+    const cliRevs = JSON.parse((await aliceCli.ok('apps', 'revisions', 'cli', '-o', 'json')).stdout);
+    expect(cliRevs.map((r: { revision: number }) => r.revision)).toEqual([1, 2, 3]);
+    expect((await aliceCli.ok('apps', 'ls', '-o', 'yaml')).stdout).toMatch(/name: cli\n/);
+    expect((await aliceCli.ok('apps', 'install', '--help')).stdout).toMatch(/--values <file>/);
+    const badSet = await aliceCli.run('apps', 'upgrade', 'cli', '--set', 'novalue');
+    expect([badSet.code, badSet.stderr]).toEqual([2, expect.stringMatching(/--set takes key=value/)]);
+    await aliceCli.ok('apps', 'rm', 'cli');
+    expect((await kubectlWith(cp.kubeconfigPath, 'get', 'deployment', 'cli-demo', '-n', 'team-a-copy')).code).not.toBe(
+      0,
+    );
 
     // Delete: the release goes, the namespace stays, the revisions go.
     expect((await server.call(appPath(id), { method: 'DELETE', token: alice.token })).status).toBe(200);
