@@ -15,7 +15,7 @@ import { useLiveList } from '../live/useLiveList';
 /** Charts of every catalog the user sees, with search and categories; the catalogs and their sync state. */
 export function CatalogPage() {
   // Templates are filtered per caller (a project's charts are the project's), so they are read, not watched.
-  const list = useApi<V3Collection<Template>>('/v3/templates?limit=5000');
+  const list = useApi<V3Collection<Template>>('/v3/templates?limit=-1');
   const templates = useMemo(() => list.data?.data ?? [], [list.data]);
   const state = list.loading ? 'loading' : 'live';
   const [search, setSearch] = useState('');
