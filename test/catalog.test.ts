@@ -3,31 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { freePort } from '../src/localcluster/ports.js';
 import { corral } from './helpers/cli.js';
-import { gitRepo, makeChart, packageInto, serveHttps } from './helpers/chart-repo.js';
+import { gitRepo, makeChart, packageInto, QUESTIONS, serveHttps } from './helpers/chart-repo.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { generatedKubeconfig, importWithAgent, kubectlWith } from './helpers/clusters.js';
 import { eventually } from './helpers/eventually.js';
 import { adminToken, startTestServer, type TestServer } from './helpers/server.js';
-
-export const QUESTIONS = `questions:
-- variable: replicaCount
-  label: Replicas
-  type: int
-  default: "1"
-  required: true
-  group: General
-- variable: service.enabled
-  type: boolean
-  default: "false"
-  show_subquestion_if: true
-  subquestions:
-  - variable: service.port
-    type: int
-    default: "80"
-- variable: image.tag
-  type: string
-  show_if: "service.enabled=true"
-`;
 
 export async function newUser(server: TestServer, admin: string, username: string) {
   const r = await server.call('/v3/users', { token: admin, body: { username, password: `${username}-password-1` } });

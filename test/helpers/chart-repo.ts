@@ -152,3 +152,27 @@ export async function gitRepo(dir: string, branch: string, chartDirs: Record<str
   await g('add', '-A');
   await g('commit', '-q', '-m', 'charts');
 }
+
+/** A questions.yml in Rancher's format: a group, a required int, a boolean with a subquestion, a show_if. */
+export const QUESTIONS = `questions:
+- variable: replicaCount
+  label: Replicas
+  type: int
+  default: "1"
+  required: true
+  group: General
+- variable: service.enabled
+  label: Expose a service
+  type: boolean
+  default: "false"
+  show_subquestion_if: true
+  subquestions:
+  - variable: service.port
+    label: Service port
+    type: int
+    default: "80"
+- variable: image.tag
+  label: Image tag
+  type: string
+  show_if: "service.enabled=true"
+`;

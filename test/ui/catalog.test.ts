@@ -1,36 +1,13 @@
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { launchBrowser, signIn, startUiServer } from '../helpers/browser.js';
-import { makeChart, packageInto, serveHttps } from '../helpers/chart-repo.js';
+import { makeChart, packageInto, QUESTIONS, serveHttps } from '../helpers/chart-repo.js';
 import { registerDirect } from '../helpers/clusters.js';
 import { startTestControlPlane, testDir } from '../helpers/control-plane.js';
 import { eventually } from '../helpers/eventually.js';
 import { goto } from './navigation.js';
 
 // Needs `npm run build:ui` (npm test runs it) and `npm run build`.
-
-const QUESTIONS = `questions:
-- variable: replicaCount
-  label: Replicas
-  type: int
-  default: "1"
-  required: true
-  group: General
-- variable: service.enabled
-  label: Expose a service
-  type: boolean
-  default: "false"
-  show_subquestion_if: true
-  subquestions:
-  - variable: service.port
-    label: Service port
-    type: int
-    default: "80"
-- variable: image.tag
-  label: Image tag
-  type: string
-  show_if: "service.enabled=true"
-`;
 
 test('catalog: search, a chart page with README and its questions as a form, install, upgrade and roll back', async () => {
   const work = await testDir('ui-charts');

@@ -1,5 +1,6 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { api, ApiRequestError, errorMessage, fieldErrors } from '../api/http';
+import { useEffect, useMemo, useState } from 'react';
+import { api, errorMessage } from '../api/http';
+import { useFormSubmit } from '../api/useFormSubmit';
 import type { App, Project, Template, TemplateVersion } from '../api/types';
 import { useApi } from '../api/useApi';
 import { Link, navigate } from '../app/router';
@@ -78,37 +79,25 @@ function InstallForm(props: { tv: TemplateVersion }) {
   const [namespace, setNamespace] = useState('');
   const [valuesYaml, setValuesYaml] = useState('');
   const [answers, setAnswers] = useState<Answers>(() => defaultAnswers(questions));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
   useEffect(() => setAnswers(defaultAnswers(questions)), [questions]);
   const visible = visibleQuestions(questions, answers);
   const groups = [...new Set(visible.map((q) => q.group ?? ''))];
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const { errors, setErrors, busy, submit } = useFormSubmit(async () => {
+    // Required answers are checked here too: a hidden question's input is not in the page to refuse it.
     const missing = missingAnswers(questions, answers);
     if (!projectId) missing.projectId = 'choose a project';
-    setErrors(missing);
-    if (Object.keys(missing).length) return;
-    setBusy(true);
-    try {
-      const app = await api<App>('POST', '/v3/apps', {
-        name,
-        projectId,
-        externalId: props.tv.externalId,
-        targetNamespace: namespace || name,
-        answers: answersToSend(questions, answers),
-        ...(valuesYaml.trim() ? { valuesYaml } : {}),
-      });
-      const [clusterId] = projectId.split(':');
-      navigate(`/clusters/${clusterId}/projects/${projectId}/apps/${encodeURIComponent(app.id)}`);
-    } catch (err) {
-      setErrors(
-        err instanceof ApiRequestError ? { ...fieldErrors(err), form: errorMessage(err) } : { form: errorMessage(err) },
-      );
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (Object.keys(missing).length) return setErrors(missing);
+    const app = await api<App>('POST', '/v3/apps', {
+      name,
+      projectId,
+      externalId: props.tv.externalId,
+      targetNamespace: namespace || name,
+      answers: answersToSend(questions, answers),
+      ...(valuesYaml.trim() ? { valuesYaml } : {}),
+    });
+    const [clusterId] = projectId.split(':');
+    navigate(`/clusters/${clusterId}/projects/${projectId}/apps/${encodeURIComponent(app.id)}`);
+  });
   return (
     <form className="form panel" onSubmit={(e) => void submit(e)} aria-label="Install">
       <h2>Install</h2>
@@ -165,7 +154,7 @@ function InstallForm(props: { tv: TemplateVersion }) {
         hint="applied before the answers"
         onChange={(e) => setValuesYaml(e.target.value)}
       />
-      <FormFooter error={errors.form} submitLabel="Install" busy={busy} />
+      <FormFooter error={errors.form ?? errors.externalId} submitLabel="Install" busy={busy} />
     </form>
   );
 }
