@@ -260,10 +260,26 @@ describe('apps', () => {
     const installed = await waitApp(id, (a) => a.state === 'active' && a.revision === 1, 'web to install');
     expect(installed.log).toMatch(/STATUS: deployed/);
     expect(installed.upgradeAvailable).toBe('0.2.0');
+    expect(installed.resources).toEqual(expect.arrayContaining(['Deployment/web-demo', 'Service/web-demo']));
     expect(await replicas('team-a-web', 'web-demo')).toBe(2);
     // The helm release belongs to the user's request: its token is gone once helm is done.
     const tokens = (await server.call('/v3/tokens', { token: alice.token })).json.data;
     expect(tokens.filter((t: { description: string }) => /^helm on cluster/.test(t.description))).toEqual([]);
+
+    // A namespace that does not exist yet is made in the project, by those who may make namespaces
+    // there: not a project member (no create-ns), and nothing is left behind; the owner may.
+    const freshBody = { name: 'fresh', projectId: teamA, externalId: ext('0.2.0'), targetNamespace: 'team-a-new' };
+    const memberFresh = await server.call(apps, { token: alice.token, body: freshBody });
+    expect([memberFresh.status, memberFresh.json.message]).toEqual([
+      403,
+      `you may not create namespaces in project ${teamA}`,
+    ]);
+    expect((await server.call(appPath(`${teamA.split(':')[1]}:fresh`), { token: admin })).status).toBe(404);
+    const fresh = await server.call(apps, { token: admin, body: freshBody });
+    expect(fresh.status, fresh.text).toBe(201);
+    await waitApp(fresh.json.id, (a) => a.state === 'active', 'fresh to install into a new namespace');
+    const newNs = JSON.parse((await kubectl(cp, 'get', 'namespace', 'team-a-new', '-o', 'json')).stdout);
+    expect(newNs.metadata.annotations['field.cattle.io/projectId']).toBe(teamA);
 
     // Bad input: a namespace of another project, the same name twice, an unknown version, bad values.
     const other = await server.call(apps, {
@@ -284,7 +300,7 @@ describe('apps', () => {
       token: alice.token,
       body: { name: 'web', projectId: teamA, externalId: ext('0.1.0'), targetNamespace: 'team-a-copy' },
     });
-    expect(again.status).toBe(409);
+    expect([again.status, again.json.code, again.json.fieldName]).toEqual([422, 'NotUnique', 'name']);
     const noVersion = await server.call(apps, {
       token: alice.token,
       body: { name: 'y', projectId: teamA, externalId: ext('9.9.9'), targetNamespace: 'team-a-web' },
@@ -302,7 +318,10 @@ describe('apps', () => {
     });
     expect([badValues.status, badValues.json.fieldName]).toEqual([422, 'valuesYaml']);
     // A read-only member sees the app and cannot install.
-    expect((await server.call(apps, { token: carol.token })).json.data.map((a: { id: string }) => a.id)).toEqual([id]);
+    expect((await server.call(apps, { token: carol.token })).json.data.map((a: { id: string }) => a.id)).toEqual([
+      fresh.json.id,
+      id,
+    ]);
     const carolTry = await server.call(apps, {
       token: carol.token,
       body: { name: 'z', projectId: teamA, externalId: ext('0.1.0'), targetNamespace: 'team-a-web' },

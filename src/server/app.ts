@@ -130,7 +130,11 @@ export function createApp(deps: AppDeps) {
     serve(templateVersion, templateBehaviorFor(templateVersion)),
     serve(
       appType,
-      appBehavior(() => deps.services.templates),
+      appBehavior(
+        () => deps.services.templates,
+        // Called at request time, once `namespaces` below exists.
+        (ctx, clusterId, body) => namespaces.createNamespace(ctx, clusterId, body),
+      ),
     ),
     serve(appRevision, appRevisionBehavior),
   ]);

@@ -198,6 +198,8 @@ export const app = defineType({
     /** helm's last output (progress while it runs, the resources created when done). */
     log: f.string({ readOnly: true }),
     notes: f.string({ readOnly: true }),
+    /** What the release made, as `Kind/name` (from `helm get manifest`). */
+    resources: f.array(f.string(), { readOnly: true }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'DELETE'],

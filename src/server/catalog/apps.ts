@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { listAll } from '../../store/list-all.js';
 import { parseId } from '../../store/objects.js';
 import { StoreError, type Store, type StoredObject } from '../../store/types.js';
@@ -184,6 +184,7 @@ async function runOperation(who: Identity, app: StoredObject, op: Operation): Pr
       const last = entries[entries.length - 1];
       if (last && result.code === 0) await recordRevisions(store, app, entries, op);
       const notes = result.code === 0 ? await w.run(['get', 'notes', name, '-n', ns]) : undefined;
+      const manifest = result.code === 0 ? await w.run(['get', 'manifest', name, '-n', ns]) : undefined;
       const failed = result.code !== 0;
       await patchStatus(store, 'app', app.id, {
         state: failed
@@ -196,6 +197,7 @@ async function runOperation(who: Identity, app: StoredObject, op: Operation): Pr
         revision: last?.revision ?? null,
         appRevisionId: last ? `${app.id}-${last.revision}` : null,
         notes: notes?.code === 0 ? notes.output.slice(-16_000) : null,
+        ...(manifest?.code === 0 ? { resources: manifestResources(manifest.output) } : {}),
         ...(failed && op.kind !== 'install' ? { failedOperation: op.kind } : {}),
       });
       if (!failed && op.kind !== 'install') {
@@ -209,6 +211,14 @@ async function runOperation(who: Identity, app: StoredObject, op: Operation): Pr
   } catch (err) {
     await patchStatus(store, 'app', app.id, { state: 'failed', message: (err as Error).message });
   }
+}
+
+/** `Kind/name` of each object in a rendered manifest. */
+export function manifestResources(manifest: string): string[] {
+  return parseAllDocuments(manifest)
+    .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)
+    .filter((o) => o?.kind && o.metadata?.name)
+    .map((o) => `${o!.kind!}/${o!.metadata!.name!}`);
 }
 
 function lastLines(output: string): string {
@@ -256,8 +266,14 @@ async function requireEditor(ctx: ApiContext, projectId: string) {
     throw new ApiError('PermissionDenied', `you may not manage apps of project ${projectId}`);
 }
 
-/** The namespace must exist and belong to the app's project. */
-async function checkNamespace(ctx: ApiContext, projectId: string, ns: string) {
+/** Creates a namespace in a project with the checks of the namespaces API (rights, quota). */
+export type CreateNamespace = (ctx: ApiContext, clusterId: string, body: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * The namespace must belong to the app's project; one that does not exist yet is created in it,
+ * if the caller may create namespaces there.
+ */
+async function checkNamespace(ctx: ApiContext, projectId: string, ns: string, createNs: CreateNamespace) {
   const clusterId = clusterOfProject(projectId);
   const conn = ctx.services.connections.get(clusterId);
   if (!conn)
@@ -266,14 +282,10 @@ async function checkNamespace(ctx: ApiContext, projectId: string, ns: string) {
     conn.upstream,
     'GET',
     `/api/v1/namespaces/${ns}`,
-  ).catch((err: unknown) => {
-    if (err instanceof UpstreamError && err.status === 404)
-      throw new ApiError(
-        'InvalidReference',
-        `namespace ${ns} does not exist in cluster ${clusterId}: create it in project ${projectId} first`,
-        'targetNamespace',
-      );
-    throw err;
+  ).catch(async (err: unknown) => {
+    if (!(err instanceof UpstreamError && err.status === 404)) throw err;
+    await createNs(ctx, clusterId, { name: ns, projectId });
+    return { metadata: { annotations: { [PROJECT_ANNOTATION]: projectId } } };
   });
   if (found.metadata.annotations?.[PROJECT_ANNOTATION] !== projectId)
     throw new ApiError('InvalidReference', `namespace ${ns} is not in project ${projectId}`, 'targetNamespace');
@@ -293,7 +305,7 @@ function checkValuesYaml(text: unknown, field: string) {
   }
 }
 
-async function newApp(ctx: ApiContext, fields: Record<string, unknown>) {
+async function newApp(ctx: ApiContext, fields: Record<string, unknown>, createNs: CreateNamespace) {
   const projectId = String(fields.projectId);
   await ctx.store.get('project', projectId).catch(() => {
     throw new ApiError('InvalidReference', `project "${projectId}" does not exist`, 'projectId');
@@ -302,9 +314,18 @@ async function newApp(ctx: ApiContext, fields: Record<string, unknown>) {
   const ref = parseExternalId(String(fields.externalId));
   await templateVersionOf(ctx.store, ref);
   checkValuesYaml(fields.valuesYaml, 'valuesYaml');
-  await checkNamespace(ctx, projectId, String(fields.targetNamespace));
+  const id = `${shortProjectId(projectId)}:${String(fields.name)}`;
+  // Before a namespace may be made for it: a name taken is refused with nothing changed.
+  if (
+    await ctx.store.get('app', id).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new ApiError('NotUnique', `project ${projectId} already has an app named ${String(fields.name)}`, 'name');
+  await checkNamespace(ctx, projectId, String(fields.targetNamespace), createNs);
   return {
-    id: `${shortProjectId(projectId)}:${String(fields.name)}`,
+    id,
     spec: { ...fields, answers: fields.answers ?? {}, valuesYaml: fields.valuesYaml ?? '' },
     status: { state: 'installing', message: 'helm install is starting' },
     labels: { [PROJECT_ID_LABEL]: labelValue(projectId), [CLUSTER_ID_LABEL]: clusterOfProject(projectId) },
@@ -326,9 +347,9 @@ function busy(obj: StoredObject) {
     throw new ApiError('Conflict', `app ${obj.id} is ${s}; wait until helm is done`);
 }
 
-export function appBehavior(templates: () => StoreInformer | undefined): TypeBehavior {
+export function appBehavior(templates: () => StoreInformer | undefined, createNs: CreateNamespace): TypeBehavior {
   return {
-    prepareCreate: (fields, ctx) => newApp(ctx, fields),
+    prepareCreate: (fields, ctx) => newApp(ctx, fields, createNs),
     afterCreate: async (obj, ctx) => void install(ctx, obj),
     ownerAllows: (verb, obj, ctx) => {
       const projectId = String(obj.spec.projectId ?? '');
@@ -422,15 +443,19 @@ export function appBehavior(templates: () => StoreInformer | undefined): TypeBeh
             `a clone goes into another namespace than ${targetNamespace} (helm releases are per namespace)`,
             'targetNamespace',
           );
-        const prepared = await newApp(ctx, {
-          name: input.name,
-          projectId: obj.spec.projectId,
-          externalId: obj.spec.externalId,
-          targetNamespace,
-          answers: obj.spec.answers ?? {},
-          valuesYaml: obj.spec.valuesYaml ?? '',
-          description: obj.spec.description ?? null,
-        });
+        const prepared = await newApp(
+          ctx,
+          {
+            name: input.name,
+            projectId: obj.spec.projectId,
+            externalId: obj.spec.externalId,
+            targetNamespace,
+            answers: obj.spec.answers ?? {},
+            valuesYaml: obj.spec.valuesYaml ?? '',
+            description: obj.spec.description ?? null,
+          },
+          createNs,
+        );
         const created = await ctx.store
           .create({
             type: 'app',

@@ -104,6 +104,16 @@ export function AppPage(props: { clusterId: string; projectId: string; appId: st
           initialSort={{ id: 'revision', desc: true }}
         />
       </div>
+      {(app.resources ?? []).length > 0 && (
+        <div className="panel">
+          <h2>Resources</h2>
+          <ul aria-label="Resources">
+            {(app.resources ?? []).map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="panel">
         <h2>helm output</h2>
         <pre className="log" aria-label="helm output">
