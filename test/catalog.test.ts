@@ -108,6 +108,19 @@ describe('catalogs', () => {
     expect((await server.call('/v3/templates/lib-demo', { token: admin })).json.defaultVersion).toBe('0.3.0');
     expect((await server.call('/v3/templateVersions/lib-demo-0.3.0', { token: admin })).status).toBe(200);
 
+    // The refresh interval: a catalog refreshing every second sees a new version with no action.
+    expect(
+      (await server.call('/v3/catalogs', { token: admin, body: { name: 'fast', url: https.url, refreshInterval: 1 } }))
+        .status,
+    ).toBe(201);
+    await synced(server, admin, '/v3/catalogs/fast', 'active');
+    const demo4 = await makeChart(join(work, 'src5'), { name: 'demo', version: '0.4.0' });
+    await packageInto(repo, [demo4]);
+    await eventually(async () => {
+      const r = await server.call('/v3/templates/fast-demo', { token: admin });
+      if (r.json.defaultVersion !== '0.4.0') throw new Error(String(r.json.defaultVersion));
+    }, 'the interval to bring 0.4.0');
+
     // A broken URL: the catalog says why, and its last good templates stay.
     const last = (await server.call('/v3/catalogs/lib', { token: admin })).json.lastAttempt;
     const closed = await freePort();
@@ -188,7 +201,8 @@ describe('apps', () => {
       templates: { 'clusterrole.yaml': CLUSTER_ROLE },
     });
     await packageInto(repo, [v1, v2, wide]);
-    const https = await serveHttps(repo);
+    await packageInto(join(repo, 'private'), [v2]);
+    const https = await serveHttps(repo, { username: 'reader', password: 'repo-secret-pass' });
     const [server, cp] = await Promise.all([
       startTestServer({ env: { NODE_EXTRA_CA_CERTS: https.caFile } }),
       startTestControlPlane({ name: 'apps' }),
@@ -387,6 +401,23 @@ describe('apps', () => {
     const refused = await waitApp(wideApp.json.id, (a) => a.state === 'failed', 'the ClusterRole chart to be refused');
     expect(refused.message).toMatch(/forbidden/i);
     expect((await kubectlWith(cp.kubeconfigPath, 'get', 'clusterrole', 'wide-reader')).code).not.toBe(0);
+
+    // A private catalog: the chart archive is fetched with the catalog's credentials.
+    const privCat = { name: 'priv', url: `${https.url}/private`, username: 'reader', password: 'repo-secret-pass' };
+    expect((await server.call('/v3/catalogs', { token: admin, body: privCat })).status).toBe(201);
+    await synced(server, admin, '/v3/catalogs/priv', 'active');
+    const privApp = await server.call(apps, {
+      token: alice.token,
+      body: {
+        name: 'private',
+        projectId: teamA,
+        externalId: ext('0.2.0').replace('=lib', '=priv'),
+        targetNamespace: 'team-a-copy',
+      },
+    });
+    expect(privApp.status, privApp.text).toBe(201);
+    await waitApp(privApp.json.id, (a) => a.state === 'active', 'the private chart to install');
+    expect(https.requests.filter((r) => r === '/private/demo-0.2.0.tgz').length).toBeGreaterThanOrEqual(2);
 
     // Cluster and project catalogs: owners add them, members see their templates and install from them.
     const gitDir = join(work, 'git');
