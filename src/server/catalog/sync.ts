@@ -18,7 +18,7 @@ import {
   compareVersions,
   fetchBytes,
   parseQuestions,
-  readChartArchive,
+  readChartArchives,
   readChartFolder,
   readGitCharts,
   readHelmIndex,
@@ -79,6 +79,10 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
   );
 }
 
+/** Archives read per tar run. */
+const ARCHIVE_BATCH = 200;
+const versionId = (prefix: string, e: ChartEntry) => `${prefix}-${e.name}-${e.version}`;
+
 const sameSpec = (a: Record<string, unknown>, b: Record<string, unknown>) => JSON.stringify(a) === JSON.stringify(b);
 
 async function put(
@@ -136,34 +140,59 @@ export async function syncCatalog(
     projectId: (cat.spec.projectId as string | undefined) ?? null,
   };
 
-  await mapLimit(entries, 8, async (e) => {
-    const templateId = `${prefix}-${e.name}`;
-    const id = `${templateId}-${e.version}`;
-    wantVersions.add(id);
-    const prev = versionsById.get(id);
-    let files: ChartFiles;
-    // An archive with the digest already read is the same archive: not fetched again.
+  // Archives are read only when their digest is new: fetched 8 at a time, read in batches.
+  const files = new Map<ChartEntry, ChartFiles>();
+  const toRead: ChartEntry[] = [];
+  for (const e of entries) {
+    const prev = versionsById.get(versionId(prefix, e));
     if (!git && prev && e.digest && prev.spec.digest === e.digest) {
-      files = {
+      files.set(e, {
         readme: prev.spec.readme as string | undefined,
         appReadme: prev.spec.appReadme as string | undefined,
         questionsText: prev.status.questionsText as string | undefined,
-      };
-    } else {
+      });
+    } else toRead.push(e);
+  }
+  for (let i = 0; i < toRead.length; i += ARCHIVE_BATCH) {
+    const batch = toRead.slice(i, i + ARCHIVE_BATCH);
+    if (git) {
+      for (const e of batch) {
+        const read = await readChartFolder(join(checkout, e.location)).catch((err: Error) => {
+          problems.push(`${e.name} ${e.version}: ${err.message}`);
+          return {};
+        });
+        files.set(e, read);
+      }
+      continue;
+    }
+    const fetched = new Map<ChartEntry, Buffer>();
+    await mapLimit(batch, 8, async (e) => {
       try {
-        files = git
-          ? await readChartFolder(join(checkout, e.location))
-          : await readChartArchive(await fetchBytes(e.location, creds));
+        fetched.set(e, await fetchBytes(e.location, creds));
       } catch (err) {
         problems.push(`${e.name} ${e.version}: ${(err as Error).message}`);
-        files = {};
       }
-    }
+    });
+    const got = batch.filter((e) => fetched.has(e));
+    const read = await readChartArchives(got.map((e) => fetched.get(e)!));
+    got.forEach((e, j) => {
+      const r = read[j]!;
+      if (r instanceof RepoError) problems.push(`${e.name} ${e.version}: ${r.message}`);
+      else files.set(e, r);
+    });
+  }
+
+  await mapLimit(entries, 8, async (e) => {
+    const templateId = `${prefix}-${e.name}`;
+    const id = versionId(prefix, e);
+    wantVersions.add(id);
+    const prev = versionsById.get(id);
+    const chartFiles = files.get(e) ?? {};
     let questions: Record<string, unknown>[] = [];
     let questionsError: string | null = null;
-    if (files.questionsText !== undefined) {
+    if (chartFiles.questionsText !== undefined) {
       try {
-        questions = parseQuestions(files.questionsText);
+        questions = parseQuestions(chartFiles.questionsText);
       } catch (err) {
         questionsError = `questions.yml: ${(err as Error).message}`;
         problems.push(`${e.name} ${e.version}: ${questionsError}`);
@@ -176,8 +205,8 @@ export async function syncCatalog(
       externalId: externalIdFor(cat.type, cat.id, e.name, e.version),
       digest: e.digest ?? null,
       kubeVersion: e.kubeVersion ?? null,
-      readme: files.readme ?? null,
-      appReadme: files.appReadme ?? null,
+      readme: chartFiles.readme ?? null,
+      appReadme: chartFiles.appReadme ?? null,
       questions,
       questionsError,
       chartUrl: e.location,
@@ -189,10 +218,10 @@ export async function syncCatalog(
         id,
         metadata: { name: id, labels: { [CATALOG_LABEL]: prefix }, annotations: {} },
         spec,
-        status: { questionsText: files.questionsText },
+        status: { questionsText: chartFiles.questionsText },
       });
-    } else if (!sameSpec(prev.spec, spec) || prev.status.questionsText !== files.questionsText) {
-      await store.update({ ...prev, spec, status: { questionsText: files.questionsText } });
+    } else if (!sameSpec(prev.spec, spec) || prev.status.questionsText !== chartFiles.questionsText) {
+      await store.update({ ...prev, spec, status: { questionsText: chartFiles.questionsText } });
     }
   });
 
