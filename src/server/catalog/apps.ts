@@ -19,7 +19,7 @@ import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import { PROJECT_ANNOTATION } from '../projects/namespaces.js';
 import type { StoreInformer } from '../controllers/kit/store-informer.js';
 import { compareVersions, fetchBytes, syncGitRepo } from './charts.js';
-import { answersToValues, withHelmAsUser, type HelmIdentity, type HelmWorkdir } from './helm.js';
+import { answersToValues, HELM_TOKEN_TTL_MS, withHelmAsUser, type HelmIdentity, type HelmWorkdir } from './helm.js';
 import { catalogCredentials, catalogIsGit, gitCheckoutDir, templatePrefix } from './sync.js';
 import { existsSync } from 'node:fs';
 
@@ -327,7 +327,7 @@ async function newApp(ctx: ApiContext, fields: Record<string, unknown>, createNs
   return {
     id,
     spec: { ...fields, answers: fields.answers ?? {}, valuesYaml: fields.valuesYaml ?? '' },
-    status: { state: 'installing', message: 'helm install is starting' },
+    status: { state: 'installing', message: 'helm install is starting', operationStarted: new Date().toISOString() },
     labels: { [PROJECT_ID_LABEL]: labelValue(projectId), [CLUSTER_ID_LABEL]: clusterOfProject(projectId) },
   };
 }
@@ -341,9 +341,31 @@ function install(ctx: ApiContext, obj: StoredObject) {
   });
 }
 
+const TRANSITIONAL = ['installing', 'upgrading', 'rolling-back'];
+
+/**
+ * Apps left in a transitional state by a server that stopped while helm ran: once the token helm
+ * ran with has expired, that helm cannot be running any more, so the app says so and may be
+ * upgraded, rolled back or deleted again. Level-triggered; the leader runs it every minute.
+ */
+export async function failInterruptedApps(store: Store, now = Date.now()): Promise<number> {
+  const stale = (await listAll(store, 'app')).filter(
+    (a) =>
+      TRANSITIONAL.includes(String(a.status.state)) &&
+      now - (Date.parse(String(a.status.operationStarted ?? '')) || 0) > HELM_TOKEN_TTL_MS + 60_000,
+  );
+  for (const a of stale) {
+    await patchStatus(store, 'app', a.id, {
+      state: 'failed',
+      message: `helm ${String(a.status.state)} was interrupted (the server running it stopped); run the operation again`,
+    });
+  }
+  return stale.length;
+}
+
 function busy(obj: StoredObject) {
   const s = String(obj.status.state ?? '');
-  if (['installing', 'upgrading', 'rolling-back', 'removing'].includes(s))
+  if ([...TRANSITIONAL, 'removing'].includes(s))
     throw new ApiError('Conflict', `app ${obj.id} is ${s}; wait until helm is done`);
 }
 
@@ -408,6 +430,7 @@ export function appBehavior(templates: () => StoreInformer | undefined, createNs
         };
         const updated = await patchStatus(ctx.store, 'app', obj.id, {
           state: 'upgrading',
+          operationStarted: new Date().toISOString(),
           message: 'helm upgrade is starting',
         });
         void runOperation(identityOf(ctx), obj, op);
@@ -430,6 +453,7 @@ export function appBehavior(templates: () => StoreInformer | undefined, createNs
         };
         const updated = await patchStatus(ctx.store, 'app', obj.id, {
           state: 'rolling-back',
+          operationStarted: new Date().toISOString(),
           message: `helm rollback to revision ${op.rollbackTo} is starting`,
         });
         void runOperation(identityOf(ctx), obj, op);

@@ -38,7 +38,7 @@ export interface HelmWorkdir {
 }
 
 /** Lifetime of the token helm runs with: long enough for an install without --wait. */
-const HELM_TOKEN_TTL_MS = 15 * 60_000;
+export const HELM_TOKEN_TTL_MS = 15 * 60_000;
 
 export async function withHelmAsUser<T>(
   who: HelmIdentity,

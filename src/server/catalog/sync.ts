@@ -14,6 +14,7 @@ import type { StoreFollower } from '../store-follower.js';
 import { defineController, type Controller } from '../controllers/kit/controller.js';
 import type { Registry } from '../controllers/kit/metrics.js';
 import { StoreInformer } from '../controllers/kit/store-informer.js';
+import { failInterruptedApps } from './apps.js';
 import {
   compareVersions,
   fetchBytes,
@@ -281,6 +282,9 @@ function specHash(spec: Record<string, unknown>): string {
     .digest('hex');
 }
 
+/** The key of the pass that marks apps whose helm was interrupted. */
+const INTERRUPTED_APPS_KEY = 'apps/interrupted';
+
 /** A failed fetch is tried again after this long (or the refresh interval, when shorter). */
 const RETRY_FAILED_MS = 60_000;
 
@@ -313,8 +317,12 @@ export async function startCatalogController(deps: {
     registry: deps.registry,
     maxConcurrent: 2,
     resyncMs: 60_000,
-    resyncKeys: () => CATALOG_TYPES.flatMap((t) => informers[t].cache.list().map((o) => `${t}/${o.id}`)),
+    resyncKeys: () => [
+      INTERRUPTED_APPS_KEY,
+      ...CATALOG_TYPES.flatMap((t) => informers[t].cache.list().map((o) => `${t}/${o.id}`)),
+    ],
     async reconcile(key) {
+      if (key === INTERRUPTED_APPS_KEY) return void (await failInterruptedApps(deps.store, now()));
       const slash = key.indexOf('/');
       const type = key.slice(0, slash) as CatalogType;
       const id = key.slice(slash + 1);
