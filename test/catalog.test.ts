@@ -142,6 +142,15 @@ describe('catalogs', () => {
     expect((await synced(server, admin, '/v3/catalogs/nope', 'error')).message).toMatch(/index\.yaml answered 404/);
     const badUrl = await server.call('/v3/catalogs', { token: admin, body: { name: 'x', url: 'not a url' } });
     expect([badUrl.status, badUrl.json.fieldName]).toEqual([422, 'url']);
+    const inUrl = await server.call('/v3/catalogs', {
+      token: admin,
+      body: { name: 'x', url: 'https://u:p@example.com' },
+    });
+    expect([inUrl.status, inUrl.json.fieldName, inUrl.json.message]).toEqual([
+      422,
+      'url',
+      'url must not carry credentials: give username and password',
+    ]);
 
     // A git repository of charts, at a branch.
     const gitDir = join(work, 'git');
@@ -424,6 +433,22 @@ describe('apps', () => {
     await gitRepo(gitDir, 'main', { 'charts/demo/0.1.0': v1 });
     const pcBody = { name: 'pcat', projectId: teamA, url: `file://${gitDir}`, kind: 'git', branch: 'main' };
     expect((await server.call('/v3/projectCatalogs', { token: alice.token, body: pcBody })).status).toBe(403);
+    // A project owner adds catalogs over the network, not from the server's own disk.
+    const erin = await newUser(server, admin, 'erin');
+    expect((await bind(teamA, erin.id, 'project-owner')).status).toBe(201);
+    const ownerFile = await server.call('/v3/projectCatalogs', {
+      token: erin.token,
+      body: { ...pcBody, name: 'ownfile' },
+    });
+    expect([ownerFile.status, ownerFile.json.message]).toEqual([
+      403,
+      expect.stringMatching(/only catalog managers may use file:/),
+    ]);
+    const ownerHttps = await server.call('/v3/projectCatalogs', {
+      token: erin.token,
+      body: { name: 'ownhttps', projectId: teamA, url: https.url },
+    });
+    expect(ownerHttps.status, ownerHttps.text).toBe(201);
     const pc = await server.call('/v3/projectCatalogs', { token: admin, body: pcBody });
     expect(pc.status, pc.text).toBe(201);
     const pShort = teamA.split(':')[1]!;

@@ -7,7 +7,7 @@ import { ApiError } from '../http/errors.js';
 import { canManageProject, canSeeProject } from '../projects/access.js';
 import { shortProjectId } from '../projects/memberships.js';
 import { REFRESH_ANNOTATION } from './sync.js';
-import { clusterCatalog } from '../../schema/types/catalog.js';
+import { catalog, clusterCatalog } from '../../schema/types/catalog.js';
 
 /** The password goes into the store sealed; `password` itself is never stored or rendered. */
 function sealPassword(fields: Record<string, unknown>, ctx: ApiContext, previous?: unknown): Record<string, unknown> {
@@ -36,13 +36,31 @@ interface ScopeRules {
   manages?(obj: StoredObject, ctx: ApiContext): boolean;
 }
 
+/**
+ * A URL's password would be stored and shown in the clear: credentials go in username/password.
+ * `file://` and `ssh://` read the server's own disk and keys, so only global catalog managers
+ * (who could add a global catalog anyway) may use them.
+ */
+function checkUrl(url: unknown, ctx: ApiContext) {
+  if (typeof url !== 'string') return;
+  if (/^[a-z]+:\/\/[^/]*@/i.test(url))
+    throw new ApiError('InvalidFormat', 'url must not carry credentials: give username and password', 'url');
+  if (/^(file|ssh):/i.test(url) && !ctx.can('create', catalog))
+    throw new ApiError(
+      'PermissionDenied',
+      "only catalog managers may use file:// or ssh:// URLs (they read the server's own files and keys)",
+    );
+}
+
 function catalogBehaviorFor(scope: ScopeRules): TypeBehavior {
   return {
     async prepareCreate(fields, ctx) {
+      checkUrl(fields.url, ctx);
       await scope.check?.(fields, ctx);
       return { id: scope.idOf(fields), spec: sealPassword(fields, ctx) };
     },
     async prepareUpdate(existing, fields, ctx) {
+      checkUrl(fields.url, ctx);
       return sealPassword({ ...existing.spec, ...fields }, ctx, existing.spec.passwordEncrypted);
     },
     ...(scope.sees
