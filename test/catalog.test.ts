@@ -283,6 +283,7 @@ describe('apps', () => {
     const installed = await waitApp(id, (a) => a.state === 'active' && a.revision === 1, 'web to install');
     expect(installed.log).toMatch(/STATUS: deployed/);
     expect(installed.upgradeAvailable).toBe('0.2.0');
+    expect([installed.templateId, installed.templateVersionId]).toEqual(['lib-demo', 'lib-demo-0.1.0']);
     expect(installed.resources).toEqual(expect.arrayContaining(['Deployment/web-demo', 'Service/web-demo']));
     expect(await replicas('team-a-web', 'web-demo')).toBe(2);
     // The helm release belongs to the user's request: its token is gone once helm is done.

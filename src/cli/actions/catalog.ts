@@ -149,9 +149,10 @@ export async function appsUpgrade([ref]: unknown[], opts: Opts): Promise<void> {
   const s = await session(opts);
   const id = await appId(s, opts, String(ref));
   const current = await s.conn.get<Row>(app, id);
-  const templateId = new URLSearchParams(String(current.externalId).replace(/^catalog:\/\/\?/, ''));
-  const prefix = String(current.templateVersionId).slice(0, -(String(templateId.get('version')).length + 1));
-  const input: Row = { externalId: await externalIdFor(s, prefix, opts.version), ...(await answersOf(opts)) };
+  const input: Row = {
+    externalId: await externalIdFor(s, String(current.templateId), opts.version),
+    ...(await answersOf(opts)),
+  };
   await s.conn.action(app, id, 'upgrade', input);
   objectOut(opts.wait === false ? await s.conn.get<Row>(app, id) : await follow(s, id, opts), APP_COLUMNS, opts);
 }

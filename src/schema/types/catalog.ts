@@ -192,6 +192,7 @@ export const app = defineType({
     revision: f.int({ readOnly: true }),
     appRevisionId: f.string({ readOnly: true }),
     templateVersionId: f.string({ readOnly: true }),
+    templateId: f.string({ readOnly: true }),
     upgradeAvailable: f.string({ readOnly: true, description: 'the newest version in the catalog, when newer' }),
     /** Why the app is in its state (helm's error, the release's description). */
     message: f.string({ readOnly: true }),

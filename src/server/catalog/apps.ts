@@ -388,7 +388,7 @@ export function appBehavior(templates: () => StoreInformer | undefined, createNs
         const t = templates()?.cache.get(ref.templateId);
         const latest = t?.spec.defaultVersion as string | undefined;
         if (latest && compareVersions(latest, ref.version) > 0) upgradeAvailable = latest;
-        return { upgradeAvailable, templateVersionId: ref.templateVersionId };
+        return { upgradeAvailable, templateVersionId: ref.templateVersionId, templateId: ref.templateId };
       } catch {
         return { upgradeAvailable };
       }

@@ -21,7 +21,7 @@ export function AppPage(props: { clusterId: string; projectId: string; appId: st
     type: 'appRevision',
     filter: { appId: props.appId },
   });
-  const templateId = app?.templateVersionId?.slice(0, app.templateVersionId.lastIndexOf('-')) ?? null;
+  const templateId = app?.templateId ?? null;
   const template = useApi<Template>(templateId ? `/v3/templates/${encodeURIComponent(templateId)}` : null);
   const [error, setError] = useState('');
   const [deleting, setDeleting] = useState(false);
