@@ -142,6 +142,8 @@ describe('catalogs', () => {
     expect((await synced(server, admin, '/v3/catalogs/nope', 'error')).message).toMatch(/index\.yaml answered 404/);
     const badUrl = await server.call('/v3/catalogs', { token: admin, body: { name: 'x', url: 'not a url' } });
     expect([badUrl.status, badUrl.json.fieldName]).toEqual([422, 'url']);
+    const shaped = await server.call('/v3/catalogs', { token: admin, body: { name: 'c-abcde-x', url: https.url } });
+    expect([shaped.status, shaped.json.fieldName]).toEqual([422, 'name']);
     const inUrl = await server.call('/v3/catalogs', {
       token: admin,
       body: { name: 'x', url: 'https://u:p@example.com' },

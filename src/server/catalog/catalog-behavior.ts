@@ -83,7 +83,19 @@ function catalogBehaviorFor(scope: ScopeRules): TypeBehavior {
   };
 }
 
-export const catalogBehavior = catalogBehaviorFor({ idOf: (f) => String(f.name) });
+export const catalogBehavior = catalogBehaviorFor({
+  idOf: (f) => String(f.name),
+  // Template ids are `<prefix>-<chart>`; a global name shaped like a cluster or project catalog's
+  // prefix (`c-xxxxx-…`) could collide with that catalog's templates.
+  async check(fields) {
+    if (/^[cp]-[a-z0-9]{5}-/.test(String(fields.name)))
+      throw new ApiError(
+        'InvalidFormat',
+        'a global catalog name may not start like a cluster or project id (c-xxxxx-, p-xxxxx-)',
+        'name',
+      );
+  },
+});
 
 export const clusterCatalogBehavior = catalogBehaviorFor({
   idOf: (f) => `${String(f.clusterId)}:${String(f.name)}`,
