@@ -105,7 +105,10 @@ describe('defaults', () => {
       },
       authentication: { strategy: 'x509', sans: [] },
       authorization: { mode: 'rbac' },
-      network: { plugin: 'none', options: {} },
+      network: { plugin: 'flannel', options: {} },
+      dns: { provider: 'coredns', upstreamnameservers: [] },
+      monitoring: { provider: 'metrics-server' },
+      system_images: {},
       addons: '',
       addons_include: [],
       upgrade_strategy: {
@@ -120,7 +123,11 @@ describe('defaults', () => {
           timeout: 120,
         },
       },
-      corral: { binaries: { source: 'upload', local_dir: bin, path: '/opt/rke/bin' }, supervisor: 'auto' },
+      corral: {
+        binaries: { source: 'upload', local_dir: bin, path: '/opt/rke/bin' },
+        supervisor: 'auto',
+        container_runtime: 'containerd',
+      },
     };
     expect(config).toEqual(expected);
   });

@@ -6,7 +6,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { binDir } from '../../kube/binaries.js';
-import { DEFAULTS, defaultDnsServer, RKE_NETWORK_PLUGINS } from './defaults.js';
+import { DEFAULTS, defaultDnsServer, NETWORK_PLUGINS, RKE_NETWORK_PLUGINS, SYSTEM_IMAGE_KEYS } from './defaults.js';
 import { ConfigError, nearest } from './issues.js';
 import { cidrContains, cidrsOverlap, isDnsName, parseCidr, type Cidr } from './net.js';
 import * as K from './rke-keys.js';
@@ -131,6 +131,15 @@ class Loader {
       authentication: this.authentication(get('authentication')),
       authorization: this.authorization(get('authorization')),
       network: this.network(get('network')),
+      dns: this.dns(get('dns')),
+      monitoring: {
+        provider: this.oneOf(
+          this.section(get('monitoring'), 'monitoring', K.MONITORING_KEYS).get('provider'),
+          ['metrics-server', 'none'] as const,
+          DEFAULTS.monitoring_provider,
+        ),
+      },
+      system_images: this.systemImages(get('system_images')),
       addons: this.addons(get('addons')),
       addons_include: this.addonsInclude(get('addons_include')),
       upgrade_strategy: this.upgradeStrategy(get('upgrade_strategy')),
@@ -554,16 +563,38 @@ class Loader {
     if (RKE_NETWORK_PLUGINS.includes(plugin)) {
       r.error(
         m.get('plugin')!,
-        `"${plugin}" is not available: Corral ships no CNI manifests. Set \`plugin: none\` and install ` +
-          `${plugin} through addons_include (its manifest file or https URL) or addons`,
+        `"${plugin}" is not available: Corral deploys flannel. Use \`plugin: flannel\`, or \`plugin: none\` and ` +
+          `install ${plugin} through addons_include (its manifest file or https URL) or addons`,
       );
-    } else if (plugin !== 'none') {
+    } else if (!(NETWORK_PLUGINS as readonly string[]).includes(plugin)) {
       r.error(
         m.get('plugin')!,
-        `unknown network plugin "${plugin}": set \`plugin: none\` and install a CNI through addons_include or addons`,
+        `unknown network plugin "${plugin}": use flannel, or none and install a CNI through addons_include or addons`,
       );
     }
-    return { plugin: 'none', options: r.strMap(m.get('options')) };
+    const options = r.strMap(m.get('options'));
+    const backend = options.flannel_backend_type;
+    if (backend !== undefined && backend !== 'vxlan' && backend !== 'host-gw')
+      r.error(m.get('options')!, `flannel_backend_type "${backend}" is not one of vxlan, host-gw`);
+    return { plugin: plugin === 'none' ? 'none' : 'flannel', options };
+  }
+
+  private dns(f: Field | undefined): ClusterConfig['dns'] {
+    const m = this.section(f, 'dns', K.DNS_KEYS);
+    return {
+      provider: this.oneOf(m.get('provider'), ['coredns', 'none'] as const, DEFAULTS.dns_provider),
+      upstreamnameservers: this.r.strList(m.get('upstreamnameservers'), 'upstreamnameservers: [1.1.1.1, 8.8.4.4]'),
+    };
+  }
+
+  private systemImages(f: Field | undefined): ClusterConfig['system_images'] {
+    const known = SYSTEM_IMAGE_KEYS as readonly string[];
+    const images = this.r.strMap(f, 'system_images: {coredns: registry.example.com/coredns:1.15.0}', (k, v, at) => {
+      if (!known.includes(k))
+        this.r.error(at, `Corral uses no image "${k}" (it runs Kubernetes as processes); known: ${known.join(', ')}`);
+      else if (!v.trim()) this.r.error(at, 'is empty: give an image name, or remove the key');
+    });
+    return images as ClusterConfig['system_images'];
   }
 
   private addons(f: Field | undefined): string {
@@ -641,6 +672,11 @@ class Loader {
     return {
       binaries: { source, local_dir: localDir ? this.path(localDir) : binDir(), path },
       supervisor: this.oneOf(m.get('supervisor'), ['auto', 'systemd', 'corral'] as const, 'auto'),
+      container_runtime: this.oneOf(
+        m.get('container_runtime'),
+        ['containerd', 'existing'] as const,
+        DEFAULTS.container_runtime,
+      ),
     };
   }
 
