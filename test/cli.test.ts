@@ -342,7 +342,7 @@ describe('corral CLI', () => {
     const script = await c.ok(['completion', 'bash']);
     const paths = [...script.matchAll(/^ {4}"([^"]*)"\) words=/gm)].map((m) => m[1]!);
     const management = paths.filter((p) =>
-      /^(login|logout|context|clusters|projects|namespaces|users|tokens|roles|settings|kubectl|completion)( |$)/.test(
+      /^(login|logout|context|clusters|projects|namespaces|users|tokens|roles|settings|kubectl|completion|catalog|apps)( |$)/.test(
         p,
       ),
     );

@@ -8,6 +8,7 @@ import { devCommand } from './dev.js';
 import { clustersCommand } from './clusters.js';
 import { namespacesCommand } from './namespaces.js';
 import { projectsCommand } from './projects.js';
+import { appsCommand, catalogCommand } from './catalog.js';
 import { rolesCommand } from './roles.js';
 import { settingsCommand } from './settings.js';
 import { completionCommand, contextCommand, kubectlCommand, loginCommand, logoutCommand } from './session.js';
@@ -40,6 +41,8 @@ export function buildProgram(): Command {
   program.addCommand(contextCommand());
   program.addCommand(clustersCommand());
   program.addCommand(projectsCommand());
+  program.addCommand(catalogCommand());
+  program.addCommand(appsCommand());
   program.addCommand(namespacesCommand());
   program.addCommand(usersCommand());
   program.addCommand(tokensCommand());

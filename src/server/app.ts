@@ -8,6 +8,13 @@ import { v3Router } from './api/router.js';
 import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
 import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import {
+  app as appType,
+  appRevision,
+  catalog,
+  clusterCatalog,
+  projectCatalog,
+  template,
+  templateVersion,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -36,6 +43,13 @@ import { userBehavior } from './auth/users.js';
 import { rulesAllow } from './authz/policy-rule.js';
 import { globalRoleBehavior, globalRoleBindingBehavior, roleTemplateBehavior } from './authz/role-behaviors.js';
 import type { UserRules } from './authz/user-rules.js';
+import { appBehavior, appRevisionBehavior } from './catalog/apps.js';
+import {
+  catalogBehavior,
+  clusterCatalogBehavior,
+  projectCatalogBehavior,
+  templateBehaviorFor,
+} from './catalog/catalog-behavior.js';
 import { clusterBehavior } from './clusters/cluster-behavior.js';
 import { agentConnectHandler, CONNECT_PATH } from './clusters/connect.js';
 import { crtbBehavior } from './clusters/crtb-behavior.js';
@@ -113,6 +127,20 @@ export function createApp(deps: AppDeps) {
     serve(node, nodeBehavior),
     serve(workload),
     serve(pod),
+    serve(catalog, catalogBehavior),
+    serve(clusterCatalog, clusterCatalogBehavior),
+    serve(projectCatalog, projectCatalogBehavior),
+    serve(template, templateBehaviorFor(template)),
+    serve(templateVersion, templateBehaviorFor(templateVersion)),
+    serve(
+      appType,
+      appBehavior(
+        () => deps.services.templates,
+        // Called at request time, once `namespaces` below exists.
+        (ctx, clusterId, body) => namespaces.createNamespace(ctx, clusterId, body),
+      ),
+    ),
+    serve(appRevision, appRevisionBehavior),
   ]);
   const { behaviors } = registry;
   const routeV3 = v3Router(registry);
@@ -161,7 +189,7 @@ export function createApp(deps: AppDeps) {
 
   async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
     // Cluster memberships matter only to cluster types; other requests skip the lookup.
-    const clusterScoped = /^\/v3\/(cluster|project|nodes)/i.test(url.pathname);
+    const clusterScoped = /^\/v3\/(cluster|project|nodes|app|template)/i.test(url.pathname);
     const none = () => Promise.resolve(new Map<string, Set<string>>());
     const [rules, memberships, projectRoles] = await Promise.all([
       deps.userRules.rulesFor(auth.user.id),
@@ -288,6 +316,26 @@ export function createApp(deps: AppDeps) {
           return withSchemas(req, url, reply(200, schemasReply(types, base, api, params.id)));
         },
       })),
+      {
+        // Rancher's project-scoped paths for apps: the same stored collection, narrowed to the project.
+        path: '/v3/projects/:projectId/:plural/:id?',
+        ignoreCase: true,
+        when: (_req, url) => /^\/v3\/projects\/[^/]+\/(apps|appRevisions)(\/|$)/i.test(url.pathname),
+        auth: 'user',
+        handle: async ({ req, url, params, auth }) => {
+          const inner = new URL(url);
+          inner.pathname = `/v3/${params.plural!}${params.id ? `/${encodeURIComponent(params.id)}` : ''}`;
+          if (!params.id && req.method === 'GET') inner.searchParams.set('projectId', params.projectId!);
+          const ctx = await apiContext(req, inner, auth);
+          if (params.id) {
+            const type = params.plural!.toLowerCase() === 'apps' ? 'app' : 'appRevision';
+            const obj = await deps.store.get(type, params.id).catch(() => undefined);
+            if (obj && obj.spec.projectId !== params.projectId)
+              throw new ApiError('NotFound', `${params.plural!} ${params.id} is not in project ${params.projectId!}`);
+          }
+          return withSchemas(req, inner, await routeV3(req, inner, ctx));
+        },
+      },
       {
         path: '/v3/projects/:projectId/:plural/:id?',
         ignoreCase: true,

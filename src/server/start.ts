@@ -13,6 +13,7 @@ import { Memberships } from './clusters/memberships.js';
 import { HotObjects } from './hot-objects.js';
 import { StoreInformer } from './controllers/kit/store-informer.js';
 import { startTokenCleanup } from './controllers/token-cleanup.js';
+import { startCatalogController } from './catalog/sync.js';
 import { listenHttps, type Listening } from './http/server.js';
 import type { Logger } from './log.js';
 import { Settings } from './settings/behavior.js';
@@ -181,6 +182,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           startTokenCleanup({ store, log: opts.log, registry }),
           startPresenceController({ store, connections, ownership, clusters, leases, log: opts.log, registry }),
         ];
+        // Started asynchronously (its informers list first); stopped with the others.
+        void startCatalogController({ store, follower, secretBox, dataDir: opts.dataDir, log: opts.log, registry })
+          .then((c) => (signal.aborted ? void c.controller.stop() : leading.push(c.controller)))
+          .catch((err: unknown) => opts.log.warn('catalog controller did not start', { error: String(err) }));
         ownership.leadershipChanged();
         signal.addEventListener(
           'abort',
@@ -195,7 +200,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     closers.unshift(() => leader.stop());
 
+    const templates = new StoreInformer(store, 'template');
+    follower.add(templates);
+    await templates.start();
     const services = {
+      dataDir: opts.dataDir,
+      templates,
       secretBox,
       connections,
       caPem: tls.caPem,

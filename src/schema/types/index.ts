@@ -1,4 +1,5 @@
 import type { TypeDef } from '../schema.js';
+import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
 import { namespace } from './namespace.js';
@@ -33,9 +34,23 @@ export const TYPES: TypeDef[] = [
   node,
   workload,
   pod,
+  catalog,
+  clusterCatalog,
+  projectCatalog,
+  template,
+  templateVersion,
+  app,
+  appRevision,
 ];
 
 export {
+  app,
+  appRevision,
+  catalog,
+  clusterCatalog,
+  projectCatalog,
+  template,
+  templateVersion,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,

@@ -1,4 +1,5 @@
 import type { StoredObject } from '../../store/types.js';
+import { parseId } from '../../store/objects.js';
 import { StoreError } from '../../store/types.js';
 import { ApiError } from '../http/errors.js';
 import type { ApiContext, TypeBehavior } from './context.js';
@@ -82,7 +83,7 @@ export async function createResource(
       type: schema.id,
       ...(id ? { id } : {}),
       metadata: {
-        ...(id ? { name: id } : { generateName: schema.idPrefix ?? `${schema.id.toLowerCase()}-` }),
+        ...(id ? { name: parseId(id).name } : { generateName: schema.idPrefix ?? `${schema.id.toLowerCase()}-` }),
         labels: { ...input.labels, ...prepared.labels },
         annotations: { ...input.annotations, [CREATOR_ANNOTATION]: ctx.auth.user.id },
       },

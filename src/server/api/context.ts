@@ -4,6 +4,7 @@ import type { ClusterConnections } from '../clusters/connections.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import type { TypeDef } from '../../schema/schema.js';
 import type { Registry } from '../controllers/kit/metrics.js';
+import type { StoreInformer } from '../controllers/kit/store-informer.js';
 
 export interface AuthInfo {
   user: StoredObject;
@@ -43,6 +44,10 @@ export interface ServerServices {
   settleProjects(clusterId: string): Promise<void>;
   /** The controllers' series (queue depth, retries, reconciles, durations), rendered at /metrics. */
   controllerMetrics?: Registry;
+  /** The server's data folder (git catalogs are checked out under it). */
+  dataDir: string;
+  /** Catalog templates kept in memory on every replica (an app's "upgrade available"). */
+  templates?: StoreInformer;
 }
 
 export interface SettingsReader {

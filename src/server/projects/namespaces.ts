@@ -138,7 +138,61 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
     return projectId;
   }
 
-  return async function handle(
+  /**
+   * Creates a namespace, in a project or not, after the same checks as POST (rights to place it,
+   * the project's quota); apps use it for a target namespace that does not exist yet.
+   */
+  async function createNamespace(
+    ctx: ApiContext,
+    clusterId: string,
+    body: Record<string, unknown>,
+  ): Promise<KubeNamespace> {
+    const conn = connection(ctx, clusterId);
+    const list = async () =>
+      (await upstreamJson<{ items: KubeNamespace[] }>(conn.upstream, 'GET', '/api/v1/namespaces')).items;
+    const nsName = String(body.name);
+    const projectId = await validProject(ctx, clusterId, body.projectId);
+    if (!(await canPlace(ctx, projectId, clusterId))) {
+      throw new ApiError(
+        'PermissionDenied',
+        projectId
+          ? `you may not create namespaces in project ${projectId}`
+          : 'only cluster owners create namespaces outside projects',
+      );
+    }
+    const annotations: Record<string, string> = {};
+    if (projectId) annotations[PROJECT_ANNOTATION] = projectId;
+    if (body.resourceQuota !== undefined && body.resourceQuota !== null) {
+      const json = JSON.stringify(body.resourceQuota);
+      try {
+        parseQuotaAnnotation(json);
+      } catch (err) {
+        throw new ApiError('InvalidFormat', `resourceQuota: ${(err as Error).message}`, 'resourceQuota');
+      }
+      annotations[QUOTA_ANNOTATION] = json;
+    }
+    const all = await list();
+    if (all.some((n) => n.metadata.name === nsName))
+      throw new ApiError('Conflict', `namespace ${nsName} already exists in cluster ${clusterId}`);
+    if (projectId) await projectQuotaCheck(ctx, clusterId, projectId, nsName, annotations, all);
+    const created = await upstreamJson<KubeNamespace>(conn.upstream, 'POST', '/api/v1/namespaces', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: nsName,
+          annotations,
+          labels: projectId ? { [PROJECT_LABEL_KEY]: projectId.split(':')[1] } : {},
+        },
+      },
+    }).catch(mapUpstream);
+    onChange(clusterId);
+    return created;
+  }
+
+  return Object.assign(handle, { createNamespace });
+
+  async function handle(
     req: IncomingMessage,
     url: URL,
     ctx: ApiContext,
@@ -170,44 +224,7 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
     }
     if (!name && method === 'POST') {
       const body = validateInput(namespaceType, await readJsonObject(req), 'create').fields;
-      const nsName = String(body.name);
-      const projectId = await validProject(ctx, clusterId, body.projectId);
-      if (!(await canPlace(ctx, projectId, clusterId))) {
-        throw new ApiError(
-          'PermissionDenied',
-          projectId
-            ? `you may not create namespaces in project ${projectId}`
-            : 'only cluster owners create namespaces outside projects',
-        );
-      }
-      const annotations: Record<string, string> = {};
-      if (projectId) annotations[PROJECT_ANNOTATION] = projectId;
-      if (body.resourceQuota !== undefined && body.resourceQuota !== null) {
-        const json = JSON.stringify(body.resourceQuota);
-        try {
-          parseQuotaAnnotation(json);
-        } catch (err) {
-          throw new ApiError('InvalidFormat', `resourceQuota: ${(err as Error).message}`, 'resourceQuota');
-        }
-        annotations[QUOTA_ANNOTATION] = json;
-      }
-      const all = await list();
-      if (all.some((n) => n.metadata.name === nsName))
-        throw new ApiError('Conflict', `namespace ${nsName} already exists in cluster ${clusterId}`);
-      if (projectId) await projectQuotaCheck(ctx, clusterId, projectId, nsName, annotations, all);
-      const created = await upstreamJson<KubeNamespace>(conn.upstream, 'POST', '/api/v1/namespaces', {
-        body: {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: {
-            name: nsName,
-            annotations,
-            labels: projectId ? { [PROJECT_LABEL_KEY]: projectId.split(':')[1] } : {},
-          },
-        },
-      }).catch(mapUpstream);
-      onChange(clusterId);
-      return { status: 201, body: render(ctx, clusterId, created, true) };
+      return { status: 201, body: render(ctx, clusterId, await createNamespace(ctx, clusterId, body), true) };
     }
     if (!name) throw new ApiError('MethodNotAllowed', `${method} is not allowed on namespaces`);
 
@@ -259,7 +276,7 @@ export function namespacesApi(onChange: (clusterId: string) => void) {
       return { status: 200, body: render(ctx, clusterId, { ...ns, status: { phase: 'Terminating' } }, true) };
     }
     throw new ApiError('MethodNotAllowed', `${method} is not allowed on a namespace`);
-  };
+  }
 }
 
 function mapUpstream(err: unknown): never {

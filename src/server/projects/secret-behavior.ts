@@ -1,28 +1,18 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { listAll } from '../../store/list-all.js';
 import type { StoredObject } from '../../store/types.js';
-import type { ApiContext, TypeBehavior } from '../api/context.js';
+import type { TypeBehavior } from '../api/context.js';
 import { randomSuffix } from '../auth/token-secret.js';
 import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
 import { ApiError } from '../http/errors.js';
 import type { SecretBox } from '../secrets/encryption.js';
-import { canManageProject, canSeeProject } from './access.js';
+import { canManageProject, canSeeProject, mayEditInProject } from './access.js';
 import { clusterOfProject, PROJECT_ID_LABEL } from './memberships.js';
-import { closure, loadTemplates } from './templates.js';
 
 export interface SecretValues {
   data?: Record<string, string>;
   registries?: Record<string, { username: string; password: string }>;
   key?: string;
-}
-
-/** Project members who may edit workloads may also manage the project's secrets, as in Rancher. */
-async function mayManage(ctx: ApiContext, projectId: string): Promise<boolean> {
-  if (canManageProject(ctx, projectId)) return true;
-  const held = ctx.projectMemberships.get(projectId);
-  if (!held) return false;
-  const all = closure(held, await loadTemplates(ctx.store));
-  return ['edit', 'secrets-manage', 'project-member'].some((t) => all.has(t));
 }
 
 function checkValues(kind: string, values: SecretValues, certs: string | undefined): string[] {
@@ -79,7 +69,7 @@ export const projectSecretBehavior: TypeBehavior = {
     await ctx.store.get('project', projectId).catch(() => {
       throw new ApiError('InvalidReference', `project "${projectId}" does not exist`, 'projectId');
     });
-    if (!(await mayManage(ctx, projectId)))
+    if (!(await mayEditInProject(ctx, projectId)))
       throw new ApiError('PermissionDenied', `you may not manage secrets of project ${projectId}`);
     const siblings = await listAll(ctx.store, 'projectSecret', `${PROJECT_ID_LABEL}=${projectId.replace(':', '.')}`);
     if (siblings.some((s) => s.spec.name === fields.name)) {
@@ -97,7 +87,7 @@ export const projectSecretBehavior: TypeBehavior = {
   },
   async prepareUpdate(existing, fields, ctx) {
     const projectId = String(existing.spec.projectId);
-    if (!(await mayManage(ctx, projectId)))
+    if (!(await mayEditInProject(ctx, projectId)))
       throw new ApiError('PermissionDenied', `you may not manage secrets of project ${projectId}`);
     const old = readSecretValues(ctx.services.secretBox, existing);
     const given = valuesOf(fields);
@@ -127,7 +117,7 @@ export const projectSecretBehavior: TypeBehavior = {
   ownListFilter: (ctx) => (obj) => canSeeProject(ctx, String(obj.spec.projectId)),
   async beforeDelete(existing, ctx) {
     const projectId = String(existing.spec.projectId);
-    if (!(await mayManage(ctx, projectId)))
+    if (!(await mayEditInProject(ctx, projectId)))
       throw new ApiError('PermissionDenied', `you may not manage secrets of project ${projectId}`);
   },
 };

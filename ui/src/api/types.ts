@@ -70,3 +70,9 @@ export async function listAllPages<T>(
   }
   return { ...first, data };
 }
+
+export type Catalog = ResourceOf<typeof import('../../../src/schema/types/catalog.js').catalog>;
+export type Template = ResourceOf<typeof import('../../../src/schema/types/catalog.js').template>;
+export type TemplateVersion = ResourceOf<typeof import('../../../src/schema/types/catalog.js').templateVersion>;
+export type App = ResourceOf<typeof import('../../../src/schema/types/catalog.js').app>;
+export type AppRevision = ResourceOf<typeof import('../../../src/schema/types/catalog.js').appRevision>;

@@ -5,6 +5,9 @@ import { RolesPage } from '../admin/RolesPage';
 import { SettingsPage } from '../admin/SettingsPage';
 import { UsersPage } from '../admin/UsersPage';
 import { ClusterView } from '../cluster/ClusterView';
+import { AppPage } from '../catalog/AppPage';
+import { CatalogPage } from '../catalog/CatalogPage';
+import { ChartPage } from '../catalog/ChartPage';
 import { ClustersPage } from '../clusters/ClustersPage';
 import { ClusterMembersPage } from '../projects/ClusterMembersPage';
 import { ProjectPage } from '../projects/ProjectPage';
@@ -73,6 +76,11 @@ export function Shell() {
           <li>
             <Link to="/clusters" aria-current={route.path === '/clusters' ? 'page' : undefined}>
               Clusters
+            </Link>
+          </li>
+          <li>
+            <Link to="/catalog" aria-current={here('/catalog')}>
+              Catalog
             </Link>
           </li>
         </ul>
@@ -153,6 +161,8 @@ function Page(props: { segments: string[]; isAdmin: boolean }) {
   switch (first) {
     case 'clusters':
       if (!second) return <ClustersPage />;
+      if (third === 'projects' && fourth && props.segments[4] === 'apps' && props.segments[5])
+        return <AppPage clusterId={second} projectId={fourth} appId={props.segments[5]} />;
       if (third === 'projects' && fourth) return <ProjectPage clusterId={second} projectId={fourth} />;
       if (third === 'projects') return <ProjectsPage clusterId={second} />;
       if (third === 'members') return <ClusterMembersPage clusterId={second} />;
@@ -160,6 +170,8 @@ function Page(props: { segments: string[]; isAdmin: boolean }) {
     case 'c':
       if (!second) return <Redirect to="/clusters" />;
       return <ClusterView clusterId={second} path={props.segments.slice(2)} />;
+    case 'catalog':
+      return second ? <ChartPage templateId={second} /> : <CatalogPage />;
     case 'account':
       return <AccountPage />;
     case 'admin':

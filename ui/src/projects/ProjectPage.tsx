@@ -10,6 +10,7 @@ import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
 import { MembersPanel } from './MembersPanel';
 import { SecretsPanel } from './SecretsPanel';
+import { AppsPanel } from '../catalog/AppsPanel';
 
 /** A subtype's fields with their labels, in declaration order. */
 const labelled = <K extends string>(fields: Record<K, FieldDef>) =>
@@ -57,6 +58,7 @@ export function ProjectPage(props: { clusterId: string; projectId: string }) {
       <MembersPanel scope={{ kind: 'project', id: project.id, mayAdd: mayManage }} />
       <LimitsForm project={project} editable={mayManage} />
       <SecretsPanel projectId={project.id} />
+      <AppsPanel clusterId={props.clusterId} projectId={project.id} />
     </section>
   );
 }
