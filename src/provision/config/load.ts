@@ -594,7 +594,10 @@ class Loader {
       // RKE files list an image for every component; those Corral runs as processes say so.
       if (!known.includes(k)) {
         if (v.trim())
-          this.r.warn(at, `ignored: Corral runs no "${k}" image (Kubernetes and etcd run as processes); it uses ${known.join(', ')}`);
+          this.r.warn(
+            at,
+            `ignored: Corral runs no "${k}" image (Kubernetes and etcd run as processes); it uses ${known.join(', ')}`,
+          );
       } else if (v.trim()) out[k] = v.trim();
     });
     return out as ClusterConfig['system_images'];
