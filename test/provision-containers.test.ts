@@ -12,7 +12,7 @@ import { eventually } from './helpers/eventually.js';
 import { startNodes, type NodeSet } from './helpers/nodes.js';
 import { clusterYml, corralCluster, expectOk, kubectlAt, writeClusterYml } from './helpers/provision.js';
 import { generatedKubeconfig, kubectlWith, waitForState } from './helpers/clusters.js';
-import { ADMIN_PASSWORD, startTestServer } from './helpers/server.js';
+import { adminToken, startTestServer } from './helpers/server.js';
 
 const execFileP = promisify(execFile);
 
@@ -147,7 +147,7 @@ describe('corral up: nodes that run real containers', { timeout: 900_000 }, () =
       args: ['--listen', `0.0.0.0:${port}`, '--server-url', `https://${set.gateway}:${port}`],
     });
     try {
-      const token = await server.login('admin', ADMIN_PASSWORD);
+      const token = await adminToken(server);
       const api = server.client(token);
       const clusterId = String((await api.create(cluster, { name: 'real-nodes' })).id);
       const command = String((await api.list(clusterRegistrationToken, { clusterId }))[0]?.insecureCommand);

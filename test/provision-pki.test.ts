@@ -55,9 +55,9 @@ const config: ClusterConfig = {
   authentication: { strategy: 'x509', sans: [] },
   authorization: { mode: 'rbac' },
   network: { plugin: 'flannel', options: {} },
-    dns: { provider: 'coredns', upstreamnameservers: [] },
-    monitoring: { provider: 'metrics-server' },
-    system_images: {},
+  dns: { provider: 'coredns', upstreamnameservers: [] },
+  monitoring: { provider: 'metrics-server' },
+  system_images: {},
   addons: '',
   addons_include: [],
   upgrade_strategy: {
@@ -72,7 +72,11 @@ const config: ClusterConfig = {
       timeout: 120,
     },
   },
-  corral: { binaries: { source: 'upload', local_dir: '', path: '/opt/rke/bin' }, supervisor: 'auto', container_runtime: 'containerd' },
+  corral: {
+    binaries: { source: 'upload', local_dir: '', path: '/opt/rke/bin' },
+    supervisor: 'auto',
+    container_runtime: 'containerd',
+  },
 };
 
 let root: string;

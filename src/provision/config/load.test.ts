@@ -558,7 +558,7 @@ describe('cluster settings', () => {
   test('network plugins RKE deploys are refused with what to do instead', () => {
     const found = problemAt(withTop('network:\n  plugin: calico\n'), 'network.plugin', 'calico', 'calico');
     expect(found.message).toBe(
-      '"calico" is not available: Corral ships no CNI manifests. Set `plugin: none` and install calico through addons_include (its manifest file or https URL) or addons',
+      '"calico" is not available: Corral deploys flannel. Use `plugin: flannel`, or `plugin: none` and install calico through addons_include (its manifest file or https URL) or addons',
     );
     expect(problemAt(withTop('network:\n  plugin: cilium\n'), 'network.plugin', 'cilium').message).toMatch(
       /^unknown network plugin/,
@@ -742,10 +742,10 @@ upgrade_strategy:
     'nodes[0].docker_socket',
     'nodes[1].docker_socket',
     'services.kubelet.extra_binds',
-    'system_images',
+    'system_images.etcd',
+    'system_images.kubernetes',
     'enable_cri_dockerd',
     'ingress',
-    'dns',
   ]);
   for (const w of warnings) expect(w.message).toMatch(/^ignored: Corral /);
   expect(warnings.find((w) => w.path === 'ingress')!.message).toBe(

@@ -589,12 +589,18 @@ class Loader {
 
   private systemImages(f: Field | undefined): ClusterConfig['system_images'] {
     const known = SYSTEM_IMAGE_KEYS as readonly string[];
-    const images = this.r.strMap(f, 'system_images: {coredns: registry.example.com/coredns:1.15.0}', (k, v, at) => {
-      if (!known.includes(k))
-        this.r.error(at, `Corral uses no image "${k}" (it runs Kubernetes as processes); known: ${known.join(', ')}`);
-      else if (!v.trim()) this.r.error(at, 'is empty: give an image name, or remove the key');
+    const out: Record<string, string> = {};
+    this.r.strMap(f, 'system_images: {coredns: registry.example.com/coredns:1.15.0}', (k, v, at) => {
+      // RKE files list an image for every component; those Corral runs as processes say so.
+      if (!known.includes(k)) {
+        if (v.trim())
+          this.r.warn(
+            at,
+            `ignored: Corral runs no "${k}" image (Kubernetes and etcd run as processes); it uses ${known.join(', ')}`,
+          );
+      } else if (v.trim()) out[k] = v.trim();
     });
-    return images as ClusterConfig['system_images'];
+    return out as ClusterConfig['system_images'];
   }
 
   private addons(f: Field | undefined): string {
