@@ -275,7 +275,8 @@ async function syncRegistries(io: NodeIo, config: ClusterConfig): Promise<string
   );
   files.push({ path: KUBELET_PULL_CREDENTIALS, content: `${JSON.stringify({ auths }, null, 2)}\n`, mode: 0o600 });
   const written = await syncFiles(io, files);
-  const keep = config.private_registries.map((r) => shellQuote(`${CERTS_DIR}/${r.url}`)).join(' ');
+  // Registry URLs are host[:port] (checked when cluster.yml is read): no quoting needed in the list.
+  const keep = config.private_registries.map((r) => `${CERTS_DIR}/${r.url}`).join(' ');
   const pruned = await io.run(
     `for d in ${CERTS_DIR}/*/; do d=\${d%/}; [ -f "$d/${OWNED_MARK}" ] || continue; ` +
       `case " ${keep} " in *" $d "*) ;; *) rm -rf "$d"; echo "$d";; esac; done 2>/dev/null; true`,
