@@ -80,6 +80,9 @@ async function corral(set: NodeSet, config: string, ...args: string[]): Promise<
   );
 }
 
+const remove = (set: NodeSet, config: string) =>
+  execFileP(process.execPath, [cli, 'remove', '--force', '--config', config, '--known-hosts', set.knownHostsPath]);
+
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rows: [string, number, string, number][] = [];
 const work = await mkdtemp(join(tmpdir(), 'corral-bench-provision-'));
@@ -132,15 +135,7 @@ for (const count of onlyContainers ? [] : [1, 3]) {
         rawRestoreMs,
       ]);
     }
-    await execFileP(process.execPath, [
-      cli,
-      'remove',
-      '--force',
-      '--config',
-      config,
-      '--known-hosts',
-      set.knownHostsPath,
-    ]);
+    await remove(set, config);
   } finally {
     await down(set);
   }
@@ -179,15 +174,7 @@ const extra: string[] = [];
         `memory on ${node.name} (${i === 0 ? 'control plane + etcd' : 'worker'}): ${mib.toFixed(0)} MiB RSS in ${procs.length} processes`,
       );
     }
-    await execFileP(process.execPath, [
-      cli,
-      'remove',
-      '--force',
-      '--config',
-      config,
-      '--known-hosts',
-      set.knownHostsPath,
-    ]);
+    await remove(set, config);
   } finally {
     await down(set);
   }

@@ -1,12 +1,14 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { cluster, clusterRegistrationToken } from '../src/schema/types/index.js';
-import { binaryPath } from '../src/kube/binaries.js';
+import { binaryPath, runtimeBinDir } from '../src/kube/binaries.js';
+import { writeImageArchive } from '../src/images/oci.js';
+import { createCA, issueCertificate } from '../src/pki/certificates.js';
 import { freePort } from '../src/localcluster/ports.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOLBOX_IMAGE } from '../src/images/system-images.js';
+import { TOOLBOX_IMAGE, toolboxSpec } from '../src/images/system-images.js';
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { startNodes, type NodeSet } from './helpers/nodes.js';
@@ -212,6 +214,109 @@ describe('corral up: nodes that run real containers', { timeout: 900_000 }, () =
     expect(after.filter((p) => oldUids.has(p.metadata.uid))).toEqual([]);
     const nodes = await kOk('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.spec.unschedulable}{"\\n"}{end}');
     expect(nodes.trim()).toBe(''); // all uncordoned
+  });
+
+  it('pulls from a private registry (real distribution, TLS from a private CA, basic auth) named in private_registries', async () => {
+    // The registry, on this machine at the nodes' gateway, with its own CA and a password.
+    const regDir = await testDir('registry');
+    const port = await freePort();
+    const host = `${set.gateway}:${port}`;
+    const ca = await createCA({ commonName: 'registry-test-ca', validityDays: 1 });
+    const cert = await issueCertificate(ca, {
+      commonName: set.gateway,
+      usages: ['server'],
+      altNames: [set.gateway],
+      validityDays: 1,
+    });
+    await writeFile(join(regDir, 'cert.pem'), cert.certPem + ca.certPem);
+    await writeFile(join(regDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
+    const password = `pw-${process.pid}-registry`;
+    await execFileP('sh', ['-c', `htpasswd -Bbn puller ${password} > ${join(regDir, 'htpasswd')}`]);
+    await writeFile(
+      join(regDir, 'config.yml'),
+      [
+        'version: 0.1',
+        'log: {level: warn}',
+        `storage: {filesystem: {rootdirectory: ${join(regDir, 'data')}}}`,
+        `http: {addr: "${host}", tls: {certificate: ${join(regDir, 'cert.pem')}, key: ${join(regDir, 'key.pem')}}}`,
+        `auth: {htpasswd: {realm: corral-test, path: ${join(regDir, 'htpasswd')}}}`,
+        '',
+      ].join('\n'),
+    );
+    const registry = spawn(join(runtimeBinDir(), 'registry'), ['serve', join(regDir, 'config.yml')], {
+      stdio: 'ignore',
+    });
+    try {
+      // An image only this registry has: the toolbox under another name, pushed with skopeo.
+      const archive = join(regDir, 'hello.tar');
+      await writeImageArchive([{ ...(await toolboxSpec('hello')), ref: 'hello' }], archive);
+      await writeFile(join(regDir, 'ca.crt'), ca.certPem);
+      await eventually(
+        () =>
+          execFileP('skopeo', [
+            'copy',
+            '--dest-creds',
+            `puller:${password}`,
+            '--dest-cert-dir',
+            regDir,
+            `oci-archive:${archive}:hello`,
+            `docker://${host}/team/hello:1`,
+          ]),
+        'skopeo to push to the registry',
+      );
+      const pod = (name: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - {name: c, image: "${host}/team/hello:1", imagePullPolicy: Always, command: [sh, -c, 'echo pulled; sleep 3600']}
+`;
+      // Without the registry in cluster.yml the nodes neither trust it nor have the password.
+      await writeFile(join(dir, 'denied.yaml'), pod('denied'));
+      await kOk('apply', '-f', join(dir, 'denied.yaml'));
+      const reason = await eventually(async () => {
+        const r = await kOk(
+          'get',
+          'pod',
+          'denied',
+          '-o',
+          'jsonpath={.status.containerStatuses[0].state.waiting.reason}',
+        );
+        expect(r).toMatch(/ErrImagePull|ImagePullBackOff/);
+        return r;
+      }, 'the pull to fail');
+      expect(reason).toMatch(/ErrImagePull|ImagePullBackOff/);
+
+      const withRegistry = clusterYml(
+        set,
+        layout,
+        [
+          'private_registries:',
+          `  - url: "${host}"`,
+          '    user: puller',
+          `    password: ${password}`,
+          '    ca_cert: |',
+          ...ca.certPem
+            .trim()
+            .split('\n')
+            .map((l) => `      ${l}`),
+          '',
+        ].join('\n'),
+        { containers: true },
+      );
+      await writeClusterYml(dir, withRegistry);
+      const r = expectOk(await corralCluster(set, config, ['up']), 'corral up with private_registries');
+      expect(r.stderr).toMatch(/registry settings written \(1 registries\)/);
+      expect(r.stdout + r.stderr).not.toContain(password);
+      await writeFile(join(dir, 'allowed.yaml'), pod('allowed'));
+      await kOk('apply', '-f', join(dir, 'allowed.yaml'));
+      await kOk('wait', '--for=condition=Ready', 'pod/allowed', '--timeout=120s');
+      expect((await kOk('logs', 'allowed')).trim()).toBe('pulled');
+      await kOk('delete', 'pod', 'allowed', 'denied', '--grace-period=0', '--wait=false');
+    } finally {
+      registry.kill();
+    }
   });
 
   it('corral remove leaves no process, mount or interface of the runtime behind', async () => {

@@ -41,9 +41,11 @@ plane, etcd and worker; the image corral.local/toolbox:latest (busybox) is on ev
     .option('-q, --quiet', 'print only the kubeconfig path')
     .action(
       async (opts: { name: string; nodes: number; runtime: 'kwok' | 'containerd'; port?: number; quiet?: boolean }) => {
+        const { devClusterUp, DevClusterError } = await import('../localcluster/dev-clusters.js');
         if (opts.runtime === 'containerd' && opts.port !== undefined)
-          throw new UsageError('--port is for kwok clusters: a containerd cluster serves on its first node, port 6443');
-        const { devClusterUp } = await import('../localcluster/dev-clusters.js');
+          throw new DevClusterError(
+            '--port is for kwok clusters: a containerd cluster serves on its first node, port 6443',
+          );
         const t0 = Date.now();
         const progress = (m: string) => {
           if (!opts.quiet) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);

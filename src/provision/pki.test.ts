@@ -67,6 +67,7 @@ function clusterConfig(nodes: NodeConfig[], sans: string[] = []): ClusterConfig 
     dns: { provider: 'coredns', upstreamnameservers: [] },
     monitoring: { provider: 'metrics-server' },
     system_images: {},
+    private_registries: [],
     addons: '',
     addons_include: [],
     upgrade_strategy: {

@@ -13,7 +13,15 @@ import { systemImages, type SystemImages } from '../images/system-images.js';
 import { pollUntil } from '../util/poll.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { ProvisionError } from './errors.js';
-import { BINARY_HASHES_FILE, localFileHash, shellQuote, syncBinaries, type BinaryUploader } from './files.js';
+import {
+  BINARY_HASHES_FILE,
+  localFileHash,
+  shellQuote,
+  syncBinaries,
+  syncFiles,
+  type BinaryUploader,
+  type FileSpec,
+} from './files.js';
 import type { NodeIo } from './node-io.js';
 import type { Progress } from './progress.js';
 import { applyUnit, listUnits, removeUnit, type SupervisorMode, type UnitSpec } from './supervisor/index.js';
@@ -208,6 +216,11 @@ export async function reconcileRuntime(
         progress.node(node.address, `uploaded ${uploaded.join(', ')}`);
       }
       await waitForRuntime(io, remoteBin);
+      const registries = await syncRegistries(io, config);
+      if (registries.length) {
+        changed.push(...registries.map((p) => `${node.address}:${p}`));
+        progress.node(node.address, `registry settings written (${config.private_registries.length} registries)`);
+      }
       for (const a of archives)
         if (await loadImages(io, remoteBin, a)) {
           changed.push(`${node.address}/${a.what}`);
@@ -227,6 +240,54 @@ async function canLowerOomScore(io: NodeIo): Promise<boolean> {
   const hex = (await io.run("awk '/^CapEff:/ {print $2}' /proc/self/status")).stdout.trim();
   const CAP_SYS_RESOURCE = 24n;
   return /^[0-9a-f]+$/i.test(hex) && ((BigInt(`0x${hex}`) >> CAP_SYS_RESOURCE) & 1n) === 1n;
+}
+
+export const CERTS_DIR = '/etc/containerd/certs.d';
+/** kubelet reads pull credentials from config.json in its root folder and hands them to the runtime. */
+export const KUBELET_PULL_CREDENTIALS = '/var/lib/kubelet/config.json';
+const OWNED_MARK = '.corral';
+
+/**
+ * private_registries on a node: containerd's hosts.toml (and the registry's CA) per registry, and
+ * the credentials where kubelet reads them (the docker config.json in its root folder, as RKE
+ * writes it), so they work with any CRI runtime. A registry removed from cluster.yml loses its
+ * folder; folders Corral did not write are left alone.
+ */
+async function syncRegistries(io: NodeIo, config: ClusterConfig): Promise<string[]> {
+  const files: FileSpec[] = [];
+  for (const reg of config.private_registries) {
+    const dir = `${CERTS_DIR}/${reg.url}`;
+    const ca = reg.ca_cert ? `\nca = '${dir}/ca.crt'` : '';
+    files.push(
+      {
+        path: `${dir}/hosts.toml`,
+        content: `server = 'https://${reg.url}'\n\n[host.'https://${reg.url}']\ncapabilities = ['pull', 'resolve']${ca}\n`,
+        mode: 0o644,
+      },
+      { path: `${dir}/${OWNED_MARK}`, content: 'written by corral up\n', mode: 0o644 },
+    );
+    if (reg.ca_cert) files.push({ path: `${dir}/ca.crt`, content: reg.ca_cert.trim() + '\n', mode: 0o644 });
+  }
+  const auths = Object.fromEntries(
+    config.private_registries
+      .filter((r) => r.user)
+      .map((r) => [r.url, { auth: Buffer.from(`${r.user}:${r.password}`).toString('base64') }]),
+  );
+  files.push({ path: KUBELET_PULL_CREDENTIALS, content: `${JSON.stringify({ auths }, null, 2)}\n`, mode: 0o600 });
+  const written = await syncFiles(io, files);
+  // Registry URLs are host[:port] (checked when cluster.yml is read): no quoting needed in the list.
+  const keep = config.private_registries.map((r) => `${CERTS_DIR}/${r.url}`).join(' ');
+  const pruned = await io.run(
+    `for d in ${CERTS_DIR}/*/; do d=\${d%/}; [ -f "$d/${OWNED_MARK}" ] || continue; ` +
+      `case " ${keep} " in *" $d "*) ;; *) rm -rf "$d"; echo "$d";; esac; done 2>/dev/null; true`,
+  );
+  return [
+    ...written,
+    ...pruned.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((d) => `${d} (removed)`),
+  ];
 }
 
 const ctr = (binDir: string, args: string) =>

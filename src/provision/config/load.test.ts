@@ -109,6 +109,7 @@ describe('defaults', () => {
       dns: { provider: 'coredns', upstreamnameservers: [] },
       monitoring: { provider: 'metrics-server' },
       system_images: {},
+      private_registries: [],
       addons: '',
       addons_include: [],
       upgrade_strategy: {

@@ -140,6 +140,7 @@ class Loader {
         ),
       },
       system_images: this.systemImages(get('system_images')),
+      private_registries: this.privateRegistries(get('private_registries')),
       addons: this.addons(get('addons')),
       addons_include: this.addonsInclude(get('addons_include')),
       upgrade_strategy: this.upgradeStrategy(get('upgrade_strategy')),
@@ -585,6 +586,48 @@ class Loader {
       provider: this.oneOf(m.get('provider'), ['coredns', 'none'] as const, DEFAULTS.dns_provider),
       upstreamnameservers: this.r.strList(m.get('upstreamnameservers'), 'upstreamnameservers: [1.1.1.1, 8.8.4.4]'),
     };
+  }
+
+  private privateRegistries(f: Field | undefined): ClusterConfig['private_registries'] {
+    const { r } = this;
+    const out: ClusterConfig['private_registries'] = [];
+    const example = 'private_registries: [{url: registry.example.com:5000, user: ci, password: ...}]';
+    for (const item of r.seq(f, example)) {
+      const m = r.map(item, K.REGISTRY_KEYS, '{url: registry.example.com:5000, user: ci, password: ...}');
+      if (!m) continue;
+      const url = r.str(m.get('url'), '').trim();
+      if (!url)
+        r.error(m.get('url') ?? missingIn(item, 'url'), 'required: the registry host[:port], as images name it');
+      else if (!/^[a-z0-9.-]+(:\d{1,5})?$/i.test(url))
+        r.error(
+          m.get('url')!,
+          `"${url}" is not host[:port]: write it as images name it, like registry.example.com:5000`,
+        );
+      const user = r.str(m.get('user'), '');
+      const password = r.str(m.get('password'), '');
+      if (Boolean(user) !== Boolean(password))
+        r.error(
+          m.get(user ? 'user' : 'password')!,
+          'user and password go together: give both, or neither for anonymous pulls',
+        );
+      const ca = r.str(m.get('ca_cert'), '');
+      if (ca) {
+        try {
+          new X509Certificate(ca);
+        } catch {
+          r.error(m.get('ca_cert')!, 'is not a PEM certificate (-----BEGIN CERTIFICATE----- …)');
+        }
+      }
+      const isDefault = r.bool(m.get('is_default'), false);
+      if (isDefault)
+        r.warn(
+          m.get('is_default')!,
+          'Corral loads its own system images onto the nodes; name images of this registry in system_images to pull them from it',
+        );
+      if (out.some((o) => o.url === url)) r.error(m.get('url')!, `${url} is listed twice`);
+      out.push({ url, user, password, is_default: isDefault, ca_cert: ca });
+    }
+    return out;
   }
 
   private systemImages(f: Field | undefined): ClusterConfig['system_images'] {

@@ -118,6 +118,7 @@ test('the file documents itself: a comment above each top-level key, and every k
     'dns',
     'monitoring',
     'system_images',
+    'private_registries',
     'addons',
     'addons_include',
     'upgrade_strategy',

@@ -30,6 +30,8 @@ const COMMENTS: Record<string, string> = {
     'network plugin (Calico, Cilium, …) yourself through addons_include.',
   dns: 'provider: coredns (deployed by Corral at services.kubelet.cluster_dns_server) or none.',
   monitoring: 'provider: metrics-server (behind `kubectl top`) or none.',
+  private_registries:
+    'Registries the nodes pull your images from: url (host[:port]), user, password, ca_cert (PEM, when\nits certificate is from a private CA).',
   system_images:
     'Images of the add-ons by RKE’s key (pod_infra_container, coredns, metrics_server, flannel),\nfor a registry of your own; by default Corral loads its own images onto the nodes.',
   addons: 'Kubernetes manifests (YAML) applied once the cluster is up.',
@@ -109,6 +111,13 @@ export function clusterFileData(a: ClusterAnswers): Record<string, unknown> {
     },
     monitoring: { provider: a.monitoring?.provider ?? DEFAULTS.monitoring_provider },
     system_images: a.system_images ?? {},
+    private_registries: (a.private_registries ?? []).map((p) => ({
+      url: p?.url ?? '',
+      user: p?.user ?? '',
+      password: p?.password ?? '',
+      is_default: p?.is_default ?? false,
+      ca_cert: p?.ca_cert ?? '',
+    })),
     addons: a.addons ?? '',
     addons_include: a.addons_include ?? [],
     upgrade_strategy: {

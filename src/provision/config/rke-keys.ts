@@ -31,14 +31,13 @@ export const TOP_KEYS: KeySpec = {
     'dns',
     'monitoring',
     'system_images',
+    'private_registries',
   ],
   ignored: {
     ignore_docker_version: NO_DOCKER,
     enable_cri_dockerd: NO_DOCKER,
     cri_dockerd_stream_server_address: NO_DOCKER,
     cri_dockerd_stream_server_port: NO_DOCKER,
-    private_registries:
-      'Corral loads its system images onto the nodes itself; a registry for your own images goes in containerd’s hosts.toml',
     ingress: ADDON('ingress controller'),
     prefix_path: 'Corral uses the standard paths on the nodes (/etc/kubernetes, /var/lib/etcd, /opt/rke)',
     win_prefix_path: NO_WINDOWS,
@@ -197,6 +196,10 @@ export const DRAIN_KEYS: KeySpec = {
 };
 
 export const CORRAL_KEYS: KeySpec = { known: ['binaries', 'supervisor', 'container_runtime'] };
+export const REGISTRY_KEYS: KeySpec = {
+  known: ['url', 'user', 'password', 'is_default', 'ca_cert'],
+  ignored: { ecr_credential_plugin: 'Corral runs no ECR credential helper; give user and password' },
+};
 export const DNS_KEYS: KeySpec = {
   known: ['provider', 'upstreamnameservers'],
   ignored: {

@@ -90,6 +90,16 @@ export interface UpgradeStrategy {
   };
 }
 
+export interface PrivateRegistry {
+  /** host[:port], as images name it. */
+  url: string;
+  user: string;
+  password: string;
+  is_default: boolean;
+  /** Corral's extension: the PEM CA the registry's certificate is signed by, when not a public one. */
+  ca_cert: string;
+}
+
 /** Corral's extension key `corral:` (not in RKE): where binaries come from, how processes are supervised. */
 export interface CorralExtension {
   binaries: {
@@ -125,6 +135,8 @@ export interface ClusterConfig {
   dns: { provider: 'coredns' | 'none'; upstreamnameservers: string[] };
   /** RKE's monitoring: the metrics add-on behind `kubectl top`. */
   monitoring: { provider: 'metrics-server' | 'none' };
+  /** RKE's private_registries: registries the nodes pull from, with credentials. */
+  private_registries: PrivateRegistry[];
   /** RKE's system_images: the images of the add-ons, by RKE's key (pod_infra_container, coredns, ...). */
   system_images: Partial<Record<'pod_infra_container' | 'coredns' | 'metrics_server' | 'flannel' | 'toolbox', string>>;
   /** Inline YAML manifests applied after the cluster is up. */
