@@ -13,6 +13,7 @@ import { KINDS, kindById, type KindDef } from './kinds';
 import { NamespacesPage } from './NamespacesPage';
 import { useCorralNamespaces } from './namespaces';
 import { ResourceList } from './ResourceList';
+import { useCan } from './useCan';
 import './cluster.css';
 
 // The object page carries the YAML parser and the editor: fetched when an object is opened.
@@ -25,7 +26,9 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
   const route = useRoute();
   const namespace = route.query.get('ns') ?? '';
   const search = namespace ? `?ns=${encodeURIComponent(namespace)}` : '';
-  const [page = 'nodes', ...rest] = path;
+  // Who may not list nodes (a project member) starts at the workloads, not at a refusal.
+  const mayListNodes = useCan(clusterId, { verb: 'list', group: '', resource: 'nodes' });
+  const [page = mayListNodes === false ? 'deployments' : 'nodes', ...rest] = path;
   const { items: clusters } = useLiveList<Cluster>({ kind: 'v3', type: 'cluster' });
   const cluster = clusters.find((c) => c.id === clusterId);
   const namespaces = useCorralNamespaces(clusterId);
@@ -53,7 +56,15 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
       </p>
     );
   } else {
-    content = <ResourceList clusterId={clusterId} kind={kind} namespace={namespace} search={search} />;
+    content = (
+      <ResourceList
+        clusterId={clusterId}
+        kind={kind}
+        namespace={namespace}
+        search={search}
+        namespaces={namespaces.items.map((n) => n.name)}
+      />
+    );
   }
 
   const showNamespaceFilter = page === 'namespaces' ? false : (kind?.namespaced ?? false) && rest.length === 0;

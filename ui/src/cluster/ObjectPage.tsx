@@ -3,13 +3,22 @@
  * workload replicas, secret keys), its YAML, and for pods its logs. The object itself is live (a
  * watch on its collection narrowed to its name), so the page never shows a stale state.
  */
+import { Age } from '../components/Age';
 import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { Link } from '../app/router';
 import { Button } from '../components/Button';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { age, condition, podReady, podRestarts, podStatus, proxyBase, type Condition, type KubeObject } from './k8s';
-import { collectionPath, formatTaint, NODE_PRESSURES, nodeState, objectPath, type KindDef } from './kinds';
+import { condition, podReady, podRestarts, podStatus, proxyBase, type Condition, type KubeObject } from './k8s';
+import {
+  collectionPath,
+  formatTaint,
+  NODE_PRESSURES,
+  nodeState,
+  objectPath,
+  withTypeMeta,
+  type KindDef,
+} from './kinds';
 import { LiveStatus } from './LiveStatus';
 import { ObjectActions, useObjectAccess } from './ObjectActions';
 import { PodLogs } from './PodLogs';
@@ -70,9 +79,9 @@ export default function ObjectPage(props: {
             {tab === 'summary' && <Summary clusterId={clusterId} kind={kind} obj={obj} />}
             {tab === 'yaml' &&
               (kind.id === 'secrets' ? (
-                <SecretYaml obj={obj} url={url} canEdit={!!canEdit} />
+                <SecretYaml obj={withTypeMeta(kind, obj)} url={url} canEdit={!!canEdit} />
               ) : (
-                <YamlEditor obj={obj} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
+                <YamlEditor obj={withTypeMeta(kind, obj)} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
               ))}
             {tab === 'logs' && <PodLogs clusterId={clusterId} pod={obj} />}
           </Tabs>
@@ -158,7 +167,7 @@ function Summary(props: { clusterId: string; kind: KindDef; obj: KubeObject }) {
       <dl className="facts">
         <dt>Created</dt>
         <dd>
-          {obj.metadata.creationTimestamp} ({age(obj.metadata.creationTimestamp)} ago)
+          {obj.metadata.creationTimestamp} (<Age time={obj.metadata.creationTimestamp} suffix=" ago" />)
         </dd>
         {obj.metadata.namespace && (
           <>
@@ -205,9 +214,9 @@ function NodeSummary(props: { node: KubeObject }) {
     ...new Set([...Object.keys(n.status?.capacity ?? {}), ...Object.keys(n.status?.allocatable ?? {})]),
   ];
   const taints = (n.spec?.taints ?? []) as Parameters<typeof formatTaint>[0][];
-  // For Ready, True is good; for the pressures, False is.
-  const tone = (c: Condition) =>
-    c.status === 'Unknown' ? 'Unknown' : (c.type === 'Ready') === (c.status === 'True') ? 'Ready' : 'NotReady';
+  // For Ready, True is good; for the pressures (and NetworkUnavailable), False is.
+  const healthy = (c: Condition) =>
+    c.status === 'Unknown' ? undefined : (c.type === 'Ready') === (c.status === 'True');
   return (
     <>
       <p>
@@ -228,7 +237,11 @@ function NodeSummary(props: { node: KubeObject }) {
             <tr key={c.type}>
               <th scope="row">{c.type}</th>
               <td>
-                <StateBadge state={c.status} title={tone(c)} />
+                <StateBadge
+                  state={c.status}
+                  tone={healthy(c) === undefined ? 'warn' : healthy(c) ? 'ok' : 'bad'}
+                  title={healthy(c) === undefined ? 'unknown' : healthy(c) ? 'healthy' : 'unhealthy'}
+                />
               </td>
               <td>{c.reason}</td>
               <td>{c.message}</td>

@@ -3,11 +3,12 @@
  * has, and which extra actions apply. The list page, the detail page, the navigation and the
  * access checks are all driven from this one table.
  */
+import { Age } from '../components/Age';
 import type { ReactNode } from 'react';
 import { Link } from '../app/router';
 import type { Column } from '../components/DataTable';
 import { StateBadge } from '../components/StateBadge';
-import { age, ageSeconds, condition, podReady, podRestarts, podStatus, type KubeObject } from './k8s';
+import { ageSeconds, condition, podReady, podRestarts, podStatus, type KubeObject } from './k8s';
 
 export interface KindDef {
   /** The URL segment: /c/<cluster>/<id>. */
@@ -47,6 +48,15 @@ export function collectionPath(kind: KindDef, namespace?: string): string {
 
 export function objectPath(kind: KindDef, namespace: string | undefined, name: string): string {
   return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * The object with `apiVersion` and `kind` first, as kubectl prints it. Items of a list carry
+ * neither, and YAML without them cannot be pasted into `kubectl apply`.
+ */
+export function withTypeMeta(kind: KindDef, obj: KubeObject): KubeObject {
+  const apiVersion = kind.apiGroup ? `${kind.apiGroup}/${kind.version}` : kind.version;
+  return { apiVersion, kind: kind.singular, ...obj };
 }
 
 /** The UI route of one object. */
@@ -94,7 +104,7 @@ function common(kind: KindDef, ctx: ColumnContext, middle: Column<KubeObject>[])
     width: '7%',
     sortValue: (o) => -ageSeconds(o),
     filterValue: () => '',
-    cell: (o) => <time dateTime={o.metadata.creationTimestamp}>{age(o.metadata.creationTimestamp)}</time>,
+    cell: (o) => <Age time={o.metadata.creationTimestamp} />,
   });
   return cols;
 }
@@ -280,7 +290,7 @@ export const KINDS: KindDef[] = [
         col('suspend', 'Suspended', (c) => (c.spec?.suspend ? 'Yes' : 'No')),
         col('active', 'Active', (c) => (c.status?.active ?? []).length),
         col('last', 'Last schedule', (c) => text(c.status?.lastScheduleTime), {
-          cell: (c) => (c.status?.lastScheduleTime ? `${age(c.status.lastScheduleTime)} ago` : 'never'),
+          cell: (c) => (c.status?.lastScheduleTime ? <Age time={c.status.lastScheduleTime} suffix=" ago" /> : 'never'),
         }),
       ]);
     },
@@ -431,7 +441,7 @@ export const KINDS: KindDef[] = [
       const cols: Column<KubeObject>[] = [
         col('last', 'Last seen', (e) => Date.parse(last(e)) || 0, {
           width: '8%',
-          cell: (e) => <time dateTime={last(e)}>{age(last(e))}</time>,
+          cell: (e) => <Age time={last(e)} />,
         }),
         col('type', 'Type', (e) => text(e.type), { width: '8%', cell: (e) => badge(text(e.type) || 'Normal') }),
         col('reason', 'Reason', (e) => text(e.reason), { width: '12%' }),

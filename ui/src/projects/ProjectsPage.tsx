@@ -127,7 +127,15 @@ function DeleteProjectDialog(props: { project: Project; onClose: () => void }) {
   return (
     <DeleteDialog
       title={`Delete project ${props.project.name}?`}
-      message={<p>Its members lose the access the project gave them.</p>}
+      message={
+        <>
+          <p>Its members lose the access the project gave them.</p>
+          <p>
+            Its namespaces and everything in them stay in the cluster; they no longer belong to any project and can be
+            moved into another one.
+          </p>
+        </>
+      }
       url={`/v3/projects/${props.project.id}`}
       onClose={props.onClose}
     />
