@@ -1,0 +1,36 @@
+import { UpstreamError } from '../../kube/upstream-client.js';
+import { ApiError } from '../http/errors.js';
+
+/** Kubernetes' own words from an UpstreamError ("GET /x answered 403: <message>" → "<message>"). */
+export function kubeMessage(err: unknown): string {
+  const text = (err as Error).message ?? String(err);
+  const m = /answered \d+: ([\s\S]*)$/.exec(text);
+  return m ? m[1]! : text;
+}
+
+/**
+ * A refusal of the cluster as Rancher's API error: a 403 is the caller's roles in the cluster
+ * (the request went as them), a 404 is what they asked for not being there, a 409 a conflict, an
+ * invalid object 422 with Kubernetes' explanation; anything else is the cluster not answering.
+ */
+export function apiErrorFromUpstream(err: unknown, clusterName: string): ApiError {
+  if (err instanceof ApiError) return err;
+  if (!(err instanceof UpstreamError) || !err.status)
+    return new ApiError('ServiceUnavailable', `cluster ${clusterName} did not answer: ${(err as Error).message}`);
+  const message = kubeMessage(err);
+  switch (err.status) {
+    case 403:
+      return new ApiError('PermissionDenied', `your roles in cluster ${clusterName} do not allow this: ${message}`);
+    case 404:
+      return new ApiError('NotFound', message);
+    case 409:
+      return new ApiError('Conflict', `${message}; read it again and retry`);
+    case 400:
+    case 422:
+      return new ApiError('InvalidValue', `the cluster refused it: ${message}`);
+    default:
+      return err.status < 500
+        ? new ApiError('InvalidValue', `the cluster refused it: ${message}`)
+        : new ApiError('ServiceUnavailable', `cluster ${clusterName} failed: ${message}`);
+  }
+}
