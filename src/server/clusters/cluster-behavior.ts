@@ -14,6 +14,7 @@ import { deleteObject, listManaged } from '../projects/downstream.js';
 import { CLUSTER_LABEL, MANAGED_LABEL } from '../rbac/desired.js';
 import { AGENT_NAME, AGENT_NAMESPACE } from './manifest.js';
 import { CLUSTER_ID_LABEL, isMember, isOwner } from './memberships.js';
+import { importYaml } from './import-yaml.js';
 import { createRegistrationToken } from './registration.js';
 import { setClusterRemoving } from './status-write.js';
 
@@ -178,6 +179,7 @@ export const clusterBehavior: TypeBehavior = {
     await Promise.all([...crts, ...crtbs, ...scoped].map((o) => ctx.store.delete(o.type, o.id).catch(() => undefined)));
   },
   resourceActions: {
+    importYaml,
     async generateKubeconfig(obj: StoredObject, _input, ctx: ApiContext) {
       const ttlMinutes = await ctx.settings.getInt('kubeconfig-default-token-ttl-minutes');
       const { value } = await issueToken(ctx.store, ctx.settings, {
