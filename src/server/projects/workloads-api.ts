@@ -23,6 +23,7 @@ import { apiErrorFromUpstream } from '../proxy/upstream-errors.js';
 import { projectOf, type KubeNamespace } from './namespaces.js';
 import {
   editVersion,
+  planServices,
   REDEPLOY_ANNOTATION,
   revisionOf,
   SERVICE_OWNER_LABEL,
@@ -33,7 +34,7 @@ import {
   type KubeObject,
   type WorkloadInput,
   type WorkloadKind,
-} from './workload-spec.js';
+} from '../../schema/workload-spec.js';
 import { renderPod, renderWorkload } from './workloads.js';
 
 const TYPES = Object.keys(WORKLOAD_KINDS) as WorkloadKind[];
@@ -269,20 +270,11 @@ export function projectResourcesApi() {
       containers: NonNullable<WorkloadInput['containers']>,
     ) {
       const ns = encodeURIComponent(obj.metadata.namespace!);
-      const desired = servicesFor(t, obj, containers);
-      const existing = await ownServices(t, obj);
-      for (const svc of desired) {
-        const have = existing.find((e) => e.metadata.name === svc.metadata.name);
-        if (!have) await asCaller('POST', `/api/v1/namespaces/${ns}/services`, svc);
-        else if (
-          JSON.stringify(have.spec?.ports) !== JSON.stringify(svc.spec?.ports) ||
-          have.spec?.type !== svc.spec?.type
-        )
-          await asCaller('PATCH', `/api/v1/namespaces/${ns}/services/${svc.metadata.name}`, { spec: svc.spec }, MERGE);
-      }
-      for (const svc of existing)
-        if (!desired.some((d) => d.metadata.name === svc.metadata.name))
-          await asCaller('DELETE', `/api/v1/namespaces/${ns}/services/${svc.metadata.name}`);
+      const plan = planServices(servicesFor(t, obj, containers), await ownServices(t, obj));
+      for (const svc of plan.create) await asCaller('POST', `/api/v1/namespaces/${ns}/services`, svc);
+      for (const svc of plan.update)
+        await asCaller('PATCH', `/api/v1/namespaces/${ns}/services/${svc.metadata.name}`, { spec: svc.spec }, MERGE);
+      for (const svc of plan.remove) await asCaller('DELETE', `/api/v1/namespaces/${ns}/services/${svc.metadata.name}`);
     }
 
     async function replicaSetsOf(dep: KubeObject) {

@@ -6,7 +6,7 @@ import {
   portsOf,
   type KubeObject,
   type WorkloadKind,
-} from './workload-spec.js';
+} from '../../schema/workload-spec.js';
 
 interface Container {
   name: string;

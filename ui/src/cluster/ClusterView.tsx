@@ -9,7 +9,7 @@ import { Link, navigate, useRoute } from '../app/router';
 import { ClusterUseSummary } from '../clusters/usage';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { KINDS, kindById, type KindDef } from './kinds';
+import { KINDS, kindById, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { NamespacesPage } from './NamespacesPage';
 import { useCorralNamespaces } from './namespaces';
 import { ResourceList } from './ResourceList';
@@ -18,6 +18,7 @@ import './cluster.css';
 
 // The object page carries the YAML parser and the editor: fetched when an object is opened.
 const ObjectPage = lazy(() => import('./ObjectPage'));
+const WorkloadEditor = lazy(() => import('./WorkloadEditor'));
 
 const SECTIONS = ['Cluster', 'Workloads', 'Service discovery', 'Config and storage', 'Events'] as const;
 
@@ -43,6 +44,29 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
       <p className="error" role="alert">
         There is no page “{page}” in a cluster. <Link to={base}>Go to the cluster’s nodes</Link>.
       </p>
+    );
+  } else if (rest[0] === '_new' && WORKLOAD_TYPES[kind.id]) {
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <WorkloadEditor
+          clusterId={clusterId}
+          kind={kind}
+          namespace={namespace}
+          namespaces={namespaces.items.map((n) => n.name)}
+        />
+      </Suspense>
+    );
+  } else if (rest[2] === 'edit' && WORKLOAD_TYPES[kind.id]) {
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <WorkloadEditor
+          clusterId={clusterId}
+          kind={kind}
+          namespace={rest[0]!}
+          name={rest[1]!}
+          namespaces={namespaces.items.map((n) => n.name)}
+        />
+      </Suspense>
     );
   } else if (rest.length) {
     const [objNamespace, name] = kind.namespaced ? [rest[0], rest[1]] : [undefined, rest[0]];

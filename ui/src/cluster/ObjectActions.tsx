@@ -4,11 +4,11 @@
  */
 import { useId, useState } from 'react';
 import { api, errorMessage } from '../api/http';
-import { navigate } from '../app/router';
+import { Link, navigate } from '../app/router';
 import { Button } from '../components/Button';
 import { ConfirmDialog } from '../components/Dialog';
 import type { KubeObject } from './k8s';
-import type { KindDef } from './kinds';
+import { WORKLOAD_TYPES, type KindDef } from './kinds';
 import { useCan } from './useCan';
 
 export const RESTARTED_AT = 'corral.io/restartedAt';
@@ -110,6 +110,14 @@ export function ObjectActions(props: {
         />
       )}
       {kind.redeployable && mayPatch && <Button onClick={() => setConfirm('redeploy')}>Redeploy</Button>}
+      {WORKLOAD_TYPES[kind.id] && access.update && (
+        <Link
+          className="btn"
+          to={`${props.listRoute.split('?')[0]}/${encodeURIComponent(obj.metadata.namespace ?? '')}/${encodeURIComponent(obj.metadata.name)}/edit`}
+        >
+          Edit
+        </Link>
+      )}
       {mayDelete && (
         <Button variant="danger" onClick={() => setConfirm('delete')}>
           Delete

@@ -2,9 +2,10 @@ import { useMemo } from 'react';
 import { DataTable } from '../components/DataTable';
 import { useLiveLists, type LiveSource } from '../live/useLiveList';
 import { keyOf, type KubeObject } from './k8s';
-import { collectionPath, type KindDef } from './kinds';
+import { collectionPath, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { LiveStatus } from './LiveStatus';
 import { useCan } from './useCan';
+import { Link } from '../app/router';
 
 /**
  * The live table of one kind, in one namespace or all of them. "All namespaces" means all the
@@ -60,6 +61,11 @@ export function ResourceList(props: {
           {kind.label}
           <span className="muted">{where}</span>
         </h2>
+        {WORKLOAD_TYPES[kind.id] && (
+          <Link className="btn btn-primary" to={`/c/${encodeURIComponent(clusterId)}/${kind.id}/_new${search}`}>
+            Deploy {kind.singular}
+          </Link>
+        )}
         {/* A refusal is explained below in plain words, not as Kubernetes' RBAC message. */}
         <LiveStatus state={state} error={forbidden ? undefined : live.error} />
       </div>

@@ -5,6 +5,7 @@
  */
 import { Age } from '../components/Age';
 import type { ReactNode } from 'react';
+import type { WorkloadKind } from '../../../src/schema/workload-spec.js';
 import { Link } from '../app/router';
 import type { Column } from '../components/DataTable';
 import { StateBadge } from '../components/StateBadge';
@@ -49,6 +50,15 @@ export function collectionPath(kind: KindDef, namespace?: string): string {
 export function objectPath(kind: KindDef, namespace: string | undefined, name: string): string {
   return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
 }
+
+/** The kinds the workload editor deploys and edits, as the workload API names them. */
+export const WORKLOAD_TYPES: Record<string, WorkloadKind> = {
+  deployments: 'deployment',
+  statefulsets: 'statefulSet',
+  daemonsets: 'daemonSet',
+  jobs: 'job',
+  cronjobs: 'cronJob',
+};
 
 /**
  * The object with `apiVersion` and `kind` first, as kubectl prints it. Items of a list carry

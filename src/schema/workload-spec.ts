@@ -3,8 +3,8 @@
  * Deployment, StatefulSet, DaemonSet, Job or CronJob (and the Services its ports ask for), and
  * an existing object is read back into the v3 shape.
  */
-import type { SpecOf } from '../../schema/fields.js';
-import { workloadContainer, type workload } from '../../schema/types/workload.js';
+import type { SpecOf } from './fields.js';
+import { workloadContainer, type workload } from './types/workload.js';
 
 const CONTAINER_FIELDS = workloadContainer.fields;
 
@@ -253,6 +253,28 @@ export function servicesFor(type: WorkloadKind, obj: KubeObject, containers: Con
       ),
     },
   }));
+}
+
+/**
+ * What to do to make a workload's Services (`existing`, found by SERVICE_OWNER_LABEL) what its
+ * ports ask for (`desired`): the server's API and the UI's form both follow this one plan.
+ */
+export function planServices(desired: KubeObject[], existing: KubeObject[]) {
+  const same = (a: KubeObject, b: KubeObject) =>
+    JSON.stringify(a.spec?.ports) === JSON.stringify(b.spec?.ports) && a.spec?.type === b.spec?.type;
+  return {
+    create: desired.filter((d) => !existing.some((e) => e.metadata.name === d.metadata.name)),
+    update: desired.filter((d) => existing.some((e) => e.metadata.name === d.metadata.name && !same(e, d))),
+    remove: existing.filter((e) => !desired.some((d) => d.metadata.name === e.metadata.name)),
+  };
+}
+
+/** The container ports of a Kubernetes workload, with the Service kinds its ports annotation asks for. */
+export function containersWithPortKinds(type: WorkloadKind, obj: KubeObject): ContainerInput[] {
+  const containers = ((podTemplateOf(type, obj.spec ?? {}).spec as { containers?: ContainerInput[] } | undefined)
+    ?.containers ?? []) as ContainerInput[];
+  const ports = portsOf(obj, containers as { ports?: unknown[] }[]);
+  return containers.map((c, i) => ({ ...c, ports: ports[i] ?? [] }));
 }
 
 function podSelectorOf(type: WorkloadKind, obj: KubeObject): Record<string, string> {

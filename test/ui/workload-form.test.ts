@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { ControlPlane } from '../../src/localcluster/control-plane.js';
+import {
+  launchBrowser,
+  screenshot,
+  signIn,
+  startUiServer,
+  type LaunchedBrowser,
+  type UiServer,
+} from '../helpers/browser.js';
+import { registerDirect } from '../helpers/clusters.js';
+import { kubectl, startTestControlPlane } from '../helpers/control-plane.js';
+import { eventually } from '../helpers/eventually.js';
+
+// The workload form in Chromium against a real server and a real control plane (kwok nodes).
+let ui: UiServer;
+let cp: ControlPlane;
+let clusterId: string;
+let b: LaunchedBrowser;
+
+beforeAll(async () => {
+  [ui, cp] = await Promise.all([startUiServer({ manual: true }), startTestControlPlane({ nodes: 1, manual: true })]);
+  clusterId = await registerDirect(ui.server, ui.adminToken, cp, 'forms');
+  b = await launchBrowser({ manual: true, baseURL: ui.url });
+  await signIn(b.context, ui.server, ui.adminUsername, ui.adminPassword);
+  await kubectl(cp, 'create', 'configmap', 'settings', '--from-literal=mode=fast', '-n', 'default');
+}, 180_000);
+
+afterAll(async () => {
+  await b?.close();
+  await cp?.stop();
+  await ui?.server.stop();
+});
+
+const json = async (...args: string[]) => JSON.parse((await kubectl(cp, 'get', ...args, '-o', 'json')).stdout);
+
+test('deploy with the form, switch to YAML and back (one object), then edit: the cluster and its Services follow', async () => {
+  const { page } = b;
+  await page.goto(`/c/${clusterId}/deployments?ns=default`);
+  await page.getByRole('link', { name: 'Deploy Deployment' }).click();
+  const form = page.getByRole('form', { name: 'Deployment editor' });
+  await form.getByLabel('Name', { exact: true }).fill('shop');
+  await form.getByLabel('Image', { exact: true }).fill('nginx:latest');
+  await form.getByRole('note').filter({ hasText: 'no version tag' }).waitFor();
+  await form.getByLabel('Replicas').fill('2');
+  await form.getByRole('button', { name: 'Add port' }).click();
+  await form.getByLabel('Port 1', { exact: true }).fill('8080');
+  await form.getByLabel('Service 1').selectOption('NodePort');
+  await form.getByRole('button', { name: 'Add variable' }).click();
+  await form.getByLabel('Variable 1', { exact: true }).fill('MODE');
+  await form.getByLabel('Source 1').selectOption('configMapKeyRef');
+  await form.getByLabel('ConfigMap 1').fill('settings');
+  await form.getByLabel('Key 1').fill('mode');
+  await form.getByLabel('CPU request').fill('100m');
+  await form.getByLabel('Readiness check').selectOption('http');
+  await form.getByLabel('Readiness path').fill('/healthz');
+  await form.getByLabel('Strategy').selectOption('Recreate');
+
+  // The YAML view shows the object the form built; what is typed there is what the form shows.
+  await form.getByRole('tab', { name: 'YAML' }).click();
+  const yaml = form.getByLabel('YAML of the Deployment');
+  const text = await yaml.inputValue();
+  expect(text).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\n/);
+  for (const part of ['replicas: 2', 'image: nginx:latest', 'configMapKeyRef:', 'path: /healthz', 'type: Recreate'])
+    expect(text).toContain(part);
+  await yaml.fill(text.replace('replicas: 2', 'replicas: 3'));
+  await form.getByRole('tab', { name: 'Form' }).click();
+  expect(await form.getByLabel('Replicas').inputValue()).toBe('3');
+  await screenshot(page, 'workload-form');
+  await form.getByRole('button', { name: 'Deploy' }).click();
+  await page.getByRole('heading', { name: /Deployment shop/ }).waitFor();
+
+  const dep = await json('deployment', 'shop', '-n', 'default');
+  expect(dep.spec.replicas).toBe(3);
+  expect(dep.spec.strategy.type).toBe('Recreate');
+  const c = dep.spec.template.spec.containers[0];
+  expect(c).toMatchObject({
+    image: 'nginx:latest',
+    ports: [{ containerPort: 8080, protocol: 'TCP' }],
+    env: [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } }],
+    resources: { requests: { cpu: '100m' } },
+    readinessProbe: { httpGet: { path: '/healthz', port: 80 } },
+  });
+  const svc = await json('service', 'shop-nodeport', '-n', 'default');
+  expect(svc.spec).toMatchObject({ type: 'NodePort', ports: [{ port: 8080, targetPort: 8080 }] });
+  // The Service is the workload's: the API lists the ports with the kind that made it.
+  const projects = await ui.server.call(`/v3/projects?clusterId=${clusterId}&name=Default`, { token: ui.adminToken });
+  const w = await ui.server.call(`/v3/projects/${projects.json.data[0].id}/workloads/deployment:default:shop`, {
+    token: ui.adminToken,
+  });
+  expect(w.json.containers[0].ports[0]).toMatchObject({ containerPort: 8080, kind: 'NodePort' });
+
+  // Edit: a pinned image clears the warning; no Service for the port removes it.
+  await page.getByRole('link', { name: 'Edit', exact: true }).click();
+  const edit = page.getByRole('form', { name: 'Deployment editor' });
+  await edit.getByLabel('Image', { exact: true }).fill('nginx:1.27');
+  expect(await edit.getByRole('note').filter({ hasText: 'no version tag' }).count()).toBe(0);
+  await edit.getByLabel('Service 1').selectOption('');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: /Deployment shop/ }).waitFor();
+  expect((await json('deployment', 'shop', '-n', 'default')).spec.template.spec.containers[0].image).toBe('nginx:1.27');
+  await eventually(async () => {
+    const names = (await kubectl(cp, 'get', 'services', '-n', 'default', '-o', 'name')).stdout;
+    if (names.includes('shop-nodeport')) throw new Error(names);
+  }, 'the NodePort Service to go');
+});
+
+test('a CronJob is deployed with its schedule, a Job with its completions; a refusal is shown in the form', async () => {
+  const { page } = b;
+  await page.goto(`/c/${clusterId}/cronjobs/_new?ns=default`);
+  const form = page.getByRole('form', { name: 'CronJob editor' });
+  await form.getByLabel('Name', { exact: true }).fill('tick');
+  await form.getByLabel('Image', { exact: true }).fill('busybox:1.36');
+  await form.getByLabel('Schedule').fill('*/10 * * * *');
+  await form.getByLabel('Completions').fill('2');
+  await form.getByRole('button', { name: 'Deploy' }).click();
+  await page.getByRole('heading', { name: /CronJob tick/ }).waitFor();
+  const cron = await json('cronjob', 'tick', '-n', 'default');
+  expect(cron.spec.schedule).toBe('*/10 * * * *');
+  expect(cron.spec.jobTemplate.spec.completions).toBe(2);
+
+  await page.goto(`/c/${clusterId}/jobs/_new?ns=default`);
+  const job = page.getByRole('form', { name: 'Job editor' });
+  await job.getByLabel('Name', { exact: true }).fill('Bad_Name');
+  await job.getByLabel('Image', { exact: true }).fill('busybox:1.36');
+  await job.getByRole('button', { name: 'Deploy' }).click();
+  await job.getByRole('alert').filter({ hasText: 'Bad_Name' }).waitFor();
+  expect((await kubectl(cp, 'get', 'jobs', '-n', 'default', '-o', 'name')).stdout.trim()).toBe('');
+});
