@@ -50,6 +50,12 @@ afterAll(async () => {
 });
 
 const base = () => `/v3/projects/${projectId}/workloads`;
+/** Waits until the Deployment controller has made the ReplicaSet of each revision so far. */
+const revisionsReach = (n: number) =>
+  eventually(async () => {
+    const r = await server.call(`${base()}/deployment:apps-web:web/revisions`, { token: alice });
+    if (r.json.data?.length < n) throw new Error(r.text);
+  }, `${n} revision(s)`);
 const get = async (...args: string[]) => (await kubectl(cp, 'get', ...args)).stdout;
 const web = {
   name: 'web',
@@ -181,6 +187,7 @@ describe('workloads of a project', () => {
   });
 
   test('edit (GET, change, PUT), redeploy, pause and resume', async () => {
+    await revisionsReach(1);
     const got = await server.call(`${base()}/deployment:apps-web:web`, { token: alice });
     const body = structuredClone(got.json);
     body.scale = 1;
@@ -212,6 +219,7 @@ describe('workloads of a project', () => {
     expect(renamed.status).toBe(422);
     expect(renamed.json.code).toBe('NotUpdatable');
 
+    await revisionsReach(2);
     const redeploy = await server.call(`${base()}/deployment:apps-web:web?action=redeploy`, { token: alice, body: {} });
     expect(redeploy.status, redeploy.text).toBe(200);
     const stamp = await get(

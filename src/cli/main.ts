@@ -7,6 +7,7 @@ import { agentCommand } from './agent.js';
 import { devCommand } from './dev.js';
 import { clustersCommand } from './clusters.js';
 import { namespacesCommand } from './namespaces.js';
+import { workloadsCommand } from './workloads.js';
 import { projectsCommand } from './projects.js';
 import { rolesCommand } from './roles.js';
 import { settingsCommand } from './settings.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   program.addCommand(clustersCommand());
   program.addCommand(projectsCommand());
   program.addCommand(namespacesCommand());
+  program.addCommand(workloadsCommand());
   program.addCommand(usersCommand());
   program.addCommand(tokensCommand());
   program.addCommand(rolesCommand());
