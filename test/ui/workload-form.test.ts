@@ -68,7 +68,7 @@ test('deploy with the form, switch to YAML and back (one object), then edit: the
   expect(await form.getByLabel('Replicas').inputValue()).toBe('3');
   await screenshot(page, 'workload-form');
   await form.getByRole('button', { name: 'Deploy' }).click();
-  await page.getByRole('heading', { name: /Deployment shop/ }).waitFor();
+  await page.waitForURL(/\/deployments\/default\/shop$/);
 
   const dep = await json('deployment', 'shop', '-n', 'default');
   expect(dep.spec.replicas).toBe(3);
@@ -97,7 +97,7 @@ test('deploy with the form, switch to YAML and back (one object), then edit: the
   expect(await edit.getByRole('note').filter({ hasText: 'no version tag' }).count()).toBe(0);
   await edit.getByLabel('Service 1').selectOption('');
   await edit.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('heading', { name: /Deployment shop/ }).waitFor();
+  await page.waitForURL(/\/deployments\/default\/shop$/);
   expect((await json('deployment', 'shop', '-n', 'default')).spec.template.spec.containers[0].image).toBe('nginx:1.27');
   await eventually(async () => {
     const names = (await kubectl(cp, 'get', 'services', '-n', 'default', '-o', 'name')).stdout;
@@ -114,7 +114,7 @@ test('a CronJob is deployed with its schedule, a Job with its completions; a ref
   await form.getByLabel('Schedule').fill('*/10 * * * *');
   await form.getByLabel('Completions').fill('2');
   await form.getByRole('button', { name: 'Deploy' }).click();
-  await page.getByRole('heading', { name: /CronJob tick/ }).waitFor();
+  await page.waitForURL(/\/cronjobs\/default\/tick$/);
   const cron = await json('cronjob', 'tick', '-n', 'default');
   expect(cron.spec.schedule).toBe('*/10 * * * *');
   expect(cron.spec.jobTemplate.spec.completions).toBe(2);
@@ -126,4 +126,61 @@ test('a CronJob is deployed with its schedule, a Job with its completions; a ref
   await job.getByRole('button', { name: 'Deploy' }).click();
   await job.getByRole('alert').filter({ hasText: 'Bad_Name' }).waitFor();
   expect((await kubectl(cp, 'get', 'jobs', '-n', 'default', '-o', 'name')).stdout.trim()).toBe('');
+});
+
+const replicaSets = async (ns: string) =>
+  (await kubectl(cp, 'get', 'rs', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}')).stdout
+    .split(' ')
+    .filter(Boolean);
+
+test("a Deployment's page says why its rollout is stuck, lists its pods and events, and rolls back after showing the diff", async () => {
+  const { page } = b;
+  await kubectl(cp, 'create', 'namespace', 'tight');
+  await kubectl(cp, 'create', 'quota', 'two-pods', '--hard=pods=1', '-n', 'tight');
+  await kubectl(cp, 'create', 'deployment', 'big', '--image=nginx:1.27', '--replicas=3', '-n', 'tight');
+  await page.goto(`/c/${clusterId}/deployments/tight/big`);
+  const stuck = page.getByRole('alert', { name: 'Why the rollout is stuck' });
+  await stuck.getByText(/^Quota: /).waitFor({ timeout: 60_000 });
+  await page.getByRole('table', { name: 'Pods of the workload' }).getByRole('link').first().waitFor();
+  await page
+    .getByRole('table', { name: 'Workload events' })
+    .getByRole('row')
+    .filter({ hasText: 'FailedCreate' })
+    .first()
+    .waitFor({ timeout: 60_000 });
+  await screenshot(page, 'workload-stuck');
+
+  await kubectl(cp, 'create', 'deployment', 'roll', '--image=nginx:1.26', '-n', 'default');
+  await eventually(async () => {
+    if (!(await replicaSets('default')).some((n) => n.startsWith('roll-'))) throw new Error('no ReplicaSet yet');
+  }, 'the first ReplicaSet');
+  await kubectl(cp, 'set', 'image', 'deployment/roll', 'nginx=nginx:1.27', '-n', 'default');
+  await eventually(async () => {
+    if ((await replicaSets('default')).filter((n) => n.startsWith('roll-')).length < 2)
+      throw new Error('one ReplicaSet');
+  }, 'the second ReplicaSet');
+  await page.goto(`/c/${clusterId}/deployments/default/roll`);
+  await page.getByRole('tab', { name: 'Revisions' }).click();
+  await page.getByRole('button', { name: 'Compare revision 1' }).click();
+  const diff = page.getByLabel('Changes of the rollback');
+  await expect.poll(() => diff.textContent()).toContain('- ');
+  const text = (await diff.textContent())!;
+  expect(text).toContain('-       image: nginx:1.27');
+  expect(text).toContain('+       image: nginx:1.26');
+  await page.getByRole('button', { name: 'Roll back to revision 1' }).click();
+  await page.getByRole('status').filter({ hasText: 'Rolled back to revision 1.' }).waitFor();
+  expect(
+    (
+      await kubectl(
+        cp,
+        'get',
+        'deployment',
+        'roll',
+        '-n',
+        'default',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      )
+    ).stdout,
+  ).toBe('nginx:1.26');
 });

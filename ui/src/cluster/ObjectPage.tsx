@@ -22,9 +22,10 @@ import {
 import { LiveStatus } from './LiveStatus';
 import { ObjectActions, useObjectAccess } from './ObjectActions';
 import { PodLogs } from './PodLogs';
+import { Revisions, WorkloadDetail } from './WorkloadDetail';
 import { YamlEditor } from './YamlEditor';
 
-type Tab = 'summary' | 'yaml' | 'logs';
+type Tab = 'summary' | 'yaml' | 'logs' | 'revisions';
 
 export default function ObjectPage(props: {
   clusterId: string;
@@ -49,6 +50,7 @@ export default function ObjectPage(props: {
     { id: 'summary', label: 'Summary' },
     { id: 'yaml', label: 'YAML' },
     ...(kind.logs ? [{ id: 'logs' as const, label: 'Logs' }] : []),
+    ...(kind.id === 'deployments' ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
   ];
   const [tab, setTab] = useState<Tab>('summary');
 
@@ -84,6 +86,7 @@ export default function ObjectPage(props: {
                 <YamlEditor obj={withTypeMeta(kind, obj)} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
               ))}
             {tab === 'logs' && <PodLogs clusterId={clusterId} pod={obj} />}
+            {tab === 'revisions' && <Revisions clusterId={clusterId} obj={obj} canEdit={!!access.patch} />}
           </Tabs>
         </>
       )}
@@ -184,7 +187,12 @@ function Summary(props: { clusterId: string; kind: KindDef; obj: KubeObject }) {
       </dl>
       {kind.id === 'nodes' && <NodeSummary node={obj} />}
       {kind.id === 'pods' && <PodSummary clusterId={props.clusterId} pod={obj} />}
-      {['deployments', 'statefulsets', 'daemonsets'].includes(kind.id) && <WorkloadSummary obj={obj} />}
+      {['deployments', 'statefulsets', 'daemonsets'].includes(kind.id) && (
+        <>
+          <WorkloadSummary obj={withTypeMeta(kind, obj)} />
+          <WorkloadDetail clusterId={props.clusterId} obj={withTypeMeta(kind, obj)} />
+        </>
+      )}
       {kind.id === 'secrets' && <SecretData secret={obj} />}
       {kind.id === 'configmaps' && <ConfigMapData cm={obj} />}
       <KeyValues title="Labels" values={obj.metadata.labels} />
