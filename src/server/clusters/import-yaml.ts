@@ -4,14 +4,12 @@
  * before anything is written — its shape, its scope, and a server-side dry run — so a refused
  * import changes nothing.
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { upstreamJson } from '../../kube/upstream-client.js';
 import type { StoredObject } from '../../store/types.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../http/errors.js';
-import { downstreamHeaders } from '../proxy/impersonation.js';
-import { apiErrorFromUpstream } from '../proxy/upstream-errors.js';
+import { callerClient, connectedOr503 } from '../proxy/upstream-errors.js';
 import { canSeeProject } from '../projects/access.js';
 import { PROJECT_ANNOTATION, PROJECT_LABEL_KEY, projectOf, type KubeNamespace } from '../projects/namespaces.js';
 
@@ -61,20 +59,8 @@ export async function importYaml(
       throw new ApiError('InvalidReference', `project "${projectId}" does not exist`, 'projectId');
     });
   }
-  const conn = ctx.services.connections.get(cluster.id);
-  if (!conn)
-    throw new ApiError(
-      'ServiceUnavailable',
-      `cluster ${clusterName} is unavailable: it is not connected to this server`,
-    );
-  const asCaller = <T>(method: string, path: string, body?: unknown, headers: OutgoingHttpHeaders = {}) =>
-    upstreamJson<T>(conn.upstream, method, path, {
-      ...(body === undefined ? {} : { body }),
-      headers: { ...downstreamHeaders({}, ctx.auth), ...headers },
-      timeoutMs: 15_000,
-    }).catch((err: unknown) => {
-      throw apiErrorFromUpstream(err, clusterName);
-    });
+  const conn = connectedOr503(ctx.services.connections, cluster.id, clusterName);
+  const asCaller = callerClient(conn, ctx.auth, clusterName);
 
   // ---- parse and check every document before touching the cluster -------------------------------
   const parsed = parseAllDocuments(String(input.yaml));

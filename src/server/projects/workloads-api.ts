@@ -5,7 +5,7 @@
  * Corral checks only that the project exists, that the caller sees it, and that the namespace is
  * one of the project's.
  */
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import { specOf } from '../../schema/fields.js';
 import type { TypeDef } from '../../schema/schema.js';
@@ -19,7 +19,7 @@ import { readJsonObject } from '../http/body.js';
 import { ApiError } from '../http/errors.js';
 import type { Reply } from '../http/routes.js';
 import { downstreamHeaders } from '../proxy/impersonation.js';
-import { apiErrorFromUpstream } from '../proxy/upstream-errors.js';
+import { apiErrorFromUpstream, callerClient, connectedOr503 } from '../proxy/upstream-errors.js';
 import { projectOf, type KubeNamespace } from './namespaces.js';
 import {
   editVersion,
@@ -80,22 +80,8 @@ export function projectResourcesApi() {
     const clusterObj = await ctx.store.get('cluster', clusterId).catch(() => undefined);
     const clusterName = String(clusterObj?.spec.name ?? clusterId);
     const projectName = String(project.spec.name);
-    const conn = ctx.services.connections.get(clusterId);
-    if (!conn)
-      throw new ApiError(
-        'ServiceUnavailable',
-        `cluster ${clusterName} is unavailable: it is not connected to this server`,
-      );
-
-    /** One request as the caller; Kubernetes' refusal becomes Rancher's error in plain words. */
-    const asCaller = <T>(m: string, path: string, body?: unknown, headers: OutgoingHttpHeaders = {}) =>
-      upstreamJson<T>(conn.upstream, m, path, {
-        ...(body === undefined ? {} : { body }),
-        headers: { ...downstreamHeaders({}, ctx.auth), ...headers },
-        timeoutMs: 15_000,
-      }).catch((err: unknown) => {
-        throw apiErrorFromUpstream(err, clusterName);
-      });
+    const conn = connectedOr503(ctx.services.connections, clusterId, clusterName);
+    const asCaller = callerClient(conn, ctx.auth, clusterName);
     const listAsCaller = (path: string) =>
       upstreamJson<{ items: KubeObject[] }>(conn.upstream, 'GET', path, {
         headers: downstreamHeaders({}, ctx.auth),

@@ -1,4 +1,8 @@
-import { UpstreamError } from '../../kube/upstream-client.js';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
+import type { AuthInfo } from '../api/context.js';
+import type { ClusterConnection, ClusterConnections } from '../clusters/connections.js';
+import { downstreamHeaders } from './impersonation.js';
 import { ApiError } from '../http/errors.js';
 
 /** Kubernetes' own words from an UpstreamError ("GET /x answered 403: <message>" → "<message>"). */
@@ -33,4 +37,31 @@ export function apiErrorFromUpstream(err: unknown, clusterName: string): ApiErro
         ? new ApiError('InvalidValue', `the cluster refused it: ${message}`)
         : new ApiError('ServiceUnavailable', `cluster ${clusterName} failed: ${message}`);
   }
+}
+
+/**
+ * JSON requests to a cluster AS THE CALLER (impersonated, exactly as through the /k8s proxy),
+ * the cluster's refusals turned into Rancher's errors. The workload API and Import YAML use it,
+ * so what Kubernetes' RBAC lets the user do is what they can do through Corral.
+ */
+export function callerClient(conn: ClusterConnection, auth: AuthInfo, clusterName: string) {
+  return <T>(method: string, path: string, body?: unknown, headers: OutgoingHttpHeaders = {}) =>
+    upstreamJson<T>(conn.upstream, method, path, {
+      ...(body === undefined ? {} : { body }),
+      headers: { ...downstreamHeaders({}, auth), ...headers },
+      timeoutMs: 15_000,
+    }).catch((err: unknown) => {
+      throw apiErrorFromUpstream(err, clusterName);
+    });
+}
+
+/** A connected cluster's connection, or a 503 that names it. */
+export function connectedOr503(connections: ClusterConnections, clusterId: string, clusterName: string) {
+  const conn = connections.get(clusterId);
+  if (!conn)
+    throw new ApiError(
+      'ServiceUnavailable',
+      `cluster ${clusterName} is unavailable: it is not connected to this server`,
+    );
+  return conn;
 }

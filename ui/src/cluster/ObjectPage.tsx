@@ -22,7 +22,7 @@ import {
 import { LiveStatus } from './LiveStatus';
 import { ObjectActions, useObjectAccess } from './ObjectActions';
 import { PodLogs } from './PodLogs';
-import { Revisions, WorkloadDetail } from './WorkloadDetail';
+import { ConditionsTable, Revisions, WorkloadDetail } from './WorkloadDetail';
 import { YamlEditor } from './YamlEditor';
 
 type Tab = 'summary' | 'yaml' | 'logs' | 'revisions';
@@ -231,32 +231,7 @@ function NodeSummary(props: { node: KubeObject }) {
         Status: <StateBadge state={nodeState(n)} />
       </p>
       <h3>Conditions</h3>
-      <table className="simple-table" aria-label="Node conditions">
-        <thead>
-          <tr>
-            <th scope="col">Condition</th>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {conditions.map((c) => (
-            <tr key={c.type}>
-              <th scope="row">{c.type}</th>
-              <td>
-                <StateBadge
-                  state={c.status}
-                  tone={healthy(c) === undefined ? 'warn' : healthy(c) ? 'ok' : 'bad'}
-                  title={healthy(c) === undefined ? 'unknown' : healthy(c) ? 'healthy' : 'unhealthy'}
-                />
-              </td>
-              <td>{c.reason}</td>
-              <td>{c.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ConditionsTable label="Node conditions" conditions={conditions} healthy={healthy} />
       <h3>Taints</h3>
       {taints.length ? (
         <ul className="chips">

@@ -142,38 +142,12 @@ export function WorkloadDetail(props: { clusterId: string; obj: KubeObject }) {
         </tbody>
       </table>
       <h3>Conditions</h3>
-      <table className="simple-table" aria-label="Workload conditions">
-        <thead>
-          <tr>
-            <th scope="col">Condition</th>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {conditions.map((c) => (
-            <tr key={c.type}>
-              <th scope="row">{c.type}</th>
-              <td>
-                {/* ReplicaFailure is the one whose True is bad. */}
-                <StateBadge
-                  state={c.status}
-                  tone={
-                    c.status === 'Unknown'
-                      ? 'warn'
-                      : (c.type === 'ReplicaFailure') === (c.status === 'True')
-                        ? 'bad'
-                        : 'ok'
-                  }
-                />
-              </td>
-              <td>{c.reason}</td>
-              <td>{c.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ConditionsTable
+        label="Workload conditions"
+        conditions={conditions}
+        // ReplicaFailure is the one whose True is bad.
+        healthy={(c) => (c.status === 'Unknown' ? undefined : (c.type === 'ReplicaFailure') !== (c.status === 'True'))}
+      />
       <h3>Events</h3>
       <table className="simple-table" aria-label="Workload events">
         <thead>
@@ -209,6 +183,45 @@ export function WorkloadDetail(props: { clusterId: string; obj: KubeObject }) {
         </tbody>
       </table>
     </>
+  );
+}
+
+/** Conditions with their status coloured by what is healthy for each (a False pressure is good). */
+export function ConditionsTable(props: {
+  label: string;
+  conditions: Condition[];
+  healthy(c: Condition): boolean | undefined;
+}) {
+  return (
+    <table className="simple-table" aria-label={props.label}>
+      <thead>
+        <tr>
+          <th scope="col">Condition</th>
+          <th scope="col">Status</th>
+          <th scope="col">Reason</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.conditions.map((c) => {
+          const h = props.healthy(c);
+          return (
+            <tr key={c.type}>
+              <th scope="row">{c.type}</th>
+              <td>
+                <StateBadge
+                  state={c.status}
+                  tone={h === undefined ? 'warn' : h ? 'ok' : 'bad'}
+                  title={h === undefined ? 'unknown' : h ? 'healthy' : 'unhealthy'}
+                />
+              </td>
+              <td>{c.reason}</td>
+              <td>{c.message}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 
