@@ -184,3 +184,55 @@ test("a Deployment's page says why its rollout is stuck, lists its pods and even
     ).stdout,
   ).toBe('nginx:1.26');
 });
+
+test('a node is cordoned, uncordoned and drained from its page', async () => {
+  const { page } = b;
+  const node = (await kubectl(cp, 'get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}')).stdout.trim();
+  await kubectl(cp, 'create', 'deployment', 'evict-me', '--image=nginx:1.27', '-n', 'default');
+  const podOnNode = () =>
+    eventually(async () => {
+      const r = await kubectl(
+        cp,
+        'get',
+        'pods',
+        '-n',
+        'default',
+        '-l',
+        'app=evict-me',
+        '-o',
+        'jsonpath={.items[?(@.spec.nodeName)].metadata.name}',
+      );
+      if (!r.stdout.trim()) throw new Error('no pod on a node yet');
+      return r.stdout.trim();
+    }, 'a pod of evict-me on the node');
+  const first = await podOnNode();
+  const unschedulable = async () =>
+    (await kubectl(cp, 'get', 'node', node, '-o', 'jsonpath={.spec.unschedulable}')).stdout;
+
+  await page.goto(`/c/${clusterId}/nodes/${node}`);
+  await page.getByRole('button', { name: 'Cordon' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Cordoned ${node}.` })
+    .waitFor();
+  expect(await unschedulable()).toBe('true');
+  await page.getByRole('button', { name: 'Uncordon' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Uncordoned ${node}.` })
+    .waitFor();
+  expect(await unschedulable()).toBe('');
+
+  await page.getByRole('button', { name: 'Drain' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Drain' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Drained ${node}` })
+    .waitFor();
+  expect(await unschedulable()).toBe('true');
+  await eventually(async () => {
+    const names = (await kubectl(cp, 'get', 'pods', '-n', 'default', '-l', 'app=evict-me', '-o', 'name')).stdout;
+    if (names.includes(first)) throw new Error(`still there: ${names}`);
+  }, 'the pod to be evicted');
+  await kubectl(cp, 'uncordon', node);
+});
