@@ -236,3 +236,36 @@ test('a node is cordoned, uncordoned and drained from its page', async () => {
   }, 'the pod to be evicted');
   await kubectl(cp, 'uncordon', node);
 });
+
+test('Services, Ingresses, PVCs, PVs and StorageClasses are created from templates; the default class is marked', async () => {
+  const { page } = b;
+  for (const [kindId, heading, name, edit] of [
+    ['services', 'Service', 'front', (t: string) => t.replace('name: web\n', 'name: front\n')],
+    ['ingresses', 'Ingress', 'web', (t: string) => t],
+    ['persistentvolumeclaims', 'PersistentVolumeClaim', 'data', (t: string) => t],
+    ['persistentvolumes', 'PersistentVolume', 'data-1', (t: string) => t],
+  ] as const) {
+    await page.goto(`/c/${clusterId}/${kindId}?ns=default`);
+    await page.getByRole('link', { name: `Create ${heading}` }).click();
+    const yaml = page.getByLabel(`YAML of the new ${heading}`);
+    await yaml.fill(edit(await yaml.inputValue()));
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.waitForURL(new RegExp(`/${kindId}/(default/)?${name}$`));
+    const args = kindId === 'persistentvolumes' ? [kindId, name] : [kindId, name, '-n', 'default'];
+    expect((await kubectl(cp, 'get', ...args, '-o', 'name')).stdout.trim()).toMatch(new RegExp(`/${name}$`));
+  }
+  // An object of another kind in the YAML is refused before anything is sent.
+  await page.goto(`/c/${clusterId}/configmaps/_new?ns=default`);
+  await page.getByLabel('YAML of the new ConfigMap').fill('apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'The YAML must be one ConfigMap' }).waitFor();
+
+  // A StorageClass made the default from its template is marked so in the list.
+  await page.goto(`/c/${clusterId}/storageclasses/_new`);
+  const classYaml = page.getByLabel('YAML of the new StorageClass');
+  await classYaml.fill((await classYaml.inputValue()).replace('is-default-class: "false"', 'is-default-class: "true"'));
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.waitForURL(/\/storageclasses\/local$/);
+  await page.goto(`/c/${clusterId}/storageclasses`);
+  await page.getByRole('row').filter({ hasText: 'local' }).locator('[data-state="default"]').waitFor();
+});

@@ -9,7 +9,7 @@ import { Link, navigate, useRoute } from '../app/router';
 import { ClusterUseSummary } from '../clusters/usage';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { KINDS, kindById, WORKLOAD_TYPES, type KindDef } from './kinds';
+import { CREATABLE_FROM_YAML, KINDS, kindById, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { NamespacesPage } from './NamespacesPage';
 import { useCorralNamespaces } from './namespaces';
 import { ResourceList } from './ResourceList';
@@ -19,6 +19,7 @@ import './cluster.css';
 // The object page carries the YAML parser and the editor: fetched when an object is opened.
 const ObjectPage = lazy(() => import('./ObjectPage'));
 const WorkloadEditor = lazy(() => import('./WorkloadEditor'));
+const CreateFromYaml = lazy(() => import('./CreateFromYaml'));
 
 const SECTIONS = ['Cluster', 'Workloads', 'Service discovery', 'Config and storage', 'Events'] as const;
 
@@ -54,6 +55,12 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
           namespace={namespace}
           namespaces={namespaces.items.map((n) => n.name)}
         />
+      </Suspense>
+    );
+  } else if (rest[0] === '_new' && CREATABLE_FROM_YAML.has(kind.id)) {
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <CreateFromYaml clusterId={clusterId} kind={kind} namespace={namespace} />
       </Suspense>
     );
   } else if (rest[2] === 'edit' && WORKLOAD_TYPES[kind.id]) {

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { DataTable } from '../components/DataTable';
 import { useLiveLists, type LiveSource } from '../live/useLiveList';
 import { keyOf, type KubeObject } from './k8s';
-import { collectionPath, WORKLOAD_TYPES, type KindDef } from './kinds';
+import { collectionPath, CREATABLE_FROM_YAML, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { LiveStatus } from './LiveStatus';
 import { useCan } from './useCan';
 import { Link } from '../app/router';
@@ -61,6 +61,11 @@ export function ResourceList(props: {
           {kind.label}
           <span className="muted">{where}</span>
         </h2>
+        {CREATABLE_FROM_YAML.has(kind.id) && (
+          <Link className="btn btn-primary" to={`/c/${encodeURIComponent(clusterId)}/${kind.id}/_new${search}`}>
+            Create {kind.singular}
+          </Link>
+        )}
         {WORKLOAD_TYPES[kind.id] && (
           <Link className="btn btn-primary" to={`/c/${encodeURIComponent(clusterId)}/${kind.id}/_new${search}`}>
             Deploy {kind.singular}

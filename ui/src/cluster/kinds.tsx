@@ -60,6 +60,17 @@ export const WORKLOAD_TYPES: Record<string, WorkloadKind> = {
   cronjobs: 'cronJob',
 };
 
+/** Kinds created from a YAML template (CreateFromYaml.tsx), as they have no form of their own. */
+export const CREATABLE_FROM_YAML = new Set([
+  'services',
+  'ingresses',
+  'configmaps',
+  'secrets',
+  'persistentvolumeclaims',
+  'persistentvolumes',
+  'storageclasses',
+]);
+
 /**
  * The object with `apiVersion` and `kind` first, as kubectl prints it. Items of a list carry
  * neither, and YAML without them cannot be pasted into `kubectl apply`.
@@ -118,6 +129,12 @@ function common(kind: KindDef, ctx: ColumnContext, middle: Column<KubeObject>[])
   });
   return cols;
 }
+
+/** The class PersistentVolumeClaims without one get (Kubernetes' annotation, and its beta form). */
+export const isDefaultClass = (c: KubeObject) =>
+  ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'].some(
+    (k) => c.metadata.annotations?.[k] === 'true',
+  );
 
 const col = (
   id: string,
@@ -432,6 +449,50 @@ export const KINDS: KindDef[] = [
         col('capacity', 'Capacity', (p) => text(p.status?.capacity?.storage ?? p.spec?.resources?.requests?.storage)),
         col('modes', 'Access modes', (p) => ((p.spec?.accessModes ?? []) as string[]).join(', ')),
         col('class', 'Storage class', (p) => text(p.spec?.storageClassName)),
+      ]);
+    },
+  },
+  {
+    id: 'persistentvolumes',
+    label: 'PVs',
+    singular: 'PersistentVolume',
+    section: 'Config and storage',
+    apiGroup: '',
+    version: 'v1',
+    resource: 'persistentvolumes',
+    namespaced: false,
+    columns(ctx) {
+      return common(this, ctx, [
+        col('status', 'Status', (p) => text(p.status?.phase), {
+          cell: (p) => badge(text(p.status?.phase) || 'Unknown'),
+        }),
+        col('capacity', 'Capacity', (p) => text(p.spec?.capacity?.storage)),
+        col('claim', 'Claim', (p) =>
+          p.spec?.claimRef ? `${text(p.spec.claimRef.namespace)}/${text(p.spec.claimRef.name)}` : '',
+        ),
+        col('class', 'Storage class', (p) => text(p.spec?.storageClassName)),
+        col('reclaim', 'Reclaim', (p) => text(p.spec?.persistentVolumeReclaimPolicy)),
+      ]);
+    },
+  },
+  {
+    id: 'storageclasses',
+    label: 'Storage classes',
+    singular: 'StorageClass',
+    section: 'Config and storage',
+    apiGroup: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'storageclasses',
+    namespaced: false,
+    columns(ctx) {
+      return common(this, ctx, [
+        col('default', 'Default', (c) => (isDefaultClass(c) ? 'default' : ''), {
+          width: '10%',
+          cell: (c) => (isDefaultClass(c) ? <StateBadge state="default" tone="ok" /> : ''),
+        }),
+        col('provisioner', 'Provisioner', (c) => text(c.provisioner)),
+        col('reclaim', 'Reclaim', (c) => text(c.reclaimPolicy)),
+        col('binding', 'Binding', (c) => text(c.volumeBindingMode)),
       ]);
     },
   },
