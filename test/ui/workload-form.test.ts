@@ -55,6 +55,9 @@ test('deploy with the form, switch to YAML and back (one object), then edit: the
   await form.getByLabel('Readiness check').selectOption('http');
   await form.getByLabel('Readiness path').fill('/healthz');
   await form.getByLabel('Strategy').selectOption('Recreate');
+  await form.getByLabel('Run as user').fill('1000');
+  await form.getByLabel('Must not run as root').check();
+  await form.getByLabel('Labels', { exact: true }).fill('team=shop');
 
   // The YAML view shows the object the form built; what is typed there is what the form shows.
   await form.getByRole('tab', { name: 'YAML' }).click();
@@ -73,6 +76,8 @@ test('deploy with the form, switch to YAML and back (one object), then edit: the
   const dep = await json('deployment', 'shop', '-n', 'default');
   expect(dep.spec.replicas).toBe(3);
   expect(dep.spec.strategy.type).toBe('Recreate');
+  expect(dep.metadata.labels).toEqual({ team: 'shop' });
+  expect(dep.spec.template.spec.containers[0].securityContext).toEqual({ runAsUser: 1000, runAsNonRoot: true });
   const c = dep.spec.template.spec.containers[0];
   expect(c).toMatchObject({
     image: 'nginx:latest',

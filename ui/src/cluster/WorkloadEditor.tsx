@@ -531,6 +531,73 @@ export default function WorkloadEditor(props: {
             />
           </Section>
 
+          <Section title="Security">
+            <Field
+              label="Run as user"
+              type="number"
+              min={0}
+              value={c.securityContext?.runAsUser ?? ''}
+              hint="a user id; the image's user when empty"
+              onChange={(e) =>
+                setC((x) => {
+                  const sc = (x.securityContext ??= {});
+                  if (e.target.value === '') delete sc.runAsUser;
+                  else sc.runAsUser = Number(e.target.value);
+                  if (!Object.keys(sc).length) delete x.securityContext;
+                })
+              }
+            />
+            {(['runAsNonRoot', 'readOnlyRootFilesystem', 'privileged'] as const).map((k) => (
+              <label key={k} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={c.securityContext?.[k] === true}
+                  onChange={(e) =>
+                    setC((x) => {
+                      const sc = (x.securityContext ??= {});
+                      if (e.target.checked) sc[k] = true;
+                      else delete sc[k];
+                      if (!Object.keys(sc).length) delete x.securityContext;
+                    })
+                  }
+                />{' '}
+                {k === 'runAsNonRoot'
+                  ? 'Must not run as root'
+                  : k === 'readOnlyRootFilesystem'
+                    ? 'Read-only root filesystem'
+                    : 'Privileged'}
+              </label>
+            ))}
+          </Section>
+
+          <Section title="Labels and annotations">
+            {(['labels', 'annotations'] as const).map((k) => (
+              <Field
+                key={k}
+                label={k === 'labels' ? 'Labels' : 'Annotations'}
+                value={Object.entries((obj.metadata[k] ?? {}) as Record<string, string>)
+                  .filter(([key]) => key !== PORTS_ANNOTATION)
+                  .map(([key, v]) => `${key}=${v}`)
+                  .join(', ')}
+                hint="key=value pairs, separated by commas"
+                onChange={(e) =>
+                  edit((d) => {
+                    const kept = k === 'annotations' && d.metadata.annotations?.[PORTS_ANNOTATION];
+                    const pairs = e.target.value
+                      .split(',')
+                      .map((x) => x.trim())
+                      .filter((x) => x.includes('='));
+                    const map: Record<string, string> = Object.fromEntries(
+                      pairs.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+                    );
+                    if (kept) map[PORTS_ANNOTATION] = kept;
+                    d.metadata[k] = map;
+                  })
+                }
+              />
+            ))}
+          </Section>
+
           <Section title="Scheduling">
             <Field
               label="Node name"
