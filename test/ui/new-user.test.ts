@@ -2,16 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ControlPlane } from '../../src/localcluster/control-plane.js';
-import {
-  launchBrowser,
-  screenshot,
-  signIn,
-  startUiServer,
-  type LaunchedBrowser,
-  type UiServer,
-} from '../helpers/browser.js';
-import { registerDirect } from '../helpers/clusters.js';
-import { kubectl, startTestControlPlane, testDir } from '../helpers/control-plane.js';
+import { screenshot, signIn, type LaunchedBrowser, type UiServer } from '../helpers/browser.js';
+import { kubectl, testDir } from '../helpers/control-plane.js';
+import { startUiWorld, type UiWorld } from './world.js';
 
 // The defects a new user met (issue 16), against a real server, a real control plane with one
 // kwok node, and Chromium at 1024 px, the narrowest width the UI supports.
@@ -20,13 +13,12 @@ let cp: ControlPlane;
 let clusterId: string;
 let projectId: string;
 let b: LaunchedBrowser;
+let world: UiWorld | undefined;
 
 beforeAll(async () => {
-  [ui, cp] = await Promise.all([startUiServer({ manual: true }), startTestControlPlane({ nodes: 1, manual: true })]);
-  clusterId = await registerDirect(ui.server, ui.adminToken, cp, 'work');
-  b = await launchBrowser({ manual: true, baseURL: ui.url });
+  world = await startUiWorld('work');
+  ({ ui, cp, clusterId, b } = world);
   await b.page.setViewportSize({ width: 1024, height: 768 });
-  await signIn(b.context, ui.server, ui.adminUsername, ui.adminPassword);
   const project = await ui.server.call('/v3/projects', { token: ui.adminToken, body: { name: 'team-a', clusterId } });
   projectId = project.json.id;
   const ns = await ui.server.call(`/v3/cluster/${clusterId}/namespaces`, {
@@ -37,9 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await b?.close();
-  await cp?.stop();
-  await ui?.server.stop();
+  await world?.stop();
 });
 
 const row = (name: string, page = b.page) =>

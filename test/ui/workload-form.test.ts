@@ -1,35 +1,25 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ControlPlane } from '../../src/localcluster/control-plane.js';
-import {
-  launchBrowser,
-  screenshot,
-  signIn,
-  startUiServer,
-  type LaunchedBrowser,
-  type UiServer,
-} from '../helpers/browser.js';
-import { registerDirect } from '../helpers/clusters.js';
-import { kubectl, startTestControlPlane } from '../helpers/control-plane.js';
+import { screenshot, type LaunchedBrowser, type UiServer } from '../helpers/browser.js';
+import { kubectl } from '../helpers/control-plane.js';
 import { eventually } from '../helpers/eventually.js';
+import { startUiWorld, type UiWorld } from './world.js';
 
 // The workload form in Chromium against a real server and a real control plane (kwok nodes).
 let ui: UiServer;
 let cp: ControlPlane;
 let clusterId: string;
 let b: LaunchedBrowser;
+let world: UiWorld | undefined;
 
 beforeAll(async () => {
-  [ui, cp] = await Promise.all([startUiServer({ manual: true }), startTestControlPlane({ nodes: 1, manual: true })]);
-  clusterId = await registerDirect(ui.server, ui.adminToken, cp, 'forms');
-  b = await launchBrowser({ manual: true, baseURL: ui.url });
-  await signIn(b.context, ui.server, ui.adminUsername, ui.adminPassword);
+  world = await startUiWorld('forms');
+  ({ ui, cp, clusterId, b } = world);
   await kubectl(cp, 'create', 'configmap', 'settings', '--from-literal=mode=fast', '-n', 'default');
 }, 180_000);
 
 afterAll(async () => {
-  await b?.close();
-  await cp?.stop();
-  await ui?.server.stop();
+  await world?.stop();
 });
 
 const json = async (...args: string[]) => JSON.parse((await kubectl(cp, 'get', ...args, '-o', 'json')).stdout);

@@ -18,7 +18,8 @@ import {
   toKube,
   type WorkloadKind,
 } from '../../../src/schema/workload-spec.js';
-import { api, errorMessage } from '../api/http';
+import { api, ApiRequestError, errorMessage } from '../api/http';
+import { conflictingFields, userPatch } from './edit-conflict';
 import { navigate } from '../app/router';
 import { Button } from '../components/Button';
 import { Field, SelectField } from '../components/Field';
@@ -79,6 +80,8 @@ export default function WorkloadEditor(props: {
         )
       : null,
   );
+  /** The object as it was opened: what a concurrent change is judged against. */
+  const [base, setBase] = useState<KubeObject | null>(null);
   const [mode, setMode] = useState<'form' | 'yaml'>('form');
   const [yaml, setYaml] = useState('');
   const [error, setError] = useState<string>();
@@ -89,7 +92,10 @@ export default function WorkloadEditor(props: {
   useEffect(() => {
     if (creating) return;
     api<KubeObject>('GET', url(props.namespace, props.name)).then(
-      (o) => setObj(withTypeMeta(kind, o)),
+      (o) => {
+        setObj(withTypeMeta(kind, o));
+        setBase(withTypeMeta(kind, o));
+      },
       (e: unknown) => setError(errorMessage(e)),
     );
     // Loaded once: the editor works on the object as it was opened.
@@ -154,9 +160,7 @@ export default function WorkloadEditor(props: {
     setError(undefined);
     try {
       const target = o.metadata.namespace as string;
-      const saved = creating
-        ? await api<KubeObject>('POST', url(target), o)
-        : await api<KubeObject>('PUT', url(target, o.metadata.name), o);
+      const saved = creating ? await api<KubeObject>('POST', url(target), o) : await update(o);
       const svcBase = `${proxyBase(clusterId)}/api/v1/namespaces/${encodeURIComponent(target)}/services`;
       const existing = await api<{ items: KubeObject[] }>(
         'GET',
@@ -174,6 +178,34 @@ export default function WorkloadEditor(props: {
     } catch (err) {
       setError(errorMessage(err));
       setBusy(false);
+    }
+  };
+
+  /**
+   * The user's changes as a merge patch on the version they opened, as the YAML editor saves: a
+   * rolling Deployment's status changes all the time, which is no reason to refuse the edit; a
+   * field someone else changed too is (and is named).
+   */
+  const update = async (edited: KubeObject): Promise<KubeObject> => {
+    const opened = base ?? edited;
+    const changes = userPatch(opened, edited);
+    const target = url(edited.metadata.namespace as string, edited.metadata.name);
+    let version = opened.metadata.resourceVersion ?? '';
+    for (let attempt = 0; ; attempt++) {
+      const metadata = { ...((changes.metadata as object | undefined) ?? {}), resourceVersion: version };
+      try {
+        return await api<KubeObject>('PATCH', target, { ...changes, metadata }, { headers: MERGE });
+      } catch (err) {
+        if (!(err instanceof ApiRequestError && err.status === 409) || attempt === 4) throw err;
+        const current = await api<KubeObject>('GET', target);
+        const fields = conflictingFields(opened, edited, current);
+        if (fields.length)
+          throw new Error(
+            `This ${kind.singular} changed in the cluster since you opened it, in what you changed too: ${fields.join(', ')}. Reload it and edit again.`,
+            { cause: err },
+          );
+        version = current.metadata.resourceVersion ?? '';
+      }
     }
   };
 
