@@ -1,13 +1,19 @@
 // `corral up` for one node and for three nodes, a second `up` with no change, and etcd snapshot
 // save and restore, each side by side with its baseline in the same run: the same components
 // started straight on this machine (startControlPlane), and etcdctl/etcdutl run by hand on a node.
+// Then real worker nodes: `corral up` of 3 bare nodes (1 control plane + etcd, 2 workers) until
+// every node is Ready and CoreDNS and metrics-server are available, pod start latency (create to
+// Running, 50 pods of the toolbox image, image present) against Kubernetes' SLO (p99 <= 5 s), and
+// the memory each node's processes take.
 // Nodes are the test world's network namespaces with real sshd (tools/netns/nodes.sh; needs root).
-// Usage: npm run bench:provision
+// Usage: npm run bench:provision [-- --only-containers]
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
+import { TOOLBOX_IMAGE } from '../src/images/system-images.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
 import { packageRoot } from '../src/util/package-root.js';
 
@@ -43,11 +49,12 @@ const inNode = (set: NodeSet, i: number, cmd: string) =>
     cmd,
   ]);
 
-function clusterYml(set: NodeSet, roles: string[][]): string {
+function clusterYml(set: NodeSet, roles: string[][], containers = false): string {
   return [
     `cluster_name: ${set.name}`,
     `ssh_key_path: ${set.privateKeyPath}`,
-    'network: {plugin: none}',
+    `network: {plugin: ${containers ? 'flannel' : 'none'}}`,
+    `corral: {container_runtime: ${containers ? 'containerd' : 'existing'}}`,
     'nodes:',
     ...roles.flatMap((r, i) => [
       `  - address: ${set.nodes[i]!.address}`,
@@ -73,6 +80,9 @@ async function corral(set: NodeSet, config: string, ...args: string[]): Promise<
   );
 }
 
+const remove = (set: NodeSet, config: string) =>
+  execFileP(process.execPath, [cli, 'remove', '--force', '--config', config, '--known-hosts', set.knownHostsPath]);
+
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rows: [string, number, string, number][] = [];
 const work = await mkdtemp(join(tmpdir(), 'corral-bench-provision-'));
@@ -87,7 +97,8 @@ let cpMs: number;
   await cp.stop();
 }
 
-for (const count of [1, 3]) {
+const onlyContainers = process.argv.includes('--only-containers');
+for (const count of onlyContainers ? [] : [1, 3]) {
   const set = await nodeSet(count);
   try {
     const dir = await mkdtemp(join(work, `c${count}-`));
@@ -124,15 +135,46 @@ for (const count of [1, 3]) {
         rawRestoreMs,
       ]);
     }
-    await execFileP(process.execPath, [
-      cli,
-      'remove',
-      '--force',
-      '--config',
-      config,
-      '--known-hosts',
-      set.knownHostsPath,
+    await remove(set, config);
+  } finally {
+    await down(set);
+  }
+}
+const extra: string[] = [];
+{
+  const set = await nodeSet(3);
+  try {
+    const dir = await mkdtemp(join(work, 'containers-'));
+    const config = join(dir, 'cluster.yml');
+    await writeFile(config, clusterYml(set, [['controlplane', 'etcd'], ['worker'], ['worker']], true));
+    const upMs = await timed(() => corral(set, config, 'up'));
+    rows.push([
+      'corral up, 3 bare nodes to all Ready + CoreDNS and metrics-server available',
+      upMs,
+      'control plane started locally',
+      cpMs,
     ]);
+    const latencies = await podStartLatencies(join(dir, 'kube_config_cluster.yml'), 50);
+    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+    extra.push(
+      `pod start latency, 50 pods created at once on 2 workers (create -> Running seen by a watch): ` +
+        `p50 ${sec(p(0.5))}, p99 ${sec(p(0.99))}, max ${sec(latencies.at(-1)!)}; ` +
+        `Kubernetes SLO p99 <= 5.00 s: ${(p(0.99) / 5000).toFixed(2)}x of it`,
+    );
+    for (const [i, node] of set.nodes.entries()) {
+      // Every process of the node (its own PID namespace): runtime, kubelet, kube-proxy, flannel, pods.
+      const { stdout } = await inNode(set, i, 'ps -eo rss=,comm=');
+      const procs = stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([, c]) => c !== 'sshd' && c !== 'perl' && c !== 'ps' && c !== 'sh');
+      const mib = procs.reduce((a, [rss]) => a + Number(rss), 0) / 1024;
+      extra.push(
+        `memory on ${node.name} (${i === 0 ? 'control plane + etcd' : 'worker'}): ${mib.toFixed(0)} MiB RSS in ${procs.length} processes`,
+      );
+    }
+    await remove(set, config);
   } finally {
     await down(set);
   }
@@ -146,3 +188,52 @@ for (const [name, t, base, bt] of rows)
   console.log(
     `${name.padEnd(w)}   ${sec(t).padStart(7)}   ${base.padEnd(b)}   ${sec(bt).padStart(7)}   ${(t / bt).toFixed(1)}x`,
   );
+for (const line of extra) console.log(line);
+
+/** Creates `count` pods at once and reports, sorted, the time from each create call to a watch seeing it Running. */
+async function podStartLatencies(kubeconfig: string, count: number): Promise<number[]> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = 'bench-pods';
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  const created = new Map<string, number>();
+  const running = new Map<string, number>();
+  let done: () => void = () => {};
+  const all = new Promise<void>((resolve) => (done = resolve));
+  const req = await new Watch(kc).watch(
+    `/api/v1/namespaces/${ns}/pods`,
+    {},
+    (_type: string, pod: V1Pod) => {
+      const name = pod.metadata!.name!;
+      if (pod.status?.phase === 'Running' && !running.has(name)) {
+        running.set(name, performance.now());
+        if (running.size === count) done();
+      }
+    },
+    () => {},
+  );
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const name = `p${i}`;
+      created.set(name, performance.now());
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [
+              { name: 'c', image: TOOLBOX_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] },
+            ],
+          },
+        },
+      });
+    }),
+  );
+  await Promise.race([all, new Promise((r) => setTimeout(r, 300_000))]);
+  req.abort();
+  await core.deleteNamespace({ name: ns });
+  if (running.size < count) throw new Error(`only ${running.size} of ${count} pods ran within 5 minutes`);
+  return [...running].map(([name, t]) => t - created.get(name)!).sort((a, b) => a - b);
+}

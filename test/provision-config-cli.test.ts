@@ -88,7 +88,7 @@ describe('corral config', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('[-] give a port from 1 to 65535, not "99999"');
     expect(r.stderr).toContain(
-      '[-] Corral ships no CNI manifests: answer none, then install calico through addons_include',
+      '[-] Corral deploys flannel: answer flannel, or none and install calico through addons_include',
     );
     expect(r.stderr).toContain('Wrote prod.yml. Check it, then run `corral up --config prod.yml`.');
     const { config } = await readClusterConfig(join(dir, 'prod.yml'), { home });
@@ -227,7 +227,7 @@ describe('corral config', () => {
     await waitFor('[+] SSH Address of host (1) [none]: ');
     await type('10.77.0.41');
     for (const answer of ['', '', 'admin', '', 'y', 'y', '', '']) await type(answer);
-    await waitFor('[+] Network Plugin Type (none) [none]: ');
+    await waitFor('[+] Network Plugin Type (flannel, none) [flannel]: ');
     for (let i = 0; i < 9; i++) await type('');
     const done = await waitFor('EXIT=');
     expect(done).toContain('EXIT=0');

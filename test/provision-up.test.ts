@@ -280,7 +280,7 @@ describe('corral up: a three-node cluster from cluster.yml', { timeout: 600_000 
       } else await symlink(join(binDir(), name), join(nextBin, name));
     }
     const layout = [threeNodes[0]!, threeNodes[1]!, { index: 3, role: ['etcd' as const, 'worker' as const] }];
-    await writeClusterYml(dir, clusterYml(set, layout, `corral:\n  binaries:\n    local_dir: ${nextBin}\n`));
+    await writeClusterYml(dir, clusterYml(set, layout, '', { corral: ['binaries:', `  local_dir: ${nextBin}`] }));
     const cp = [0, 1];
     const apiBefore = await Promise.all(cp.map((i) => componentPid(set, i, 'kube-apiserver')));
     const etcdBefore = await Promise.all([0, 1, 3].map((i) => componentPid(set, i, 'etcd')));

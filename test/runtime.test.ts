@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../src/util/package-root.js';
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
-import { writeBusyboxImage } from './helpers/oci-image.js';
+import { writeImageArchive } from '../src/images/oci.js';
+import { toolboxSpec } from '../src/images/system-images.js';
 
 const execFileP = promisify(execFile);
 
@@ -195,7 +196,9 @@ describe('the runtime built by runtime:build', () => {
     const overlay = plugins.split('\n').find((l) => /io\.containerd\.snapshotter\.v1\s+overlayfs\s/.test(l));
     if (snapshotter === 'overlayfs' && !overlay?.trim().endsWith('ok')) snapshotter = 'native';
 
-    const image = await writeBusyboxImage(await testDir('image'), 'corral.local/toolbox:test');
+    // The toolbox image as `corral up` builds it (src/images), under a test name.
+    const image = { ref: 'corral.local/toolbox:test', archive: join(await testDir('image'), 'image.tar') };
+    await writeImageArchive([await toolboxSpec(image.ref)], image.archive);
     await ctr('images', 'import', '--snapshotter', snapshotter, image.archive);
     const images = await ctr('images', 'ls', '-q');
     expect(images.split('\n')).toContain(image.ref);

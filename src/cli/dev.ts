@@ -12,7 +12,17 @@ export function devCommand(): Command {
     .command('up')
     .description('start a local cluster and print where its kubeconfig is')
     .option('--name <name>', 'cluster name', 'corral-dev')
-    .option('--nodes <count>', 'fake nodes simulated by kwok (0 runs no scheduler or kwok)', parseCount, 1)
+    .option(
+      '--nodes <count>',
+      'nodes: simulated by kwok (0 runs no scheduler or kwok), or real with --runtime',
+      parseCount,
+      1,
+    )
+    .addOption(
+      new Option('--runtime <runtime>', 'kwok: simulated nodes; containerd: real nodes that run containers (root)')
+        .choices(['kwok', 'containerd'])
+        .default('kwok'),
+    )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free one)', parsePort)
     .addHelpText(
       'after',
@@ -20,27 +30,45 @@ export function devCommand(): Command {
 Examples:
   corral dev cluster up
   corral dev cluster up --name team-a --nodes 3
-  export KUBECONFIG=$(corral dev cluster up --name b -q)`,
+  export KUBECONFIG=$(corral dev cluster up --name b -q)
+  sudo corral dev cluster up --name real --runtime containerd --nodes 2
+
+With --runtime containerd the nodes are hosts made on this machine (network namespaces with their
+own sshd, mounts and cgroups, on a bridge) and the cluster is made on them by \`corral up\`:
+containerd, kubelet, kube-proxy, flannel, CoreDNS and metrics-server. The first node is control
+plane, etcd and worker; the image corral.local/toolbox:latest (busybox) is on every node.`,
     )
     .option('-q, --quiet', 'print only the kubeconfig path')
-    .action(async (opts: { name: string; nodes: number; port?: number; quiet?: boolean }) => {
-      const { devClusterUp } = await import('../localcluster/dev-clusters.js');
-      const t0 = Date.now();
-      const progress = (m: string) => {
-        if (!opts.quiet) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
-      };
-      const state = await devClusterUp({ name: opts.name, nodes: opts.nodes, port: opts.port, onProgress: progress });
-      if (opts.quiet) {
-        process.stdout.write(`${state.kubeconfig}\n`);
-        return;
-      }
-      progress(`cluster "${state.name}" is ready (Kubernetes ${state.kubernetesVersion}, ${state.nodes} nodes)`);
-      process.stdout.write(
-        `server:     ${state.server}\nkubeconfig: ${state.kubeconfig}\n\n` +
-          `Try:  kubectl --kubeconfig ${state.kubeconfig} get nodes\n` +
-          `Stop: corral dev cluster down --name ${state.name}\n`,
-      );
-    });
+    .action(
+      async (opts: { name: string; nodes: number; runtime: 'kwok' | 'containerd'; port?: number; quiet?: boolean }) => {
+        const { devClusterUp, DevClusterError } = await import('../localcluster/dev-clusters.js');
+        if (opts.runtime === 'containerd' && opts.port !== undefined)
+          throw new DevClusterError(
+            '--port is for kwok clusters: a containerd cluster serves on its first node, port 6443',
+          );
+        const t0 = Date.now();
+        const progress = (m: string) => {
+          if (!opts.quiet) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+        };
+        const state = await devClusterUp({
+          name: opts.name,
+          nodes: opts.nodes,
+          runtime: opts.runtime,
+          port: opts.port,
+          onProgress: progress,
+        });
+        if (opts.quiet) {
+          process.stdout.write(`${state.kubeconfig}\n`);
+          return;
+        }
+        progress(`cluster "${state.name}" is ready (Kubernetes ${state.kubernetesVersion}, ${state.nodes} nodes)`);
+        process.stdout.write(
+          `server:     ${state.server}\nkubeconfig: ${state.kubeconfig}\n\n` +
+            `Try:  kubectl --kubeconfig ${state.kubeconfig} get nodes\n` +
+            `Stop: corral dev cluster down --name ${state.name}\n`,
+        );
+      },
+    );
 
   cluster
     .command('down')

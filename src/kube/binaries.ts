@@ -71,3 +71,24 @@ export async function binaryVersions(dir = binDir()): Promise<BinaryVersions> {
     throw new MissingBinaryError('versions.json', dir);
   }
 }
+
+/** The container runtime real worker nodes get (containerd, runc, CNI plugins, ...). */
+export const RUNTIME_BINARIES = ['containerd', 'containerd-shim-runc-v2', 'runc', 'ctr'] as const;
+export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'bandwidth', 'firewall', 'host-device'];
+
+/** Where `npm run runtime:build` puts them (CNI plugins in cni/); CORRAL_RUNTIME_BIN_DIR moves it. */
+export function runtimeBinDir(): string {
+  return process.env.CORRAL_RUNTIME_BIN_DIR ?? join(packageRoot(), '.cache', 'runtime', 'bin');
+}
+
+/** The runtime's versions, as `npm run runtime:build` recorded them. */
+export async function runtimeVersions(dir = runtimeBinDir()): Promise<Record<string, string>> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'versions.json'), 'utf8')) as Record<string, string>;
+  } catch {
+    throw new Error(
+      `no container runtime built in ${dir}: run \`npm run runtime:build\` in the Corral source folder, ` +
+        'or point CORRAL_RUNTIME_BIN_DIR at a folder that has it',
+    );
+  }
+}

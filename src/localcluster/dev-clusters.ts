@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { binaryVersions } from '../kube/binaries.js';
 import { startControlPlane, type ComponentInfo } from './control-plane.js';
+import { realNodesDown, realNodesRunning, realNodesUp } from './dev-real-nodes.js';
 import { commandLine, stopPid } from './processes.js';
 
 /** Bumped when the layout of a dev cluster's folder changes incompatibly. */
@@ -21,6 +22,10 @@ export interface DevClusterState {
   nodes: number;
   components: ComponentInfo[];
   startedAt: string;
+  /** containerd: real nodes (hosts made by tools/netns/nodes.sh, provisioned by `corral up`); absent: kwok. */
+  runtime?: 'containerd';
+  /** The hosts of a containerd dev cluster. */
+  nodeSet?: string;
 }
 
 export type DevClusterStatus = 'running' | 'stopped' | 'degraded';
@@ -66,6 +71,8 @@ async function liveComponents(state: DevClusterState, dir: string): Promise<Comp
 export interface UpOptions {
   name: string;
   nodes: number;
+  /** kwok (default): simulated nodes; containerd: real nodes that run containers (root only). */
+  runtime?: 'kwok' | 'containerd';
   port?: number;
   root?: string;
   onProgress?: (message: string) => void;
@@ -98,6 +105,7 @@ export async function devClusterUp(opts: UpOptions): Promise<DevClusterState> {
 
   const fresh = !existing;
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (opts.runtime === 'containerd') return realNodesState(opts, dir, versions.kubernetes, fresh);
   try {
     const cp = await startControlPlane({
       dir,
@@ -140,6 +148,12 @@ export async function devClusterDown(opts: DownOptions): Promise<{ stopped: stri
   if (!state) {
     throw new DevClusterError(`no dev cluster named "${opts.name}" in ${dir}; \`corral dev cluster ls\` lists them`);
   }
+  if (state.runtime === 'containerd') {
+    const running = await realNodesRunning(state.nodeSet!);
+    if (running) await realNodesDown(state.nodeSet!);
+    if (!opts.keepData) await rm(dir, { recursive: true, force: true });
+    return { stopped: running ? [`${state.nodes} node(s) of ${state.nodeSet}`] : [], removed: !opts.keepData };
+  }
   const live = await liveComponents(state, dir);
   const rank = (c: ComponentInfo) => {
     const i = STOP_ORDER.indexOf(c.name);
@@ -166,6 +180,12 @@ export async function listDevClusters(root = devClustersRoot()): Promise<DevClus
       const dir = join(root, name);
       const state = await readState(dir).catch(() => undefined);
       if (!state) return undefined;
+      if (state.runtime === 'containerd') {
+        const status: DevClusterStatus = (await realNodesRunning(state.nodeSet!).catch(() => false))
+          ? 'running'
+          : 'stopped';
+        return { ...state, status, dir };
+      }
       const live = (await liveComponents(state, dir)).length;
       const status: DevClusterStatus =
         live === 0 ? 'stopped' : live === state.components.length ? 'running' : 'degraded';
@@ -173,4 +193,33 @@ export async function listDevClusters(root = devClustersRoot()): Promise<DevClus
     }),
   );
   return listings.filter((l): l is DevClusterListing => l !== undefined);
+}
+
+/** A dev cluster of real nodes: made by `corral up` on hosts of this machine; its state says where. */
+async function realNodesState(
+  opts: UpOptions,
+  dir: string,
+  kubernetesVersion: string,
+  fresh: boolean,
+): Promise<DevClusterState> {
+  try {
+    const made = await realNodesUp(dir, opts.name, opts.nodes, opts.onProgress ?? (() => {}));
+    const state: DevClusterState = {
+      format: STATE_FORMAT,
+      name: opts.name,
+      kubernetesVersion,
+      server: made.server,
+      kubeconfig: made.kubeconfig,
+      nodes: opts.nodes,
+      components: [],
+      startedAt: new Date().toISOString(),
+      runtime: 'containerd',
+      nodeSet: made.nodeSet,
+    };
+    await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+    return state;
+  } catch (err) {
+    if (fresh) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }

@@ -402,6 +402,9 @@ function kubeProxySpec(config: ClusterConfig, node: NodeConfig, ctx: ComponentCo
   const root = ctx.root ?? '';
   const args: Args = {
     'cluster-cidr': config.services['kube-controller'].cluster_cidr,
+    // Keep the kernel's connection-tracking table size: kube-proxy may not change it where the node
+    // is itself a container or network namespace (the sysctl is read-only there, and it exits).
+    'conntrack-max-per-core': '0',
     'healthz-bind-address': '127.0.0.1:10256',
     'hostname-override': node.hostname_override,
     kubeconfig: kubeconfigPath('kube-proxy', root),

@@ -63,7 +63,11 @@ function clusterConfig(nodes: NodeConfig[], sans: string[] = []): ClusterConfig 
     },
     authentication: { strategy: 'x509', sans },
     authorization: { mode: 'rbac' },
-    network: { plugin: 'canal', options: {} },
+    network: { plugin: 'flannel', options: {} },
+    dns: { provider: 'coredns', upstreamnameservers: [] },
+    monitoring: { provider: 'metrics-server' },
+    system_images: {},
+    private_registries: [],
     addons: '',
     addons_include: [],
     upgrade_strategy: {
@@ -78,7 +82,11 @@ function clusterConfig(nodes: NodeConfig[], sans: string[] = []): ClusterConfig 
         timeout: 120,
       },
     },
-    corral: { binaries: { source: 'upload', local_dir: '', path: '/opt/rke/bin' }, supervisor: 'auto' },
+    corral: {
+      binaries: { source: 'upload', local_dir: '', path: '/opt/rke/bin' },
+      supervisor: 'auto',
+      container_runtime: 'containerd',
+    },
   };
 }
 

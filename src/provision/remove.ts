@@ -10,7 +10,7 @@ export async function removeCluster(session: Session, opts: { keepSnapshots: boo
   progress.step(`removing the cluster from ${conns.size} node(s)`);
   await Promise.all(
     [...conns.entries()].map(async ([address, io]) => {
-      await cleanNode(io, { keepSnapshots: opts.keepSnapshots });
+      await cleanNode(io, { keepSnapshots: opts.keepSnapshots, binDir: session.config.corral.binaries.path });
       progress.node(address, 'cleaned');
     }),
   );

@@ -1,12 +1,22 @@
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { binaryPath, binDir } from '../kube/binaries.js';
-import { addonManifests, applyAddons } from './addons.js';
+import { addonManifests, applyAddons, SYSTEM_ADDONS } from './addons.js';
 import { binaryOf, COMPONENT_NAMES, componentsFor, healthCommand, type ComponentSpec } from './components.js';
 import { pollUntil } from '../util/poll.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { reconcileEtcd } from './etcd-plane.js';
-import { reconcileWorkers, RUNTIME_SOCKET } from './worker-plane.js';
+import { reconcileWorkers } from './worker-plane.js';
+import {
+  cleanRuntime,
+  CONTAINERD_UNIT,
+  planRuntime,
+  reconcileRuntime,
+  runtimePreflight,
+  type RuntimePlan,
+} from './runtime.js';
+import { FLANNEL_RBAC, FLANNEL_UNIT, reconcileNetwork } from './network-plane.js';
+import { systemAddons, waitSystemReady } from './system-addons.js';
 import { reconcileRollingSnapshots, ROLLING_UNIT } from './rolling-snapshots.js';
 import { ProvisionError } from './errors.js';
 import { localFileHash, remoteBinaryHashes, syncBinaries, syncFiles } from './files.js';
@@ -73,7 +83,7 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   progress.step('preflight checks');
   const modes = new Map<string, SupervisorMode>();
   const problems: string[] = [];
-  const kubeletWanted = new Map<string, boolean>();
+  const runtimePlan: RuntimePlan = { ours: new Set(), runtime: new Map() };
   await Promise.all(
     config.nodes.map(async (node) => {
       const io = ios(node);
@@ -84,8 +94,13 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
       for (const name of COMPONENT_NAMES)
         if (installed.has(name) && (await unitStatus(io, name)).running) running.add(name);
       const ours = new Set([...running].flatMap((c) => COMPONENT_PORTS[c] ?? []));
-      const runtime = (await io.run(`test -S ${RUNTIME_SOCKET}`)).code === 0;
-      kubeletWanted.set(node.address, runtime);
+      const plan = await planRuntime(config, io);
+      const runtime = plan.runtime;
+      runtimePlan.runtime.set(node.address, runtime);
+      if (plan.ours) runtimePlan.ours.add(node.address);
+      // Corral's containerd needs cgroups, overlayfs and netfilter: checked before it is first started.
+      if (plan.ours && !running.has(CONTAINERD_UNIT))
+        for (const p of await runtimePreflight(io)) problems.push(`${io.label}: container runtime: ${p}`);
       const ports = componentNamesFor(node)
         .filter((c) => !running.has(c) && (runtime || (c !== 'kubelet' && c !== 'kube-proxy')))
         .flatMap((c) => COMPONENT_PORTS[c] ?? [])
@@ -155,6 +170,8 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   for (const node of config.nodes) {
     const io = ios(node);
     const wanted = new Set(componentNamesFor(node));
+    if (runtimePlan.ours.has(node.address)) wanted.add(CONTAINERD_UNIT);
+    if (runtimePlan.runtime.get(node.address) && config.network.plugin === 'flannel') wanted.add(FLANNEL_UNIT);
     if (has(node, 'etcd') && config.services.etcd.backup_config.enabled) wanted.add(ROLLING_UNIT);
     for (const unit of await listUnits(io)) {
       if (wanted.has(unit) || unit === 'etcd') continue; // etcd leaves through the membership change
@@ -264,13 +281,23 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
     }),
   );
 
+  // What kubelets (and flannel, with their credentials) may do, before any of them starts.
+  await applyAddons(kubectlPath, paths.kubeconfig, [
+    { name: 'system', yaml: SYSTEM_ADDONS },
+    ...(config.network.plugin === 'flannel' ? [{ name: 'flannel', yaml: FLANNEL_RBAC }] : []),
+  ]);
+
+  if ([...runtimePlan.runtime.values()].some(Boolean)) progress.step('container runtime and system images');
+  const runtime = await reconcileRuntime({ config, conns, modes, plan: runtimePlan, progress });
+  changed.push(...runtime.changed);
+
   progress.step('worker plane');
   const workers = await reconcileWorkers({
     config,
     conns,
     modes,
     specsFor,
-    runtime: kubeletWanted,
+    runtime: runtimePlan.runtime,
     kubectlPath,
     kubeconfigPath: paths.kubeconfig,
     progress,
@@ -278,19 +305,29 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
   changed.push(...workers.changed);
   const workerNotStarted = workers.notStarted;
 
+  if (config.network.plugin === 'flannel' && runtime.images) progress.step('pod network (flannel)');
+  changed.push(...(await reconcileNetwork({ config, conns, modes, runtime: runtimePlan.runtime, progress })));
+
   progress.step('addons');
-  const addonChanges = await applyAddons(
-    kubectlPath,
-    paths.kubeconfig,
-    await addonManifests(config, dirname(paths.config)),
-  );
+  const system = runtime.images ? systemAddons(config, runtime.images.refs) : [];
+  const addonChanges = await applyAddons(kubectlPath, paths.kubeconfig, [
+    ...system,
+    ...(await addonManifests(config, dirname(paths.config))),
+  ]);
   changed.push(...addonChanges.map((c) => `addon ${c}`));
+  if (runtime.images) {
+    progress.step('waiting for the nodes and the system add-ons');
+    const kubeletNodes = config.nodes.filter((n) => runtimePlan.runtime.get(n.address)).map((n) => n.hostname_override);
+    await waitSystemReady(kubectlPath, paths.kubeconfig, kubeletNodes, system, progress);
+  } else if (config.nodes.length) {
+    progress.info('no node runs containers: the network, DNS and metrics add-ons are not deployed');
+  }
 
   progress.step('removed nodes');
   for (const node of session.removed) {
     const io = conns.get(node.address);
     if (!io) continue;
-    await cleanNode(io);
+    await cleanNode(io, { binDir: remoteBin });
     changed.push(`${node.address}/removed`);
     progress.node(node.address, 'components stopped, Kubernetes files removed');
   }
@@ -353,8 +390,11 @@ export async function binaryHashesFor(config: ClusterConfig): Promise<Partial<Re
 export const hostPort = (address: string): string => (address.includes(':') ? `[${address}]` : address);
 
 /** Stops every Corral unit and removes what Kubernetes left on a node (mount points themselves stay). */
-export async function cleanNode(io: NodeIo, opts: { keepSnapshots?: boolean } = {}): Promise<void> {
-  for (const unit of await listUnits(io)) await removeUnit(io, unit);
+export async function cleanNode(io: NodeIo, opts: { keepSnapshots?: boolean; binDir?: string } = {}): Promise<void> {
+  const units = await listUnits(io);
+  // kubelet first, so that it does not start pods again while the runtime's are being stopped.
+  for (const unit of units.filter((u) => u !== CONTAINERD_UNIT)) await removeUnit(io, unit);
+  if (units.includes(CONTAINERD_UNIT)) await cleanRuntime(io, opts.binDir ?? '/opt/rke/bin');
   const dirs = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet', '/var/log/corral'];
   const rke = opts.keepSnapshots
     ? `find /opt/rke -mindepth 1 -maxdepth 1 ! -name etcd-snapshots -exec rm -rf {} + 2>/dev/null`

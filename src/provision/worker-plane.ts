@@ -75,10 +75,13 @@ async function updateWorker(input: WorkerPlaneInput, node: NodeConfig, changed: 
   const io = input.conns.get(node.address)!;
   const run = (args: string[]) => kubectl(input.kubectlPath, input.kubeconfigPath, args);
   const name = node.hostname_override;
-  const known = await run(['get', 'node', name, '-o', 'name']).then(
-    () => true,
-    () => false,
+  // A node that was Ready must be Ready again before the next batch; one that was not (its pod
+  // network is configured after the worker plane on a first run) is not waited for.
+  const ready = await run(['get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).then(
+    (out) => out.trim(),
+    () => null,
   );
+  const known = ready !== null;
   if (known) {
     await run(['cordon', name]);
     if (config.upgrade_strategy.drain) {
@@ -103,7 +106,7 @@ async function updateWorker(input: WorkerPlaneInput, node: NodeConfig, changed: 
     }
   }
   if (known) {
-    await run(['wait', '--for=condition=Ready', `node/${name}`, '--timeout=300s']);
+    if (ready === 'True') await run(['wait', '--for=condition=Ready', `node/${name}`, '--timeout=300s']);
     await run(['uncordon', name]);
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { agentImageRef } from '../images/agent-image.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LeaderElector, Store } from '../store/types.js';
@@ -374,7 +375,7 @@ export function createApp(deps: AppDeps) {
       clusterId: parsed.clusterId,
       token: parsed.token,
       caChecksum: deps.tls.caChecksum,
-      image: (await deps.settings.get('agent-image')) || `corral/agent:${deps.version}`,
+      image: (await deps.settings.get('agent-image')) || agentImageRef(deps.version),
     });
   }
 

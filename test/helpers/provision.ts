@@ -15,13 +15,26 @@ export interface NodeSpec {
   user?: string;
 }
 
-/** A cluster.yml for nodes of a test set (root, or each node's `user`, over SSH with the set's key). */
-export function clusterYml(set: NodeSet, nodes: NodeSpec[], extra = ''): string {
+/**
+ * A cluster.yml for nodes of a test set (root, or each node's `user`, over SSH with the set's key).
+ * By default the nodes run no containers (container_runtime: existing, and they have none), which
+ * is all the control-plane tests need; `containers: true` gives them Corral's containerd, flannel,
+ * CoreDNS and metrics-server. `corral` adds lines under the `corral:` key.
+ */
+export function clusterYml(
+  set: NodeSet,
+  nodes: NodeSpec[],
+  extra = '',
+  opts: { containers?: boolean; corral?: string[] } = {},
+): string {
   const lines = [
     `cluster_name: ${set.name}`,
     `ssh_key_path: ${set.privateKeyPath}`,
     'network:',
-    '  plugin: none',
+    `  plugin: ${opts.containers ? 'flannel' : 'none'}`,
+    'corral:',
+    `  container_runtime: ${opts.containers ? 'containerd' : 'existing'}`,
+    ...(opts.corral ?? []).map((l) => `  ${l}`),
     'nodes:',
   ];
   for (const n of nodes) {

@@ -18,7 +18,64 @@ private_dirs=(
   /opt/rke /opt/cni
   /var/log/corral /var/log/kube-audit /var/log/pods /var/log/containers
   /run/corral /tmp /root
+  # The container runtime's: containerd's state and sockets, pod network namespaces, flannel's lease.
+  /etc/containerd /var/lib/containerd /run/containerd /run/netns /run/flannel
 )
+
+# The cgroup v1 hierarchies mounted here (name and mount options), e.g. "memory memory" or
+# "systemd none,name=systemd". Each node gets a subtree of each, below this shell's own cgroup.
+cgroup_v1_hierarchies() {
+  awk '$3 == "cgroup" {
+    n = split($2, p, "/"); m = split($4, o, ","); opts = ""
+    for (i = 1; i <= m; i++) if (o[i] !~ /^(rw|ro|relatime|nosuid|nodev|noexec)$/) opts = opts (opts ? "," : "") o[i]
+    print p[n], opts }' /proc/mounts
+}
+
+# The host folder of a node's cgroup in one hierarchy.
+node_cgroup_dir() { # hierarchy mount name, options, node
+  local cur
+  if [[ $2 == *name=* ]]; then
+    cur=$(awk -F: -v n="${2##*name=}" '$2 == "name=" n { print $3 }' /proc/self/cgroup)
+  else
+    cur=$(awk -F: -v c="$2" '{ split($2, cs, ","); for (i in cs) if (cs[i] == c) print $3 }' /proc/self/cgroup | head -n1)
+  fi
+  echo "/sys/fs/cgroup/$1${cur%/}/corral-nodes/$3"
+}
+
+# Makes the node's cgroup subtree in every hierarchy; prints the cgroup.procs files to join.
+make_node_cgroups() { # node
+  local name opts dir parent
+  while read -r name opts; do
+    dir=$(node_cgroup_dir "$name" "$opts" "$1")
+    mkdir -p "$dir"
+    if [[ $name == cpuset ]]; then
+      # A v1 cpuset cgroup without cpus and mems takes no processes.
+      for parent in "$(dirname "$dir")" "$dir"; do
+        [[ -s $parent/cpuset.cpus ]] || cat "$(dirname "$parent")/cpuset.cpus" >"$parent/cpuset.cpus"
+        [[ -s $parent/cpuset.mems ]] || cat "$(dirname "$parent")/cpuset.mems" >"$parent/cpuset.mems"
+      done
+    fi
+    echo "$dir/cgroup.procs"
+  done < <(cgroup_v1_hierarchies)
+}
+
+# Every process in the node's cgroups (containers too, which live in network namespaces of their own).
+node_cgroup_pids() { # node
+  local name opts dir
+  while read -r name opts; do
+    dir=$(node_cgroup_dir "$name" "$opts" "$1")
+    [[ -d $dir ]] && find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done < <(cgroup_v1_hierarchies) | sort -u
+}
+
+remove_node_cgroups() { # node
+  local name opts dir
+  while read -r name opts; do
+    dir=$(node_cgroup_dir "$name" "$opts" "$1")
+    [[ -d $dir ]] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+    true
+  done < <(cgroup_v1_hierarchies)
+}
 
 usage() {
   cat <<EOF
@@ -92,13 +149,14 @@ cmd_down() {
   deadline=$((SECONDS + 10))
   for ns in $namespaces; do
     # Again and again: a process may fork while its siblings are being killed.
-    while pids=$(live_pids "$ns") && [[ -n $pids ]]; do
+    while pids=$( (live_pids "$ns"; node_cgroup_pids "$ns") | sort -u) && [[ -n $pids ]]; do
       ((SECONDS < deadline)) || die "processes in $ns did not exit: $(echo $pids)"
       # shellcheck disable=SC2086
       kill -KILL $pids 2>/dev/null || true
       sleep 0.05
     done
     ip netns delete "$ns" 2>/dev/null || true
+    remove_node_cgroups "$ns"
   done
   if [[ -n $idx ]]; then
     # Deleting a namespace removes its veth pair; a crash between creating a pair and moving
@@ -204,9 +262,18 @@ EOF
 
   {
     echo 'set -e'
+    # The machine's handles of other network namespaces (the other nodes') are no business of a node.
+    echo "awk '\$2 ~ \"^/run/netns/\" {print \$2}' /proc/self/mounts | xargs -r -n1 umount -l"
     for d in "${private_dirs[@]}"; do
       echo "mount --bind '$root$d' '$d'"
     done
+    # `ip netns exec` mounted a fresh /sys without the cgroup file systems: mount them again, as
+    # the node's cgroup namespace shows them (its own subtree as the root), like a host's.
+    echo "mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup"
+    local cg_name cg_opts
+    while read -r cg_name cg_opts; do
+      echo "mkdir -p /sys/fs/cgroup/$cg_name && mount -t cgroup -o '$cg_opts' cgroup /sys/fs/cgroup/$cg_name"
+    done < <(cgroup_v1_hierarchies)
     echo "mount --bind '$dir/hostname' /etc/hostname"
     echo "mount --bind '$dir/hosts' /etc/hosts"
     echo "hostname '$ns'"
@@ -216,9 +283,14 @@ EOF
   # A copy beside the node's files: the checkout may live under a folder the node hides (/tmp, /root).
   cp "$here/node-init.pl" "$dir/node-init.pl"
 
-  # Detached (own session, stdio closed) so that the node outlives whoever ran `up`.
-  setsid -f ip netns exec "$ns" \
-    unshare --mount --uts --pid --fork --mount-proc --propagation private \
+  local procs
+  procs=$(make_node_cgroups "$ns" | tr '\n' ' ')
+  # Detached (own session, stdio closed) so that the node outlives whoever ran `up`; in the node's
+  # cgroups before its cgroup namespace is made, so that they are its root.
+  # shellcheck disable=SC2016
+  setsid -f sh -c 'for f in $1; do echo $$ >"$f"; done; shift; exec "$@"' sh "$procs" \
+    ip netns exec "$ns" \
+    unshare --mount --uts --pid --cgroup --fork --mount-proc --propagation private \
     /bin/sh "$dir/boot.sh" </dev/null >"$dir/boot.log" 2>&1
 }
 

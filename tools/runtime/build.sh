@@ -154,6 +154,22 @@ dist=github.com/distribution/distribution/v3
 LDFLAGS="-X $dist/version.version=$distribution -X $dist/version.mainpkg=$dist" \
   install registry "$dist/cmd/registry@$distribution"
 
+# The pause program every pod sandbox runs (containerd's sandbox image): Kubernetes' own C source,
+# from the very Kubernetes module tools/k8s builds, linked statically so its image needs nothing else.
+pause_src=$(cd "$root/tools/k8s/kube" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c
+pause_version=3.10
+command -v gcc >/dev/null || { echo "runtime:build: gcc is needed to build the pause program" >&2; exit 1; }
+pause_stamp=$(cat <(gcc --version | head -n1) <(echo "pause $pause_version -static") "$pause_src" | sha256sum | cut -d' ' -f1)
+if up_to_date "$out/pause" pause "$pause_stamp"; then
+  say "pause is up to date"
+else
+  gcc -Os -Wall -Werror -static -DVERSION="v$pause_version-corral" -o "$out/pause.tmp" "$pause_src"
+  strip "$out/pause.tmp"
+  mv -f "$out/pause.tmp" "$out/pause"
+  echo "$pause_stamp" >"$stamps/pause"
+  say "built pause"
+fi
+
 cat >"$out/versions.json.tmp" <<JSON
 {
   "containerd": "$containerd",
@@ -162,7 +178,8 @@ cat >"$out/versions.json.tmp" <<JSON
   "flannel": "$flannel",
   "coredns": "$coredns",
   "metricsServer": "$metrics_server",
-  "registry": "$distribution"
+  "registry": "$distribution",
+  "pause": "$pause_version"
 }
 JSON
 mv -f "$out/versions.json.tmp" "$out/versions.json"

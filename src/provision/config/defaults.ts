@@ -17,8 +17,13 @@ export const DEFAULTS = {
   cluster_domain: 'cluster.local',
   authentication_strategy: 'x509',
   authorization_mode: 'rbac',
-  /** RKE defaults to canal; Corral ships no CNI manifests, so the network is left to addons. */
-  network_plugin: 'none',
+  /** RKE defaults to canal (flannel for the network plus Calico's policies); Corral deploys flannel. */
+  network_plugin: 'flannel',
+  /** RKE's flannel_backend_type default. */
+  flannel_backend_type: 'vxlan',
+  dns_provider: 'coredns',
+  monitoring_provider: 'metrics-server',
+  container_runtime: 'containerd',
   etcd_extra_args: { 'election-timeout': '5000', 'heartbeat-interval': '500' } as Record<string, string>,
   backup_interval_hours: 12,
   backup_retention: 6,
@@ -29,8 +34,12 @@ export const DEFAULTS = {
   binaries_path: '/opt/rke/bin',
 } as const;
 
-/** Plugins RKE deploys itself; Corral tells people to install them through addons instead. */
-export const RKE_NETWORK_PLUGINS = ['canal', 'flannel', 'calico', 'weave', 'aci'];
+/** Plugins RKE deploys itself that Corral does not; it tells people to install them through addons. */
+export const RKE_NETWORK_PLUGINS = ['canal', 'calico', 'weave', 'aci'];
+export const NETWORK_PLUGINS = ['flannel', 'none'] as const;
+
+/** RKE's system_images keys Corral uses (the rest name images of components Corral runs as processes). */
+export const SYSTEM_IMAGE_KEYS = ['pod_infra_container', 'coredns', 'metrics_server', 'flannel', 'toolbox'] as const;
 
 /**
  * RKE's cluster_dns_server (10.43.0.10) belongs to its default service range; in another range,

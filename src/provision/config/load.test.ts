@@ -105,7 +105,11 @@ describe('defaults', () => {
       },
       authentication: { strategy: 'x509', sans: [] },
       authorization: { mode: 'rbac' },
-      network: { plugin: 'none', options: {} },
+      network: { plugin: 'flannel', options: {} },
+      dns: { provider: 'coredns', upstreamnameservers: [] },
+      monitoring: { provider: 'metrics-server' },
+      system_images: {},
+      private_registries: [],
       addons: '',
       addons_include: [],
       upgrade_strategy: {
@@ -120,7 +124,11 @@ describe('defaults', () => {
           timeout: 120,
         },
       },
-      corral: { binaries: { source: 'upload', local_dir: bin, path: '/opt/rke/bin' }, supervisor: 'auto' },
+      corral: {
+        binaries: { source: 'upload', local_dir: bin, path: '/opt/rke/bin' },
+        supervisor: 'auto',
+        container_runtime: 'containerd',
+      },
     };
     expect(config).toEqual(expected);
   });
@@ -551,7 +559,7 @@ describe('cluster settings', () => {
   test('network plugins RKE deploys are refused with what to do instead', () => {
     const found = problemAt(withTop('network:\n  plugin: calico\n'), 'network.plugin', 'calico', 'calico');
     expect(found.message).toBe(
-      '"calico" is not available: Corral ships no CNI manifests. Set `plugin: none` and install calico through addons_include (its manifest file or https URL) or addons',
+      '"calico" is not available: Corral deploys flannel. Use `plugin: flannel`, or `plugin: none` and install calico through addons_include (its manifest file or https URL) or addons',
     );
     expect(problemAt(withTop('network:\n  plugin: cilium\n'), 'network.plugin', 'cilium').message).toMatch(
       /^unknown network plugin/,
@@ -735,10 +743,10 @@ upgrade_strategy:
     'nodes[0].docker_socket',
     'nodes[1].docker_socket',
     'services.kubelet.extra_binds',
-    'system_images',
+    'system_images.etcd',
+    'system_images.kubernetes',
     'enable_cri_dockerd',
     'ingress',
-    'dns',
   ]);
   for (const w of warnings) expect(w.message).toMatch(/^ignored: Corral /);
   expect(warnings.find((w) => w.path === 'ingress')!.message).toBe(

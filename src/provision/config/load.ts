@@ -6,7 +6,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { binDir } from '../../kube/binaries.js';
-import { DEFAULTS, defaultDnsServer, RKE_NETWORK_PLUGINS } from './defaults.js';
+import { DEFAULTS, defaultDnsServer, NETWORK_PLUGINS, RKE_NETWORK_PLUGINS, SYSTEM_IMAGE_KEYS } from './defaults.js';
 import { ConfigError, nearest } from './issues.js';
 import { cidrContains, cidrsOverlap, isDnsName, parseCidr, type Cidr } from './net.js';
 import * as K from './rke-keys.js';
@@ -131,6 +131,16 @@ class Loader {
       authentication: this.authentication(get('authentication')),
       authorization: this.authorization(get('authorization')),
       network: this.network(get('network')),
+      dns: this.dns(get('dns')),
+      monitoring: {
+        provider: this.oneOf(
+          this.section(get('monitoring'), 'monitoring', K.MONITORING_KEYS).get('provider'),
+          ['metrics-server', 'none'] as const,
+          DEFAULTS.monitoring_provider,
+        ),
+      },
+      system_images: this.systemImages(get('system_images')),
+      private_registries: this.privateRegistries(get('private_registries')),
       addons: this.addons(get('addons')),
       addons_include: this.addonsInclude(get('addons_include')),
       upgrade_strategy: this.upgradeStrategy(get('upgrade_strategy')),
@@ -554,16 +564,86 @@ class Loader {
     if (RKE_NETWORK_PLUGINS.includes(plugin)) {
       r.error(
         m.get('plugin')!,
-        `"${plugin}" is not available: Corral ships no CNI manifests. Set \`plugin: none\` and install ` +
-          `${plugin} through addons_include (its manifest file or https URL) or addons`,
+        `"${plugin}" is not available: Corral deploys flannel. Use \`plugin: flannel\`, or \`plugin: none\` and ` +
+          `install ${plugin} through addons_include (its manifest file or https URL) or addons`,
       );
-    } else if (plugin !== 'none') {
+    } else if (!(NETWORK_PLUGINS as readonly string[]).includes(plugin)) {
       r.error(
         m.get('plugin')!,
-        `unknown network plugin "${plugin}": set \`plugin: none\` and install a CNI through addons_include or addons`,
+        `unknown network plugin "${plugin}": use flannel, or none and install a CNI through addons_include or addons`,
       );
     }
-    return { plugin: 'none', options: r.strMap(m.get('options')) };
+    const options = r.strMap(m.get('options'));
+    const backend = options.flannel_backend_type;
+    if (backend !== undefined && backend !== 'vxlan' && backend !== 'host-gw')
+      r.error(m.get('options')!, `flannel_backend_type "${backend}" is not one of vxlan, host-gw`);
+    return { plugin: plugin === 'none' ? 'none' : 'flannel', options };
+  }
+
+  private dns(f: Field | undefined): ClusterConfig['dns'] {
+    const m = this.section(f, 'dns', K.DNS_KEYS);
+    return {
+      provider: this.oneOf(m.get('provider'), ['coredns', 'none'] as const, DEFAULTS.dns_provider),
+      upstreamnameservers: this.r.strList(m.get('upstreamnameservers'), 'upstreamnameservers: [1.1.1.1, 8.8.4.4]'),
+    };
+  }
+
+  private privateRegistries(f: Field | undefined): ClusterConfig['private_registries'] {
+    const { r } = this;
+    const out: ClusterConfig['private_registries'] = [];
+    const example = 'private_registries: [{url: registry.example.com:5000, user: ci, password: ...}]';
+    for (const item of r.seq(f, example)) {
+      const m = r.map(item, K.REGISTRY_KEYS, '{url: registry.example.com:5000, user: ci, password: ...}');
+      if (!m) continue;
+      const url = r.str(m.get('url'), '').trim();
+      if (!url)
+        r.error(m.get('url') ?? missingIn(item, 'url'), 'required: the registry host[:port], as images name it');
+      else if (!/^[a-z0-9.-]+(:\d{1,5})?$/i.test(url))
+        r.error(
+          m.get('url')!,
+          `"${url}" is not host[:port]: write it as images name it, like registry.example.com:5000`,
+        );
+      const user = r.str(m.get('user'), '');
+      const password = r.str(m.get('password'), '');
+      if (Boolean(user) !== Boolean(password))
+        r.error(
+          m.get(user ? 'user' : 'password')!,
+          'user and password go together: give both, or neither for anonymous pulls',
+        );
+      const ca = r.str(m.get('ca_cert'), '');
+      if (ca) {
+        try {
+          new X509Certificate(ca);
+        } catch {
+          r.error(m.get('ca_cert')!, 'is not a PEM certificate (-----BEGIN CERTIFICATE----- …)');
+        }
+      }
+      const isDefault = r.bool(m.get('is_default'), false);
+      if (isDefault)
+        r.warn(
+          m.get('is_default')!,
+          'Corral loads its own system images onto the nodes; name images of this registry in system_images to pull them from it',
+        );
+      if (out.some((o) => o.url === url)) r.error(m.get('url')!, `${url} is listed twice`);
+      out.push({ url, user, password, is_default: isDefault, ca_cert: ca });
+    }
+    return out;
+  }
+
+  private systemImages(f: Field | undefined): ClusterConfig['system_images'] {
+    const known = SYSTEM_IMAGE_KEYS as readonly string[];
+    const out: Record<string, string> = {};
+    this.r.strMap(f, 'system_images: {coredns: registry.example.com/coredns:1.15.0}', (k, v, at) => {
+      // RKE files list an image for every component; those Corral runs as processes say so.
+      if (!known.includes(k)) {
+        if (v.trim())
+          this.r.warn(
+            at,
+            `ignored: Corral runs no "${k}" image (Kubernetes and etcd run as processes); it uses ${known.join(', ')}`,
+          );
+      } else if (v.trim()) out[k] = v.trim();
+    });
+    return out as ClusterConfig['system_images'];
   }
 
   private addons(f: Field | undefined): string {
@@ -641,6 +721,11 @@ class Loader {
     return {
       binaries: { source, local_dir: localDir ? this.path(localDir) : binDir(), path },
       supervisor: this.oneOf(m.get('supervisor'), ['auto', 'systemd', 'corral'] as const, 'auto'),
+      container_runtime: this.oneOf(
+        m.get('container_runtime'),
+        ['containerd', 'existing'] as const,
+        DEFAULTS.container_runtime,
+      ),
     };
   }
 

@@ -26,15 +26,22 @@ const COMMENTS: Record<string, string> = {
   authentication: 'Client certificates (x509) only; sans are extra names and IPs in the API server certificate.',
   authorization: 'rbac, or none (every authenticated request is allowed).',
   network:
-    'Corral installs no network plugin (CNI): leave `none` and install one (Calico, Flannel, Cilium, …)\n' +
-    'through addons_include.',
+    'flannel (deployed by Corral; options.flannel_backend_type: vxlan or host-gw), or none: install a\n' +
+    'network plugin (Calico, Cilium, …) yourself through addons_include.',
+  dns: 'provider: coredns (deployed by Corral at services.kubelet.cluster_dns_server) or none.',
+  monitoring: 'provider: metrics-server (behind `kubectl top`) or none.',
+  private_registries:
+    'Registries the nodes pull your images from: url (host[:port]), user, password, ca_cert (PEM, when\nits certificate is from a private CA).',
+  system_images:
+    'Images of the add-ons by RKE’s key (pod_infra_container, coredns, metrics_server, flannel),\nfor a registry of your own; by default Corral loads its own images onto the nodes.',
   addons: 'Kubernetes manifests (YAML) applied once the cluster is up.',
   addons_include: 'Manifest files (relative to this file) or https URLs, applied after `addons`.',
   upgrade_strategy: 'How many nodes may be down at once while upgrading (a count or a percentage).',
   corral:
     "Corral's own settings (not in RKE). binaries.source: upload (copied from this machine's local_dir,\n" +
     "default: Corral's built binaries) or host (already installed at binaries.path on every node).\n" +
-    'supervisor: auto (systemd where it runs, else Corral’s own), systemd or corral.',
+    'supervisor: auto (systemd where it runs, else Corral’s own), systemd or corral.\n' +
+    'container_runtime: containerd (Corral runs its own where a node has none) or existing.',
 };
 
 function node(n: NodeAnswers, sshKeyPath: string) {
@@ -98,6 +105,19 @@ export function clusterFileData(a: ClusterAnswers): Record<string, unknown> {
     authentication: { strategy: 'x509', sans: a.authentication?.sans ?? [] },
     authorization: { mode: a.authorization?.mode ?? DEFAULTS.authorization_mode },
     network: { plugin: a.network?.plugin ?? DEFAULTS.network_plugin, options: a.network?.options ?? {} },
+    dns: {
+      provider: a.dns?.provider ?? DEFAULTS.dns_provider,
+      upstreamnameservers: a.dns?.upstreamnameservers ?? [],
+    },
+    monitoring: { provider: a.monitoring?.provider ?? DEFAULTS.monitoring_provider },
+    system_images: a.system_images ?? {},
+    private_registries: (a.private_registries ?? []).map((p) => ({
+      url: p?.url ?? '',
+      user: p?.user ?? '',
+      password: p?.password ?? '',
+      is_default: p?.is_default ?? false,
+      ca_cert: p?.ca_cert ?? '',
+    })),
     addons: a.addons ?? '',
     addons_include: a.addons_include ?? [],
     upgrade_strategy: {
@@ -114,6 +134,7 @@ export function clusterFileData(a: ClusterAnswers): Record<string, unknown> {
         path: a.corral?.binaries?.path ?? DEFAULTS.binaries_path,
       },
       supervisor: a.corral?.supervisor ?? 'auto',
+      container_runtime: a.corral?.container_runtime ?? DEFAULTS.container_runtime,
     },
   };
 }

@@ -28,17 +28,17 @@ export const TOP_KEYS: KeySpec = {
     'addons_include',
     'upgrade_strategy',
     'corral',
+    'dns',
+    'monitoring',
+    'system_images',
+    'private_registries',
   ],
   ignored: {
-    system_images: NO_IMAGES,
     ignore_docker_version: NO_DOCKER,
     enable_cri_dockerd: NO_DOCKER,
     cri_dockerd_stream_server_address: NO_DOCKER,
     cri_dockerd_stream_server_port: NO_DOCKER,
-    private_registries: `${NO_IMAGES}, so there is nothing to pull`,
     ingress: ADDON('ingress controller'),
-    monitoring: ADDON('metrics server'),
-    dns: `${ADDON('DNS server (CoreDNS)')}; kubelets point pods at services.kubelet.cluster_dns_server`,
     prefix_path: 'Corral uses the standard paths on the nodes (/etc/kubernetes, /var/lib/etcd, /opt/rke)',
     win_prefix_path: NO_WINDOWS,
     cloud_provider: 'Corral configures no cloud provider integration',
@@ -153,13 +153,13 @@ export const KUBE_API_KEYS = service(
 export const KUBE_CONTROLLER_KEYS = service(['cluster_cidr', 'service_cluster_ip_range']);
 
 export const KUBELET_KEYS = service(['cluster_domain', 'cluster_dns_server', 'fail_swap_on'], {
-  infra_container_image: 'the pause image is the container runtime’s business; Corral installs no runtime',
+  infra_container_image: 'set system_images.pod_infra_container instead (containerd runs the pause image)',
   generate_serving_certificate: 'kubelet serving certificates are managed by Corral’s PKI',
 });
 
 export const PLAIN_SERVICE_KEYS = service([]);
 
-const NO_CNI = 'Corral deploys no network plugin';
+const NO_CNI = 'Corral deploys flannel with its own settings';
 
 export const NETWORK_KEYS: KeySpec = {
   known: ['plugin', 'options'],
@@ -195,5 +195,31 @@ export const DRAIN_KEYS: KeySpec = {
   known: ['force', 'ignore_daemonsets', 'delete_local_data', 'grace_period', 'timeout'],
 };
 
-export const CORRAL_KEYS: KeySpec = { known: ['binaries', 'supervisor'] };
+export const CORRAL_KEYS: KeySpec = { known: ['binaries', 'supervisor', 'container_runtime'] };
+export const REGISTRY_KEYS: KeySpec = {
+  known: ['url', 'user', 'password', 'is_default', 'ca_cert'],
+  ignored: { ecr_credential_plugin: 'Corral runs no ECR credential helper; give user and password' },
+};
+export const DNS_KEYS: KeySpec = {
+  known: ['provider', 'upstreamnameservers'],
+  ignored: {
+    node_selector: 'CoreDNS runs on any schedulable node',
+    reversecidrs: 'CoreDNS answers reverse lookups of the cluster networks',
+    stubdomains: 'add a stub domain through an addon ConfigMap instead',
+    linear_autoscaler_params: 'CoreDNS runs as one replica per two worker nodes, at least one',
+    nodelocal: 'NodeLocal DNSCache is not deployed',
+    update_strategy: 'CoreDNS updates with a rolling update',
+    tolerations: 'CoreDNS tolerates control-plane taints',
+  },
+};
+export const MONITORING_KEYS: KeySpec = {
+  known: ['provider'],
+  ignored: {
+    options: 'metrics-server runs with the options Corral gives it',
+    node_selector: 'metrics-server runs on any schedulable node',
+    update_strategy: 'metrics-server updates with a rolling update',
+    replicas: 'metrics-server runs one replica',
+    tolerations: 'metrics-server tolerates control-plane taints',
+  },
+};
 export const BINARIES_KEYS: KeySpec = { known: ['source', 'local_dir', 'path'] };

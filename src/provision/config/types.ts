@@ -90,6 +90,16 @@ export interface UpgradeStrategy {
   };
 }
 
+export interface PrivateRegistry {
+  /** host[:port], as images name it. */
+  url: string;
+  user: string;
+  password: string;
+  is_default: boolean;
+  /** Corral's extension: the PEM CA the registry's certificate is signed by, when not a public one. */
+  ca_cert: string;
+}
+
 /** Corral's extension key `corral:` (not in RKE): where binaries come from, how processes are supervised. */
 export interface CorralExtension {
   binaries: {
@@ -102,6 +112,12 @@ export interface CorralExtension {
   };
   /** auto: systemd units where systemd runs, otherwise Corral's supervisor. */
   supervisor: 'auto' | 'systemd' | 'corral';
+  /**
+   * containerd: Corral uploads and runs its own containerd, runc and CNI plugins on every node
+   * that has no runtime answering at /run/containerd/containerd.sock (a node needs only SSH);
+   * existing: only a runtime the node already runs is used, and without one kubelet is not started.
+   */
+  container_runtime: 'containerd' | 'existing';
 }
 
 export interface ClusterConfig {
@@ -114,7 +130,15 @@ export interface ClusterConfig {
   services: Services;
   authentication: { strategy: 'x509'; sans: string[] };
   authorization: { mode: 'rbac' | 'none' };
-  network: { plugin: string; options: Record<string, string> };
+  network: { plugin: 'flannel' | 'none'; options: Record<string, string> };
+  /** RKE's dns: the cluster DNS add-on (CoreDNS), answering at services.kubelet.cluster_dns_server. */
+  dns: { provider: 'coredns' | 'none'; upstreamnameservers: string[] };
+  /** RKE's monitoring: the metrics add-on behind `kubectl top`. */
+  monitoring: { provider: 'metrics-server' | 'none' };
+  /** RKE's private_registries: registries the nodes pull from, with credentials. */
+  private_registries: PrivateRegistry[];
+  /** RKE's system_images: the images of the add-ons, by RKE's key (pod_infra_container, coredns, ...). */
+  system_images: Partial<Record<'pod_infra_container' | 'coredns' | 'metrics_server' | 'flannel' | 'toolbox', string>>;
   /** Inline YAML manifests applied after the cluster is up. */
   addons: string;
   /** Paths (relative to cluster.yml) or https URLs of manifests applied after `addons`. */

@@ -133,13 +133,13 @@ export async function runWizard(io: WizardIo, opts: WizardOptions): Promise<Clus
     });
   }
 
-  const plugin = await question('Network Plugin Type (none)', DEFAULTS.network_plugin, (a) =>
-    a === 'none'
+  const plugin = await question('Network Plugin Type (flannel, none)', DEFAULTS.network_plugin, (a) =>
+    a === 'none' || a === 'flannel'
       ? a
       : refuse(
           RKE_NETWORK_PLUGINS.includes(a)
-            ? `Corral ships no CNI manifests: answer none, then install ${a} through addons_include (next questions)`
-            : `"${a}" is not available: answer none and install a network plugin through addons_include`,
+            ? `Corral deploys flannel: answer flannel, or none and install ${a} through addons_include (next questions)`
+            : `"${a}" is not available: answer flannel, or none and install a network plugin through addons_include`,
         ),
   );
   await question('Authentication Strategy', DEFAULTS.authentication_strategy, (a) =>

@@ -31,7 +31,10 @@ export const SETTINGS: Record<string, SettingDefinition> = {
   'server-version': { default: '', public: true, readOnly: true },
   'first-login': { default: 'true', public: true, readOnly: true },
   'ui-pl': { default: 'Corral', public: true },
-  /** The image the import manifest runs; empty means corral/agent:<server version>. */
+  /**
+   * The image the import manifest runs; empty means corral.local/agent:<server version>, which
+   * `corral up` loads onto the nodes it provisions (see src/images/agent-image.ts).
+   */
   'agent-image': { default: '' },
   /** Lifetime of a login session. */
   'auth-user-session-ttl-minutes': { default: '960', validate: positiveInt },
