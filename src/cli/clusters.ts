@@ -69,5 +69,20 @@ export function clustersCommand(): Command {
     'corral clusters kubeconfig prod > prod.yaml',
     'corral clusters kubeconfig prod --merge',
   ).action(run(actions, 'clustersKubeconfig'));
+  examples(
+    output(
+      c
+        .command('import-yaml')
+        .description('apply Kubernetes YAML to a cluster as you (cluster, project or namespace scope)')
+        .argument('<file>', 'a YAML file, or - for standard input')
+        .option('--cluster <cluster>', 'cluster id or name (default: the current cluster)')
+        .option('--project <project>', 'project scope: namespaces the YAML creates join this project')
+        .option('-n, --namespace <namespace>', 'namespace scope: everything goes into this namespace')
+        .option('--default-namespace <namespace>', 'for namespaced objects that name no namespace'),
+    ),
+    'corral clusters import-yaml app.yaml --default-namespace web',
+    'corral clusters import-yaml app.yaml --project team-a',
+    'cat app.yaml | corral clusters import-yaml - -n web',
+  ).action(run(actions, 'clustersImportYaml'));
   return c;
 }

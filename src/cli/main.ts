@@ -7,6 +7,7 @@ import { agentCommand } from './agent.js';
 import { devCommand } from './dev.js';
 import { clustersCommand } from './clusters.js';
 import { namespacesCommand } from './namespaces.js';
+import { workloadsCommand } from './workloads.js';
 import { projectsCommand } from './projects.js';
 import { appsCommand, catalogCommand } from './catalog.js';
 import { rolesCommand } from './roles.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(catalogCommand());
   program.addCommand(appsCommand());
   program.addCommand(namespacesCommand());
+  program.addCommand(workloadsCommand());
   program.addCommand(usersCommand());
   program.addCommand(tokensCommand());
   program.addCommand(rolesCommand());

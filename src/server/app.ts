@@ -66,7 +66,7 @@ import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
 import type { ProjectsController } from './projects/controller.js';
 import { namespacesApi } from './projects/namespaces.js';
-import { projectResourcesApi } from './projects/workloads.js';
+import { projectResourcesApi } from './projects/workloads-api.js';
 import { projectBehavior } from './projects/project-behavior.js';
 import { prtbBehavior } from './projects/prtb-behavior.js';
 import { projectSecretBehavior } from './projects/secret-behavior.js';
@@ -335,6 +335,25 @@ export function createApp(deps: AppDeps) {
           }
           return withSchemas(req, inner, await routeV3(req, inner, ctx));
         },
+      },
+      {
+        path: '/v3/projects/:projectId/workloads/:id/:sub',
+        ignoreCase: true,
+        auth: 'user',
+        handle: async ({ req, url, params, auth }) =>
+          withSchemas(
+            req,
+            url,
+            await projectResources(
+              req,
+              url,
+              await apiContext(req, url, auth),
+              params.projectId!,
+              'workloads',
+              params.id,
+              params.sub,
+            ),
+          ),
       },
       {
         path: '/v3/projects/:projectId/:plural/:id?',

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ControlPlane } from '../../src/localcluster/control-plane.js';
-import {
-  launchBrowser,
-  screenshot,
-  signIn,
-  startUiServer,
-  type LaunchedBrowser,
-  type UiServer,
-} from '../helpers/browser.js';
-import { registerDirect } from '../helpers/clusters.js';
-import { kubectl, startTestControlPlane } from '../helpers/control-plane.js';
+import { screenshot, signIn, type LaunchedBrowser, type UiServer } from '../helpers/browser.js';
+import { kubectl } from '../helpers/control-plane.js';
 import { eventually } from '../helpers/eventually.js';
+import { startUiWorld, type UiWorld } from './world.js';
 
 // The cluster view against a real server, a real control plane with kwok nodes (pods run, and
 // serve a fixed log), the real kubectl, and Chromium. One of each for the file: they are slow to start.
@@ -18,22 +11,16 @@ let ui: UiServer;
 let cp: ControlPlane;
 let clusterId: string;
 let b: LaunchedBrowser;
+let world: UiWorld | undefined;
 
 beforeAll(async () => {
-  [ui, cp] = await Promise.all([
-    startUiServer({ manual: true }),
-    startTestControlPlane({ nodes: 1, podLogsAndExec: true, manual: true }),
-  ]);
-  clusterId = await registerDirect(ui.server, ui.adminToken, cp, 'work');
-  b = await launchBrowser({ manual: true, baseURL: ui.url });
-  await signIn(b.context, ui.server, ui.adminUsername, ui.adminPassword);
+  world = await startUiWorld('work', { podLogsAndExec: true });
+  ({ ui, cp, clusterId, b } = world);
   await kubectl(cp, 'create', 'deployment', 'web', '--image=nginx', '--replicas=1', '-n', 'default');
 });
 
 afterAll(async () => {
-  await b?.close();
-  await cp?.stop();
-  await ui?.server.stop();
+  await world?.stop();
 });
 
 const deploymentPage = () => `/c/${clusterId}/deployments/default/web`;

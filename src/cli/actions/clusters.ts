@@ -14,6 +14,7 @@ import {
   listOut,
   objectOut,
   resolveCluster,
+  resolveProject,
   say,
   session,
   type Opts,
@@ -156,4 +157,29 @@ export async function clustersKubeconfig([ref]: unknown[], opts: Opts): Promise<
   } else {
     process.stdout.write(r.config);
   }
+}
+
+export async function clustersImportYaml([file]: unknown[], opts: Opts): Promise<void> {
+  const text =
+    file === '-'
+      ? await new Promise<string>((resolve, reject) => {
+          let data = '';
+          process.stdin.setEncoding('utf8');
+          process.stdin.on('data', (d: string) => (data += d));
+          process.stdin.on('end', () => resolve(data));
+          process.stdin.on('error', reject);
+        })
+      : await readFile(String(file), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw new UsageError(`cannot read ${String(file)}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+        });
+  const s = await session(opts);
+  const c = await resolveCluster(s.conn, clusterRef(s, opts));
+  const body: Row = { yaml: text };
+  if (opts.namespace) body.namespace = String(opts.namespace);
+  if (opts.defaultNamespace) body.defaultNamespace = String(opts.defaultNamespace);
+  if (opts.project) body.projectId = (await resolveProject(s.conn, String(c.id), String(opts.project))).id;
+  const r = await s.conn.call<Row>('POST', `/v3/clusters/${String(c.id)}?action=importYaml`, body);
+  if ((opts.output ?? 'table') === 'table') {
+    for (const line of (r.applied as string[] | undefined) ?? []) process.stdout.write(`applied ${line}\n`);
+  } else objectOut(r, [], opts);
 }

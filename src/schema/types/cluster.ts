@@ -26,6 +26,26 @@ export const generateKubeconfigOutput = defineSubtype({
   fields: { config: f.string() },
 });
 
+/**
+ * Rancher's Import YAML. The scope is the field set: `namespace` (every object goes there; one
+ * naming another namespace, or a cluster-wide one, fails the import), `projectId` (namespaces it
+ * creates join the project), neither (cluster scope: namespaces it creates are in no project).
+ */
+export const importClusterYamlInput = defineSubtype({
+  id: 'importClusterYamlInput',
+  fields: {
+    yaml: f.string({ required: true, minLength: 1, description: 'one or more Kubernetes objects' }),
+    defaultNamespace: f.string({ nullable: true, description: 'for namespaced objects that name none' }),
+    namespace: f.string({ nullable: true, description: 'namespace scope: everything goes into this namespace' }),
+    projectId: f.ref('project', { nullable: true, description: 'project scope: namespaces created join it' }),
+  },
+});
+
+export const importYamlOutput = defineSubtype({
+  id: 'importYamlOutput',
+  fields: { message: f.string(), applied: f.array(f.string()) },
+});
+
 export const cluster = defineType({
   id: 'cluster',
   plural: 'clusters',
@@ -61,6 +81,14 @@ export const cluster = defineType({
       output: 'generateKubeConfigOutput',
       verb: 'get',
       description: 'a kubeconfig for this cluster through the server',
+    },
+    importYaml: {
+      input: 'importClusterYamlInput',
+      output: 'importYamlOutput',
+      // Anyone who sees the cluster may ask; the cluster's RBAC decides, as the objects are
+      // applied as the caller.
+      verb: 'get',
+      description: 'apply Kubernetes YAML to the cluster, in cluster, project or namespace scope',
     },
   },
   collectionMethods: ['GET', 'POST'],

@@ -255,12 +255,21 @@ describe('built-in role templates', () => {
       'cluster-owner',
       'clustercatalogs-manage',
     ]);
+    // Rancher's hidden ones, and those for features Corral does not have yet (kept off the pickers).
     expect(BUILTIN_ROLE_TEMPLATES.filter((t) => t.hidden).map((t) => t.id)).toEqual([
       'cluster-admin',
       'admin',
       'edit',
       'view',
+      'clustercatalogs-manage',
+      'clustercatalogs-view',
+      'backups-manage',
+      'navlinks-manage',
+      'projectcatalogs-manage',
+      'projectcatalogs-view',
       'project-monitoring-readonly',
+      'monitoring-ui-view',
+      'navlinks-view',
     ]);
   });
 

@@ -182,6 +182,22 @@ interface TemplateOptions {
   externalRules?: PolicyRule[];
 }
 
+/**
+ * Rancher's templates for features Corral does not have yet (catalogs, cluster backups from the
+ * UI, nav links, monitoring): still served and bindable, for Rancher's clients, but hidden, so
+ * role pickers offer only roles that do something.
+ */
+const NOT_BUILT_YET = new Set([
+  'clustercatalogs-manage',
+  'clustercatalogs-view',
+  'backups-manage',
+  'navlinks-manage',
+  'projectcatalogs-manage',
+  'projectcatalogs-view',
+  'monitoring-ui-view',
+  'navlinks-view',
+]);
+
 function template(
   id: string,
   displayName: string,
@@ -197,7 +213,7 @@ function template(
     context,
     builtin: true,
     external: false,
-    hidden: false,
+    hidden: NOT_BUILT_YET.has(id),
     administrative: false,
     ...flags,
     ...(externalRules ? { externalRules } : {}),

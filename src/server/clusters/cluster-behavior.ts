@@ -5,6 +5,7 @@ import { kubeconfigObject } from '../../kube/kubeconfig.js';
 import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
 import { randomSuffix } from '../auth/token-secret.js';
+import { assertUniqueName } from '../api/unique-name.js';
 import { issueToken } from '../auth/tokens.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { ApiError } from '../http/errors.js';
@@ -13,6 +14,7 @@ import { deleteObject, listManaged } from '../projects/downstream.js';
 import { CLUSTER_LABEL, MANAGED_LABEL } from '../rbac/desired.js';
 import { AGENT_NAME, AGENT_NAMESPACE } from './manifest.js';
 import { CLUSTER_ID_LABEL, isMember, isOwner } from './memberships.js';
+import { importYaml } from './import-yaml.js';
 import { createRegistrationToken } from './registration.js';
 import { setClusterRemoving } from './status-write.js';
 
@@ -106,6 +108,7 @@ function seesCluster(ctx: ApiContext, clusterId: string): boolean {
 
 export const clusterBehavior: TypeBehavior = {
   async create(fields, ctx, labels) {
+    await assertUniqueName(ctx.store, 'cluster', fields.name, { scope: 'Corral' });
     const id = `c-${randomSuffix(5)}`;
     const imported = fields.importedConfig as { kubeConfig?: string } | undefined;
     const spec: Record<string, unknown> = {
@@ -136,7 +139,9 @@ export const clusterBehavior: TypeBehavior = {
       ? seesCluster(ctx, obj.id)
       : ['update', 'delete'].includes(verb) && isOwner(ctx.memberships, obj.id),
   ownListFilter: (ctx) => (obj) => seesCluster(ctx, obj.id),
-  async prepareUpdate(existing, fields) {
+  async prepareUpdate(existing, fields, ctx) {
+    if (fields.name !== undefined && fields.name !== existing.spec.name)
+      await assertUniqueName(ctx.store, 'cluster', fields.name, { scope: 'Corral', exceptId: existing.id });
     return { ...existing.spec, ...fields };
   },
   async beforeDelete(existing, ctx) {
@@ -148,13 +153,17 @@ export const clusterBehavior: TypeBehavior = {
     try {
       await cleanUpDownstream(ctx.services.connections, existing);
     } catch (err) {
-      if (!force) {
+      // A cluster that never answered (an import whose agent never connected) has nothing of
+      // Corral's to remove: deleting it needs no force and no explanation.
+      const everConnected = Boolean(existing.status.version);
+      if (!force && everConnected) {
         // The cluster stays: the projects controller takes it up again.
         await setClusterRemoving(ctx.store, existing.id, false);
         throw new ApiError(
           'ServiceUnavailable',
-          `cluster ${existing.id} cannot be reached to remove the Corral agent (${(err as Error).message}); ` +
-            'bring it back, or DELETE with ?force=true to forget it without cleaning up',
+          `Corral cannot reach cluster "${String(existing.spec.name)}" to remove its agent ` +
+            `(${(err as Error).message}). Bring the cluster back and delete it again, or forget it ` +
+            'without cleaning up (force=true); the agent then stays in the cluster.',
         );
       }
     }
@@ -170,6 +179,7 @@ export const clusterBehavior: TypeBehavior = {
     await Promise.all([...crts, ...crtbs, ...scoped].map((o) => ctx.store.delete(o.type, o.id).catch(() => undefined)));
   },
   resourceActions: {
+    importYaml,
     async generateKubeconfig(obj: StoredObject, _input, ctx: ApiContext) {
       const ttlMinutes = await ctx.settings.getInt('kubeconfig-default-token-ttl-minutes');
       const { value } = await issueToken(ctx.store, ctx.settings, {

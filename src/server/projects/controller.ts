@@ -267,6 +267,25 @@ export class ProjectsController implements FollowerListener {
     namespaces = namespaces.filter((ns) => ns.status?.phase !== 'Terminating');
 
     const known = new Map(projects.map((p) => [p.id, p]));
+    // A namespace outlives its deleted project; it leaves with no project rather than keeping an
+    // annotation that names nothing (Rancher clears it too). The store is asked once more before
+    // clearing, as the informer's cache may not have a project created a moment ago.
+    for (const ns of namespaces) {
+      const pid = projectOf(ns);
+      if (!pid?.startsWith(`${clusterId}:`) || known.has(pid)) continue;
+      if (
+        await this.store.get('project', pid).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue;
+      await upstreamJson(conn.upstream, 'PATCH', `/api/v1/namespaces/${ns.metadata.name}`, {
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: { metadata: { annotations: { [PROJECT_ANNOTATION]: null }, labels: { [PROJECT_LABEL_KEY]: null } } },
+      });
+      delete ns.metadata.annotations?.[PROJECT_ANNOTATION];
+    }
     const short = (ns: KubeNamespace) => {
       const p = projectOf(ns);
       return p && known.has(p) ? p.split(':')[1] : undefined;

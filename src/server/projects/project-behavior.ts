@@ -2,6 +2,7 @@ import { listAll } from '../../store/list-all.js';
 import type { StoredObject } from '../../store/types.js';
 import type { ApiContext, TypeBehavior } from '../api/context.js';
 import { randomSuffix } from '../auth/token-secret.js';
+import { assertUniqueName } from '../api/unique-name.js';
 import { USER_ID_LABEL } from '../authz/user-rules.js';
 import { CLUSTER_ID_LABEL } from '../clusters/memberships.js';
 import { ApiError } from '../http/errors.js';
@@ -68,6 +69,10 @@ export const projectBehavior: TypeBehavior = {
       throw new ApiError('InvalidReference', `cluster "${clusterId}" does not exist`, 'clusterId');
     });
     checkQuotas(specOf(project, fields));
+    await assertUniqueName(ctx.store, 'project', fields.name, {
+      labelSelector: `${CLUSTER_ID_LABEL}=${clusterId}`,
+      scope: `cluster ${clusterId}`,
+    });
     const name = `p-${randomSuffix(5)}`;
     const obj = await ctx.store.create({
       type: 'project',
@@ -92,13 +97,19 @@ export const projectBehavior: TypeBehavior = {
     const rq = specOf(project, obj.spec).resourceQuota;
     return rq ? { resourceQuota: { ...rq, usedLimit: obj.status.usedLimit ?? {} } } : {};
   },
-  async prepareUpdate(existing, fields) {
+  async prepareUpdate(existing, fields, ctx) {
     const before = specOf(project, existing.spec);
     const spec = specOf(project, { ...existing.spec, ...fields });
     if (SYSTEM_PROJECTS.includes(before.name) && fields.name !== undefined && spec.name !== before.name) {
       throw new ApiError('NotUpdatable', `the ${before.name} project cannot be renamed`, 'name');
     }
     checkQuotas(spec);
+    if (fields.name !== undefined && spec.name !== before.name)
+      await assertUniqueName(ctx.store, 'project', spec.name, {
+        labelSelector: `${CLUSTER_ID_LABEL}=${spec.clusterId}`,
+        scope: `cluster ${spec.clusterId}`,
+        exceptId: existing.id,
+      });
     return spec;
   },
   async beforeDelete(existing: StoredObject) {

@@ -1,55 +1,31 @@
-import type { IncomingMessage } from 'node:http';
-import { upstreamJson, UpstreamError } from '../../kube/upstream-client.js';
-import type { ApiContext } from '../api/context.js';
-import { filterRendered, parseFilters, parseLimit } from '../api/list.js';
-import { cluster as clusterType, pod as podType, workload as workloadType } from '../../schema/types/index.js';
-import type { TypeDef } from '../../schema/schema.js';
-import { isMember } from '../clusters/memberships.js';
-import { ApiError } from '../http/errors.js';
-import type { Reply } from '../http/routes.js';
-import { downstreamHeaders } from '../proxy/impersonation.js';
-import { projectOf, type KubeNamespace } from './namespaces.js';
-
-interface KubeObject {
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    ownerReferences?: { kind: string; name: string; controller?: boolean }[];
-  };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
+import { workloadContainer } from '../../schema/types/workload.js';
+import {
+  editVersion,
+  podTemplateOf,
+  PORTS_ANNOTATION,
+  portsOf,
+  type KubeObject,
+  type WorkloadKind,
+} from '../../schema/workload-spec.js';
 
 interface Container {
   name: string;
   image?: string;
 }
 
-/** The workload kinds Rancher lists, with their Rancher type names and where they are listed. */
-const KINDS = [
-  { type: 'deployment', api: '/apis/apps/v1', resource: 'deployments' },
-  { type: 'statefulSet', api: '/apis/apps/v1', resource: 'statefulsets' },
-  { type: 'daemonSet', api: '/apis/apps/v1', resource: 'daemonsets' },
-  { type: 'job', api: '/apis/batch/v1', resource: 'jobs' },
-  { type: 'cronJob', api: '/apis/batch/v1', resource: 'cronjobs' },
-] as const;
-
-type WorkloadKind = (typeof KINDS)[number]['type'];
-
-function podTemplateSpec(type: WorkloadKind, spec: Record<string, unknown>): Record<string, unknown> {
-  const path = type === 'cronJob' ? ['jobTemplate', 'spec', 'template', 'spec'] : ['template', 'spec'];
-  let at: unknown = spec;
-  for (const key of path) at = (at as Record<string, unknown> | undefined)?.[key];
-  return (at as Record<string, unknown> | undefined) ?? {};
-}
-
 const containersOf = (podSpec: Record<string, unknown>) =>
   ((podSpec.containers as Container[] | undefined) ?? []).map((c) => ({ name: c.name, image: c.image ?? '' }));
+
+/** A workload's containers in Rancher's shape: as Kubernetes has them, ports with their Service kinds. */
+function workloadContainers(obj: KubeObject, list: unknown): Record<string, unknown>[] {
+  // Only the fields Rancher's shape has, so a GET-modify-PUT round trip validates; the
+  // Kubernetes-only ones (terminationMessagePath…) are kept on update from the object itself.
+  const containers = ((list as Record<string, unknown>[] | undefined) ?? []).map((c) =>
+    Object.fromEntries(Object.entries(c).filter(([k]) => k in workloadContainer.fields)),
+  );
+  const ports = portsOf(obj, containers as { ports?: unknown[] }[]);
+  return containers.map((c, i) => ({ ...c, image: c.image ?? '', ...(c.ports ? { ports: ports[i] } : {}) }));
+}
 
 /** Rancher's state of a workload: active once what it asked for is available, else updating. */
 function workloadState(type: WorkloadKind, obj: KubeObject): string {
@@ -65,6 +41,9 @@ function workloadState(type: WorkloadKind, obj: KubeObject): string {
   return obj.spec?.suspend === true ? 'suspended' : 'active';
 }
 
+export const workloadId = (type: WorkloadKind, obj: KubeObject) =>
+  `${type.toLowerCase()}:${obj.metadata.namespace ?? ''}:${obj.metadata.name}`;
+
 /** A Kubernetes workload as Rancher's v3 workload (id `<type>:<namespace>:<name>`, lower-case type). */
 export function renderWorkload(
   baseUrl: string,
@@ -72,19 +51,90 @@ export function renderWorkload(
   type: WorkloadKind,
   obj: KubeObject,
 ): Record<string, unknown> {
-  const ns = obj.metadata.namespace ?? '';
-  const id = `${type.toLowerCase()}:${ns}:${obj.metadata.name}`;
+  const id = workloadId(type, obj);
   const spec = obj.spec ?? {};
   const scaled = type === 'deployment' || type === 'statefulSet';
+  const template = podTemplateOf(type, spec) as {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: Record<string, unknown>;
+  };
+  const podSpec = template.spec ?? {};
+  const self = `${baseUrl}/v3/projects/${projectId}/workloads/${id}`;
+  const actions: Record<string, string> = {};
+  if (type !== 'job') actions.redeploy = `${self}?action=redeploy`;
+  if (type === 'deployment') {
+    actions[spec.paused === true ? 'resume' : 'pause'] = `${self}?action=${spec.paused === true ? 'resume' : 'pause'}`;
+    actions.rollback = `${self}?action=rollback`;
+  }
+  const base = common(baseUrl, projectId, 'workloads', id, obj);
+  const strategy = spec.strategy as { type?: string; rollingUpdate?: Record<string, unknown> } | undefined;
+  const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
   return {
-    ...common(baseUrl, projectId, 'workloads', id, obj),
+    ...base,
+    labels: template.metadata?.labels ?? {},
+    annotations: template.metadata?.annotations ?? {},
+    resourceVersion: editVersion(obj),
+    links: {
+      ...base.links,
+      update: self,
+      remove: self,
+      ...(type === 'deployment' ? { revisions: `${self}/revisions` } : {}),
+    },
+    actions,
+    volumes: podSpec.volumes ?? null,
+    initContainers: podSpec.initContainers ? workloadContainers(obj, podSpec.initContainers) : null,
+    imagePullSecrets: ((podSpec.imagePullSecrets as { name: string }[] | undefined) ?? []).map((x) => x.name),
+    nodeId: podSpec.nodeName ?? null,
+    nodeSelector: podSpec.nodeSelector ?? null,
+    tolerations: podSpec.tolerations ?? null,
+    affinity: podSpec.affinity ?? null,
+    priorityClassName: podSpec.priorityClassName ?? null,
+    securityContext: podSpec.securityContext ?? null,
+    workloadAnnotations: Object.fromEntries(
+      Object.entries(obj.metadata.annotations ?? {}).filter(([k]) => k !== PORTS_ANNOTATION),
+    ),
+    deploymentConfig:
+      type === 'deployment'
+        ? {
+            strategy: strategy?.type ?? 'RollingUpdate',
+            maxSurge: str(strategy?.rollingUpdate?.maxSurge),
+            maxUnavailable: str(strategy?.rollingUpdate?.maxUnavailable),
+            minReadySeconds: (spec.minReadySeconds as number | undefined) ?? null,
+            revisionHistoryLimit: (spec.revisionHistoryLimit as number | undefined) ?? null,
+          }
+        : null,
+    cronJobConfig:
+      type === 'cronJob'
+        ? {
+            schedule: spec.schedule ?? '',
+            concurrencyPolicy: spec.concurrencyPolicy ?? null,
+            suspend: spec.suspend ?? null,
+            successfulJobsHistoryLimit: spec.successfulJobsHistoryLimit ?? null,
+            failedJobsHistoryLimit: spec.failedJobsHistoryLimit ?? null,
+          }
+        : null,
+    jobConfig:
+      type === 'job' || type === 'cronJob'
+        ? (() => {
+            const j =
+              type === 'job'
+                ? spec
+                : (((spec.jobTemplate as Record<string, unknown> | undefined)?.spec as Record<string, unknown>) ?? {});
+            return {
+              completions: j.completions ?? null,
+              parallelism: j.parallelism ?? null,
+              backoffLimit: j.backoffLimit ?? null,
+              activeDeadlineSeconds: j.activeDeadlineSeconds ?? null,
+            };
+          })()
+        : null,
     type: type.toLowerCase(),
     baseType: 'workload',
     workloadType: type,
     state: workloadState(type, obj),
     scale: scaled ? Number(spec.replicas ?? 1) : null,
     paused: spec.paused === true,
-    containers: containersOf(podTemplateSpec(type, spec)),
+    containers: workloadContainers(obj, podSpec.containers),
     workloadLabels: obj.metadata.labels ?? {},
   };
 }
@@ -130,89 +180,5 @@ function common(baseUrl: string, projectId: string, plural: string, id: string, 
     transitioningMessage: '',
     links: { self: `${baseUrl}/v3/projects/${projectId}/${plural}/${id}` },
     actions: {},
-  };
-}
-
-/**
- * `/v3/projects/<projectId>/workloads` and `/pods`: read from the project's cluster, for the
- * namespaces of the project. Read-only; a workload is changed with kubectl.
- */
-export function projectResourcesApi() {
-  return async function handle(
-    req: IncomingMessage,
-    url: URL,
-    ctx: ApiContext,
-    projectId: string,
-    plural: string,
-    id: string | undefined,
-  ): Promise<Reply> {
-    const schema: TypeDef | undefined = [workloadType, podType].find(
-      (t) => t.plural.toLowerCase() === plural.toLowerCase(),
-    );
-    if (!schema) throw new ApiError('NotFound', `projects have no collection "${plural}"`);
-    if ((req.method ?? 'GET') !== 'GET') throw new ApiError('MethodNotAllowed', `${schema.plural} are read-only here`);
-    const clusterId = projectId.split(':')[0]!;
-    const project = await ctx.store.get('project', projectId).catch(() => undefined);
-    const sees =
-      ctx.can('get', clusterType, clusterId) ||
-      isMember(ctx.memberships, clusterId) ||
-      ctx.projectMemberships.has(projectId);
-    if (!project || !sees) throw new ApiError('NotFound', `project "${projectId}" not found`);
-    const conn = ctx.services.connections.get(clusterId);
-    if (!conn)
-      throw new ApiError(
-        'ServiceUnavailable',
-        `cluster ${clusterId} is unavailable: it is not connected to this server`,
-      );
-    const get = <T>(path: string) => upstreamJson<{ items: T[] }>(conn.upstream, 'GET', path).then((r) => r.items);
-    // Workloads and pods are read as the caller (impersonated, as through the proxy): they see
-    // what their roles in the cluster let them, and the agent needs no rights on workloads.
-    const asCaller = (path: string) =>
-      upstreamJson<{ items: KubeObject[] }>(conn.upstream, 'GET', path, { headers: downstreamHeaders({}, ctx.auth) })
-        .then((r) => r.items)
-        .catch((err: unknown) => {
-          if (err instanceof UpstreamError && err.status === 403) return [];
-          throw err;
-        });
-
-    const namespaces = (await get<KubeNamespace>('/api/v1/namespaces'))
-      .filter((ns) => projectOf(ns) === projectId)
-      .map((ns) => encodeURIComponent(ns.metadata.name));
-    let items: Record<string, unknown>[];
-    if (schema === workloadType) {
-      const lists = await Promise.all(
-        KINDS.flatMap((k) =>
-          namespaces.map(async (ns) => ({
-            type: k.type,
-            items: await asCaller(`${k.api}/namespaces/${ns}/${k.resource}`),
-          })),
-        ),
-      );
-      items = lists.flatMap((l) => l.items.map((o) => renderWorkload(ctx.baseUrl, projectId, l.type, o)));
-    } else {
-      const lists = await Promise.all(namespaces.map((ns) => asCaller(`/api/v1/namespaces/${ns}/pods`)));
-      items = lists.flat().map((o) => renderPod(ctx.baseUrl, projectId, o));
-    }
-    if (id !== undefined) {
-      const found = items.find((i) => i.id === id);
-      if (!found) throw new ApiError('NotFound', `${schema.id} "${id}" not found`);
-      return { status: 200, body: found };
-    }
-    const filters = parseFilters(Object.keys(schema.fields), url.searchParams);
-    const limit = parseLimit(url.searchParams);
-    const data = filterRendered(items, filters)
-      .sort((a, b) => String(a.id).localeCompare(String(b.id)))
-      .slice(0, limit);
-    return {
-      status: 200,
-      body: {
-        type: 'collection',
-        resourceType: schema.id,
-        links: { self: `${ctx.baseUrl}${url.pathname}${url.search}` },
-        pagination: { limit },
-        filters: Object.fromEntries(filters.map((f) => [f.field, [{ modifier: f.op, value: f.value }]])),
-        data,
-      },
-    };
   };
 }

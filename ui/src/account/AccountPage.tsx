@@ -77,6 +77,8 @@ export function AccountPage() {
 function ApiKeys() {
   const { user } = useSession();
   const { items, state } = useLiveList<Token>({ kind: 'v3', type: 'token' });
+  const { items: clusters } = useLiveList<Cluster>({ kind: 'v3', type: 'cluster' });
+  const clusterName = useMemo(() => new Map(clusters.map((c) => [c.id, c.name])), [clusters]);
   // An admin lists everyone's tokens; this page is about one's own API keys (not login sessions).
   const keys = useMemo(() => items.filter((t) => t.userId === user.id && t.isDerived !== false), [items, user.id]);
   const [creating, setCreating] = useState(false);
@@ -95,7 +97,8 @@ function ApiKeys() {
           clusterId: {
             header: 'Scope',
             width: '120px',
-            cell: (t) => t.clusterId ?? 'all clusters',
+            // The cluster's name; its id only for a cluster one may no longer see.
+            cell: (t) => (t.clusterId ? (clusterName.get(t.clusterId) ?? t.clusterId) : 'all clusters'),
             sortValue: undefined,
           },
           // A key's own state is whether it has expired.
@@ -130,7 +133,7 @@ function ApiKeys() {
           },
         ],
       }),
-    [],
+    [clusterName],
   );
 
   return (

@@ -130,6 +130,18 @@ export function errorMessage(err: unknown): string {
  * (shown above the buttons).
  */
 export function fieldErrors(err: unknown): Record<string, string> {
-  if (err instanceof ApiRequestError && err.fieldName) return { [err.fieldName]: err.message };
+  if (err instanceof ApiRequestError && err.fieldName) return { [err.fieldName]: atField(err.fieldName, err.message) };
   return { form: errorMessage(err) };
+}
+
+/**
+ * An API message shown beside its input, without the field's path the API starts it with
+ * ("importedConfig.kubeConfig is not a usable kubeconfig" → "not a usable kubeconfig"): the
+ * input's own label already says which field it is.
+ */
+export function atField(fieldName: string, message: string): string {
+  if (!message.startsWith(`${fieldName} `)) return message;
+  const rest = message.slice(fieldName.length + 1);
+  if (rest.startsWith('(')) return `This value ${rest}`;
+  return rest.replace(/^is (not )?/, (_m, not: string | undefined) => (not ? 'not ' : ''));
 }

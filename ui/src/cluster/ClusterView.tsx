@@ -9,14 +9,17 @@ import { Link, navigate, useRoute } from '../app/router';
 import { ClusterUseSummary } from '../clusters/usage';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { KINDS, kindById, type KindDef } from './kinds';
+import { CREATABLE_FROM_YAML, KINDS, kindById, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { NamespacesPage } from './NamespacesPage';
 import { useCorralNamespaces } from './namespaces';
 import { ResourceList } from './ResourceList';
+import { useCan } from './useCan';
 import './cluster.css';
 
 // The object page carries the YAML parser and the editor: fetched when an object is opened.
 const ObjectPage = lazy(() => import('./ObjectPage'));
+const WorkloadEditor = lazy(() => import('./WorkloadEditor'));
+const CreateFromYaml = lazy(() => import('./CreateFromYaml'));
 
 const SECTIONS = ['Cluster', 'Workloads', 'Service discovery', 'Config and storage', 'Events'] as const;
 
@@ -25,7 +28,9 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
   const route = useRoute();
   const namespace = route.query.get('ns') ?? '';
   const search = namespace ? `?ns=${encodeURIComponent(namespace)}` : '';
-  const [page = 'nodes', ...rest] = path;
+  // Who may not list nodes (a project member) starts at the workloads, not at a refusal.
+  const mayListNodes = useCan(clusterId, { verb: 'list', group: '', resource: 'nodes' });
+  const [page = mayListNodes === false ? 'deployments' : 'nodes', ...rest] = path;
   const { items: clusters } = useLiveList<Cluster>({ kind: 'v3', type: 'cluster' });
   const cluster = clusters.find((c) => c.id === clusterId);
   const namespaces = useCorralNamespaces(clusterId);
@@ -41,6 +46,35 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
         There is no page “{page}” in a cluster. <Link to={base}>Go to the cluster’s nodes</Link>.
       </p>
     );
+  } else if (rest[0] === '_new' && WORKLOAD_TYPES[kind.id]) {
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <WorkloadEditor
+          clusterId={clusterId}
+          kind={kind}
+          namespace={namespace}
+          namespaces={namespaces.items.map((n) => n.name)}
+        />
+      </Suspense>
+    );
+  } else if (rest[0] === '_new' && CREATABLE_FROM_YAML.has(kind.id)) {
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <CreateFromYaml clusterId={clusterId} kind={kind} namespace={namespace} />
+      </Suspense>
+    );
+  } else if (rest[2] === 'edit' && WORKLOAD_TYPES[kind.id]) {
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <WorkloadEditor
+          clusterId={clusterId}
+          kind={kind}
+          namespace={rest[0]!}
+          name={rest[1]!}
+          namespaces={namespaces.items.map((n) => n.name)}
+        />
+      </Suspense>
+    );
   } else if (rest.length) {
     const [objNamespace, name] = kind.namespaced ? [rest[0], rest[1]] : [undefined, rest[0]];
     content = name ? (
@@ -53,7 +87,15 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
       </p>
     );
   } else {
-    content = <ResourceList clusterId={clusterId} kind={kind} namespace={namespace} search={search} />;
+    content = (
+      <ResourceList
+        clusterId={clusterId}
+        kind={kind}
+        namespace={namespace}
+        search={search}
+        namespaces={namespaces.items.map((n) => n.name)}
+      />
+    );
   }
 
   const showNamespaceFilter = page === 'namespaces' ? false : (kind?.namespaced ?? false) && rest.length === 0;

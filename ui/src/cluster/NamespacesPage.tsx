@@ -1,3 +1,4 @@
+import { Age } from '../components/Age';
 import { useState } from 'react';
 import { api, ApiRequestError, errorMessage } from '../api/http';
 import type { Project } from '../api/types';
@@ -7,7 +8,6 @@ import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Field, SelectField } from '../components/Field';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { age } from './k8s';
 import { namespacesUrl, type CorralNamespace, type useCorralNamespaces } from './namespaces';
 import { useCan } from './useCan';
 
@@ -102,7 +102,9 @@ export function NamespacesPage(props: { clusterId: string; namespaces: Namespace
                         <td>
                           <StateBadge state={ns.state} />
                         </td>
-                        <td>{age(ns.created)}</td>
+                        <td>
+                          <Age time={ns.created} />
+                        </td>
                         <td className="row-actions">
                           {ns.actions.move && (
                             <Button className="btn-small" onClick={() => setMoving(ns)} aria-label={`Move ${ns.name}`}>

@@ -4,11 +4,11 @@
  */
 import { useId, useState } from 'react';
 import { api, errorMessage } from '../api/http';
-import { navigate } from '../app/router';
+import { Link, navigate } from '../app/router';
 import { Button } from '../components/Button';
 import { ConfirmDialog } from '../components/Dialog';
 import type { KubeObject } from './k8s';
-import type { KindDef } from './kinds';
+import { WORKLOAD_TYPES, type KindDef } from './kinds';
 import { useCan } from './useCan';
 
 export const RESTARTED_AT = 'corral.io/restartedAt';
@@ -49,7 +49,7 @@ export function ObjectActions(props: {
   const mayScale = access.scale;
   const mayPatch = access.patch;
   const mayDelete = access.delete;
-  const [confirm, setConfirm] = useState<'redeploy' | 'delete' | null>(null);
+  const [confirm, setConfirm] = useState<'redeploy' | 'delete' | 'drain' | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [note, setNote] = useState<string>();
@@ -82,6 +82,36 @@ export function ObjectActions(props: {
       `Redeploy of ${obj.metadata.name} started.`,
     );
 
+  // Nodes: cordon marks a node unschedulable; drain also evicts its pods (the eviction API
+  // honours PodDisruptionBudgets), leaving DaemonSet pods and static (mirror) pods, as kubectl does.
+  const cordon = (on: boolean) => api('PATCH', url, { spec: { unschedulable: on } }, { headers: MERGE_PATCH });
+  const drain = () =>
+    run(async () => {
+      await cordon(true);
+      const base = url.slice(0, url.indexOf('/api/v1/nodes/'));
+      const pods = await api<{ items: KubeObject[] }>(
+        'GET',
+        `${base}/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${obj.metadata.name}`)}`,
+      );
+      const evictable = pods.items.filter(
+        (p) =>
+          !p.metadata.annotations?.['kubernetes.io/config.mirror'] &&
+          !(p.metadata.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet') &&
+          !['Succeeded', 'Failed'].includes(String(p.status?.phase)),
+      );
+      for (const p of evictable)
+        await api(
+          'POST',
+          `${base}/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace ?? '')}/pods/${encodeURIComponent(p.metadata.name)}/eviction`,
+          {
+            apiVersion: 'policy/v1',
+            kind: 'Eviction',
+            metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+          },
+        );
+      return evictable.length;
+    }, `Drained ${obj.metadata.name}: cordoned, its pods evicted.`);
+
   const remove = async () => {
     setBusy(true);
     try {
@@ -110,6 +140,28 @@ export function ObjectActions(props: {
         />
       )}
       {kind.redeployable && mayPatch && <Button onClick={() => setConfirm('redeploy')}>Redeploy</Button>}
+      {kind.id === 'nodes' && access.update && (
+        <>
+          {obj.spec?.unschedulable ? (
+            <Button busy={busy} onClick={() => void run(() => cordon(false), `Uncordoned ${obj.metadata.name}.`)}>
+              Uncordon
+            </Button>
+          ) : (
+            <Button busy={busy} onClick={() => void run(() => cordon(true), `Cordoned ${obj.metadata.name}.`)}>
+              Cordon
+            </Button>
+          )}
+          <Button onClick={() => setConfirm('drain')}>Drain</Button>
+        </>
+      )}
+      {WORKLOAD_TYPES[kind.id] && access.update && (
+        <Link
+          className="btn"
+          to={`${props.listRoute.split('?')[0]}/${encodeURIComponent(obj.metadata.namespace ?? '')}/${encodeURIComponent(obj.metadata.name)}/edit`}
+        >
+          Edit
+        </Link>
+      )}
       {mayDelete && (
         <Button variant="danger" onClick={() => setConfirm('delete')}>
           Delete
@@ -134,6 +186,22 @@ export function ObjectActions(props: {
           error={error}
           onClose={() => setConfirm(null)}
           onConfirm={() => void redeploy()}
+        />
+      )}
+      {confirm === 'drain' && (
+        <ConfirmDialog
+          title={`Drain node ${obj.metadata.name}`}
+          message={
+            <p>
+              The node is cordoned (no new pods) and its pods are evicted to run elsewhere, as their disruption budgets
+              allow. DaemonSet and static pods stay.
+            </p>
+          }
+          confirmLabel="Drain"
+          busy={busy}
+          error={error}
+          onClose={() => setConfirm(null)}
+          onConfirm={() => void drain()}
         />
       )}
       {confirm === 'delete' && (

@@ -3,19 +3,29 @@
  * workload replicas, secret keys), its YAML, and for pods its logs. The object itself is live (a
  * watch on its collection narrowed to its name), so the page never shows a stale state.
  */
+import { Age } from '../components/Age';
 import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { Link } from '../app/router';
 import { Button } from '../components/Button';
 import { StateBadge } from '../components/StateBadge';
 import { useLiveList } from '../live/useLiveList';
-import { age, condition, podReady, podRestarts, podStatus, proxyBase, type Condition, type KubeObject } from './k8s';
-import { collectionPath, formatTaint, NODE_PRESSURES, nodeState, objectPath, type KindDef } from './kinds';
+import { condition, podReady, podRestarts, podStatus, proxyBase, type Condition, type KubeObject } from './k8s';
+import {
+  collectionPath,
+  formatTaint,
+  NODE_PRESSURES,
+  nodeState,
+  objectPath,
+  withTypeMeta,
+  type KindDef,
+} from './kinds';
 import { LiveStatus } from './LiveStatus';
 import { ObjectActions, useObjectAccess } from './ObjectActions';
 import { PodLogs } from './PodLogs';
+import { ConditionsTable, Revisions, WorkloadDetail } from './WorkloadDetail';
 import { YamlEditor } from './YamlEditor';
 
-type Tab = 'summary' | 'yaml' | 'logs';
+type Tab = 'summary' | 'yaml' | 'logs' | 'revisions';
 
 export default function ObjectPage(props: {
   clusterId: string;
@@ -40,6 +50,7 @@ export default function ObjectPage(props: {
     { id: 'summary', label: 'Summary' },
     { id: 'yaml', label: 'YAML' },
     ...(kind.logs ? [{ id: 'logs' as const, label: 'Logs' }] : []),
+    ...(kind.id === 'deployments' ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
   ];
   const [tab, setTab] = useState<Tab>('summary');
 
@@ -70,11 +81,12 @@ export default function ObjectPage(props: {
             {tab === 'summary' && <Summary clusterId={clusterId} kind={kind} obj={obj} />}
             {tab === 'yaml' &&
               (kind.id === 'secrets' ? (
-                <SecretYaml obj={obj} url={url} canEdit={!!canEdit} />
+                <SecretYaml obj={withTypeMeta(kind, obj)} url={url} canEdit={!!canEdit} />
               ) : (
-                <YamlEditor obj={obj} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
+                <YamlEditor obj={withTypeMeta(kind, obj)} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
               ))}
             {tab === 'logs' && <PodLogs clusterId={clusterId} pod={obj} />}
+            {tab === 'revisions' && <Revisions clusterId={clusterId} obj={obj} canEdit={!!access.patch} />}
           </Tabs>
         </>
       )}
@@ -158,7 +170,7 @@ function Summary(props: { clusterId: string; kind: KindDef; obj: KubeObject }) {
       <dl className="facts">
         <dt>Created</dt>
         <dd>
-          {obj.metadata.creationTimestamp} ({age(obj.metadata.creationTimestamp)} ago)
+          {obj.metadata.creationTimestamp} (<Age time={obj.metadata.creationTimestamp} suffix=" ago" />)
         </dd>
         {obj.metadata.namespace && (
           <>
@@ -175,7 +187,12 @@ function Summary(props: { clusterId: string; kind: KindDef; obj: KubeObject }) {
       </dl>
       {kind.id === 'nodes' && <NodeSummary node={obj} />}
       {kind.id === 'pods' && <PodSummary clusterId={props.clusterId} pod={obj} />}
-      {['deployments', 'statefulsets', 'daemonsets'].includes(kind.id) && <WorkloadSummary obj={obj} />}
+      {['deployments', 'statefulsets', 'daemonsets'].includes(kind.id) && (
+        <>
+          <WorkloadSummary obj={withTypeMeta(kind, obj)} />
+          <WorkloadDetail clusterId={props.clusterId} obj={withTypeMeta(kind, obj)} />
+        </>
+      )}
       {kind.id === 'secrets' && <SecretData secret={obj} />}
       {kind.id === 'configmaps' && <ConfigMapData cm={obj} />}
       <KeyValues title="Labels" values={obj.metadata.labels} />
@@ -205,37 +222,16 @@ function NodeSummary(props: { node: KubeObject }) {
     ...new Set([...Object.keys(n.status?.capacity ?? {}), ...Object.keys(n.status?.allocatable ?? {})]),
   ];
   const taints = (n.spec?.taints ?? []) as Parameters<typeof formatTaint>[0][];
-  // For Ready, True is good; for the pressures, False is.
-  const tone = (c: Condition) =>
-    c.status === 'Unknown' ? 'Unknown' : (c.type === 'Ready') === (c.status === 'True') ? 'Ready' : 'NotReady';
+  // For Ready, True is good; for the pressures (and NetworkUnavailable), False is.
+  const healthy = (c: Condition) =>
+    c.status === 'Unknown' ? undefined : (c.type === 'Ready') === (c.status === 'True');
   return (
     <>
       <p>
         Status: <StateBadge state={nodeState(n)} />
       </p>
       <h3>Conditions</h3>
-      <table className="simple-table" aria-label="Node conditions">
-        <thead>
-          <tr>
-            <th scope="col">Condition</th>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {conditions.map((c) => (
-            <tr key={c.type}>
-              <th scope="row">{c.type}</th>
-              <td>
-                <StateBadge state={c.status} title={tone(c)} />
-              </td>
-              <td>{c.reason}</td>
-              <td>{c.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ConditionsTable label="Node conditions" conditions={conditions} healthy={healthy} />
       <h3>Taints</h3>
       {taints.length ? (
         <ul className="chips">

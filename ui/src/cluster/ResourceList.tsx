@@ -1,24 +1,60 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { DataTable } from '../components/DataTable';
-import { useLiveList } from '../live/useLiveList';
+import { useLiveLists, type LiveSource } from '../live/useLiveList';
 import { keyOf, type KubeObject } from './k8s';
-import { collectionPath, type KindDef } from './kinds';
+import { collectionPath, CREATABLE_FROM_YAML, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { LiveStatus } from './LiveStatus';
+import { useCan } from './useCan';
+import { Link } from '../app/router';
 
-/** The live table of one kind, in one namespace or all of them. */
-export function ResourceList(props: { clusterId: string; kind: KindDef; namespace: string; search: string }) {
+/**
+ * The live table of one kind, in one namespace or all of them. "All namespaces" means all the
+ * user may see: who may not list the kind across the cluster (a project member) gets one list per
+ * namespace of theirs, merged, instead of Kubernetes' refusal.
+ */
+export function ResourceList(props: {
+  clusterId: string;
+  kind: KindDef;
+  namespace: string;
+  search: string;
+  /** The namespaces the user may see (Corral's view: a project member's are their projects'). */
+  namespaces: string[];
+}) {
   const { clusterId, kind, namespace, search } = props;
-  const path = collectionPath(kind, namespace || undefined);
   // The table needs no managedFields in its watch events; the object page watches its object whole.
-  const { items, state, error } = useLiveList<KubeObject>({ kind: 'k8s', cluster: clusterId, path, slim: true });
-  useMinuteTick();
-  const columns = useMemo(
-    () => kind.columns({ clusterId, showNamespace: kind.namespaced && !namespace, search }),
-    [kind, clusterId, namespace, search],
+  const allNamespaces = kind.namespaced && !namespace;
+  const mayListAll = useCan(clusterId, { verb: 'list', group: kind.apiGroup, resource: kind.resource });
+  const perNamespace = allNamespaces && mayListAll === false;
+  const nsKey = props.namespaces.join(',');
+  const sources = useMemo<LiveSource[]>(
+    () =>
+      mayListAll === undefined && allNamespaces
+        ? []
+        : perNamespace
+          ? nsKey
+              .split(',')
+              .filter(Boolean)
+              .map((ns) => ({ kind: 'k8s', cluster: clusterId, path: collectionPath(kind, ns), slim: true }))
+          : [{ kind: 'k8s', cluster: clusterId, path: collectionPath(kind, namespace || undefined), slim: true }],
+    [clusterId, kind, namespace, nsKey, perNamespace, allNamespaces, mayListAll],
   );
-  const where = kind.namespaced ? (namespace ? ` in ${namespace}` : ' in all namespaces') : '';
-  // A project member may read their namespaces but not list across the cluster.
-  const forbidden = state === 'error' && (error as { status?: number } | undefined)?.status === 403;
+  const live = useLiveLists<KubeObject>(sources);
+  const asking = mayListAll === undefined && allNamespaces;
+  const state = asking ? 'loading' : live.state;
+  const columns = useMemo(
+    () => kind.columns({ clusterId, showNamespace: allNamespaces, search }),
+    [kind, clusterId, allNamespaces, search],
+  );
+  const where = kind.namespaced
+    ? namespace
+      ? ` in ${namespace}`
+      : perNamespace
+        ? ' in your namespaces'
+        : ' in all namespaces'
+    : '';
+  const status = (live.error as { status?: number } | undefined)?.status;
+  const forbidden = state === 'error' && status === 403;
+  const what = kind.label.toLowerCase();
   return (
     <section className="resource-list" aria-labelledby="resource-list-title">
       <div className="section-head">
@@ -26,15 +62,33 @@ export function ResourceList(props: { clusterId: string; kind: KindDef; namespac
           {kind.label}
           <span className="muted">{where}</span>
         </h2>
-        <LiveStatus state={state} error={error} />
+        {CREATABLE_FROM_YAML.has(kind.id) && (
+          <Link className="btn btn-primary" to={`/c/${encodeURIComponent(clusterId)}/${kind.id}/_new${search}`}>
+            Create {kind.singular}
+          </Link>
+        )}
+        {WORKLOAD_TYPES[kind.id] && (
+          <Link className="btn btn-primary" to={`/c/${encodeURIComponent(clusterId)}/${kind.id}/_new${search}`}>
+            Deploy {kind.singular}
+          </Link>
+        )}
+        {/* A refusal is explained below in plain words, not as Kubernetes' RBAC message. */}
+        <LiveStatus state={state} error={forbidden ? undefined : live.error} />
       </div>
-      {forbidden && kind.namespaced && !namespace && (
-        <p className="alert alert-warn">
-          You may not list {kind.label.toLowerCase()} in every namespace: choose one above.
+      {perNamespace && (
+        <p className="alert alert-info" role="note">
+          Your roles do not cover {what} across the whole cluster, so this lists the namespaces of your projects (
+          {props.namespaces.length}).
+        </p>
+      )}
+      {forbidden && (
+        <p className="alert alert-warn" role="alert">
+          Your roles in this cluster do not let you see {what}
+          {namespace ? ` in namespace ${namespace}` : ''}. A cluster or project owner can give you access.
         </p>
       )}
       <DataTable
-        rows={items}
+        rows={live.items}
         columns={columns}
         rowKey={keyOf}
         label={kind.label}
@@ -42,20 +96,13 @@ export function ResourceList(props: { clusterId: string; kind: KindDef; namespac
         emptyText={
           state === 'loading'
             ? 'Loading…'
-            : state === 'error'
-              ? `Could not list ${kind.label.toLowerCase()}${where}.`
-              : `No ${kind.label.toLowerCase()}${where}.`
+            : forbidden
+              ? `Not permitted.`
+              : state === 'error'
+                ? `Could not list ${what}${where}.`
+                : `No ${what}${where}.`
         }
       />
     </section>
   );
-}
-
-/** Re-renders every half minute so ages stay true; only the visible rows redraw. */
-function useMinuteTick(): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((t) => t + 1), 30_000);
-    return () => clearInterval(timer);
-  }, []);
 }

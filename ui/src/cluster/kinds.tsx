@@ -3,11 +3,13 @@
  * has, and which extra actions apply. The list page, the detail page, the navigation and the
  * access checks are all driven from this one table.
  */
+import { Age } from '../components/Age';
 import type { ReactNode } from 'react';
+import type { WorkloadKind } from '../../../src/schema/workload-spec.js';
 import { Link } from '../app/router';
 import type { Column } from '../components/DataTable';
 import { StateBadge } from '../components/StateBadge';
-import { age, ageSeconds, condition, podReady, podRestarts, podStatus, type KubeObject } from './k8s';
+import { ageSeconds, condition, podReady, podRestarts, podStatus, type KubeObject } from './k8s';
 
 export interface KindDef {
   /** The URL segment: /c/<cluster>/<id>. */
@@ -47,6 +49,35 @@ export function collectionPath(kind: KindDef, namespace?: string): string {
 
 export function objectPath(kind: KindDef, namespace: string | undefined, name: string): string {
   return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/** The kinds the workload editor deploys and edits, as the workload API names them. */
+export const WORKLOAD_TYPES: Record<string, WorkloadKind> = {
+  deployments: 'deployment',
+  statefulsets: 'statefulSet',
+  daemonsets: 'daemonSet',
+  jobs: 'job',
+  cronjobs: 'cronJob',
+};
+
+/** Kinds created from a YAML template (CreateFromYaml.tsx), as they have no form of their own. */
+export const CREATABLE_FROM_YAML = new Set([
+  'services',
+  'ingresses',
+  'configmaps',
+  'secrets',
+  'persistentvolumeclaims',
+  'persistentvolumes',
+  'storageclasses',
+]);
+
+/**
+ * The object with `apiVersion` and `kind` first, as kubectl prints it. Items of a list carry
+ * neither, and YAML without them cannot be pasted into `kubectl apply`.
+ */
+export function withTypeMeta(kind: KindDef, obj: KubeObject): KubeObject {
+  const apiVersion = kind.apiGroup ? `${kind.apiGroup}/${kind.version}` : kind.version;
+  return { apiVersion, kind: kind.singular, ...obj };
 }
 
 /** The UI route of one object. */
@@ -94,10 +125,16 @@ function common(kind: KindDef, ctx: ColumnContext, middle: Column<KubeObject>[])
     width: '7%',
     sortValue: (o) => -ageSeconds(o),
     filterValue: () => '',
-    cell: (o) => <time dateTime={o.metadata.creationTimestamp}>{age(o.metadata.creationTimestamp)}</time>,
+    cell: (o) => <Age time={o.metadata.creationTimestamp} />,
   });
   return cols;
 }
+
+/** The class PersistentVolumeClaims without one get (Kubernetes' annotation, and its beta form). */
+export const isDefaultClass = (c: KubeObject) =>
+  ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'].some(
+    (k) => c.metadata.annotations?.[k] === 'true',
+  );
 
 const col = (
   id: string,
@@ -280,7 +317,7 @@ export const KINDS: KindDef[] = [
         col('suspend', 'Suspended', (c) => (c.spec?.suspend ? 'Yes' : 'No')),
         col('active', 'Active', (c) => (c.status?.active ?? []).length),
         col('last', 'Last schedule', (c) => text(c.status?.lastScheduleTime), {
-          cell: (c) => (c.status?.lastScheduleTime ? `${age(c.status.lastScheduleTime)} ago` : 'never'),
+          cell: (c) => (c.status?.lastScheduleTime ? <Age time={c.status.lastScheduleTime} suffix=" ago" /> : 'never'),
         }),
       ]);
     },
@@ -416,6 +453,50 @@ export const KINDS: KindDef[] = [
     },
   },
   {
+    id: 'persistentvolumes',
+    label: 'PVs',
+    singular: 'PersistentVolume',
+    section: 'Config and storage',
+    apiGroup: '',
+    version: 'v1',
+    resource: 'persistentvolumes',
+    namespaced: false,
+    columns(ctx) {
+      return common(this, ctx, [
+        col('status', 'Status', (p) => text(p.status?.phase), {
+          cell: (p) => badge(text(p.status?.phase) || 'Unknown'),
+        }),
+        col('capacity', 'Capacity', (p) => text(p.spec?.capacity?.storage)),
+        col('claim', 'Claim', (p) =>
+          p.spec?.claimRef ? `${text(p.spec.claimRef.namespace)}/${text(p.spec.claimRef.name)}` : '',
+        ),
+        col('class', 'Storage class', (p) => text(p.spec?.storageClassName)),
+        col('reclaim', 'Reclaim', (p) => text(p.spec?.persistentVolumeReclaimPolicy)),
+      ]);
+    },
+  },
+  {
+    id: 'storageclasses',
+    label: 'Storage classes',
+    singular: 'StorageClass',
+    section: 'Config and storage',
+    apiGroup: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'storageclasses',
+    namespaced: false,
+    columns(ctx) {
+      return common(this, ctx, [
+        col('default', 'Default', (c) => (isDefaultClass(c) ? 'default' : ''), {
+          width: '10%',
+          cell: (c) => (isDefaultClass(c) ? <StateBadge state="default" tone="ok" /> : ''),
+        }),
+        col('provisioner', 'Provisioner', (c) => text(c.provisioner)),
+        col('reclaim', 'Reclaim', (c) => text(c.reclaimPolicy)),
+        col('binding', 'Binding', (c) => text(c.volumeBindingMode)),
+      ]);
+    },
+  },
+  {
     id: 'events',
     label: 'Events',
     singular: 'Event',
@@ -431,7 +512,7 @@ export const KINDS: KindDef[] = [
       const cols: Column<KubeObject>[] = [
         col('last', 'Last seen', (e) => Date.parse(last(e)) || 0, {
           width: '8%',
-          cell: (e) => <time dateTime={last(e)}>{age(last(e))}</time>,
+          cell: (e) => <Age time={last(e)} />,
         }),
         col('type', 'Type', (e) => text(e.type), { width: '8%', cell: (e) => badge(text(e.type) || 'Normal') }),
         col('reason', 'Reason', (e) => text(e.reason), { width: '12%' }),

@@ -1,9 +1,9 @@
+import { Age } from '../components/Age';
 import { useMemo, useState } from 'react';
 import { api, errorMessage } from '../api/http';
 import type { Cluster, V3Collection } from '../api/types';
 import { useApi } from '../api/useApi';
 import { Link } from '../app/router';
-import { age } from '../app/format';
 import { Button } from '../components/Button';
 import { DataTable, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Dialog';
@@ -28,7 +28,8 @@ export function ClustersPage() {
       {
         id: 'name',
         header: 'Name',
-        width: '150px',
+        // The rest of the width: every other column is sized for what it holds, so at 1024 px
+        // the State and the Actions stay whole and a long name is cut (its tooltip has it).
         cell: (c) => (
           <Link to={`/c/${c.id}`} aria-label={`Open cluster ${c.name}`}>
             {c.name}
@@ -40,6 +41,7 @@ export function ClustersPage() {
       {
         id: 'state',
         header: 'State',
+        width: '118px',
         // The reason a cluster is not active sits beside its state, in full in the tooltip.
         cell: (c) => (
           <span className="cell-state" title={clusterReason(c) || undefined}>
@@ -50,34 +52,38 @@ export function ClustersPage() {
         sortValue: (c) => c.state,
         filterValue: (c) => `${c.state} ${clusterReason(c)}`,
       },
-      { id: 'driver', header: 'Provider', width: '80px', cell: (c) => c.driver, sortValue: (c) => c.driver },
       {
+        // Provider, Kubernetes version and node count stacked in one cell, as Rancher shows them.
         id: 'version',
-        header: 'Kubernetes',
-        width: '105px',
-        cell: (c) => kubernetesVersion(c),
-        sortValue: (c) => kubernetesVersion(c),
-      },
-      {
-        id: 'nodes',
-        header: 'Nodes',
-        width: '60px',
-        cell: (c) => c.nodeCount ?? '—',
-        sortValue: (c) => c.nodeCount ?? -1,
+        header: 'Provider',
+        width: '112px',
+        cell: (c) => (
+          <span className="cell-stack">
+            <span>
+              {c.driver}
+              {c.nodeCount !== undefined && c.nodeCount !== null
+                ? ` · ${c.nodeCount} node${c.nodeCount === 1 ? '' : 's'}`
+                : ''}
+            </span>
+            <span className="muted">{kubernetesVersion(c)}</span>
+          </span>
+        ),
+        sortValue: (c) => `${c.driver} ${kubernetesVersion(c)}`,
+        filterValue: (c) => `${c.driver} ${kubernetesVersion(c)}`,
       },
       ...(['cpu', 'memory', 'pods'] as const).map((key): Column<Cluster> => ({
         id: key,
         header: key === 'cpu' ? 'CPU' : key === 'memory' ? 'Memory' : 'Pods',
-        width: key === 'memory' ? '135px' : key === 'cpu' ? '95px' : '80px',
+        width: key === 'memory' ? '118px' : key === 'cpu' ? '84px' : '76px',
         cell: (c) => <ClusterUseMeter cluster={c} resource={key} stacked />,
         // By how full the cluster is, not by its size.
         sortValue: (c) => usedFraction(c, key) ?? -1,
       })),
-      { id: 'age', header: 'Age', width: '50px', cell: (c) => age(c.created), sortValue: (c) => c.created },
+      { id: 'age', header: 'Age', width: '52px', cell: (c) => <Age time={c.created} />, sortValue: (c) => c.created },
       {
         id: 'actions',
         header: 'Actions',
-        width: '180px',
+        width: '168px',
         cell: (c) => (
           <span className="row-actions">
             {c.actions.generateKubeconfig && <KubeconfigButton cluster={c} small />}

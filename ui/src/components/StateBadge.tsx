@@ -20,16 +20,23 @@ const TONE: Record<string, 'ok' | 'warn' | 'bad' | 'info' | 'muted'> = {
   false: 'bad',
   unknown: 'warn',
   disabled: 'muted',
+  // Event types: a Warning must stand out from the Normal ones around it.
+  warning: 'warn',
+  normal: 'muted',
   inactive: 'muted',
 };
 
-export function stateTone(state: string): 'ok' | 'warn' | 'bad' | 'info' | 'muted' {
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
+
+export function stateTone(state: string): Tone {
   return TONE[state.toLowerCase().replace(/\s+/g, '')] ?? 'info';
 }
 
-export function StateBadge(props: { state: string; title?: string }) {
+/** `tone` overrides the colour the state's word would get (a False that is healthy). */
+export function StateBadge(props: { state: string; title?: string; tone?: Tone }) {
+  const tone = props.tone ?? stateTone(props.state);
   return (
-    <span className={`badge badge-${stateTone(props.state)}`} title={props.title} data-state={props.state}>
+    <span className={`badge badge-${tone}`} title={props.title} data-state={props.state} data-tone={tone}>
       {props.state}
     </span>
   );

@@ -1,4 +1,4 @@
-import { useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react';
 import { acquireLiveList, type LiveSnapshot } from './store';
 
 export type LiveSource =
@@ -49,4 +49,44 @@ export function useLiveList<T>(source: LiveSource | null): { items: T[]; state: 
     list ? list.getSnapshot : () => NONE as LiveSnapshot<T>,
   );
   return snapshot;
+}
+
+/**
+ * Several live lists as one (a project member's namespaces, each listed on its own because
+ * Kubernetes refuses them a list across the cluster). The combined snapshot is rebuilt only when
+ * one of its parts changed, so React sees a stable value between changes.
+ */
+export function useLiveLists<T>(sources: LiveSource[]): { items: T[]; state: LiveState; error?: Error } {
+  const keys = JSON.stringify(sources.map(sourceKey));
+  const lists = useMemo(
+    () => sources.map((s) => acquireLiveList<T>(sourceKey(s), s)),
+    // keys stands for sources.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [keys],
+  );
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      const unsubscribes = lists.map((l) => l.subscribe(onChange));
+      return () => unsubscribes.forEach((u) => u());
+    },
+    [lists],
+  );
+  const cache = useRef<{ parts: LiveSnapshot<T>[]; combined: { items: T[]; state: LiveState; error?: Error } }>(null);
+  const getSnapshot = useCallback(() => {
+    const parts = lists.map((l) => l.getSnapshot());
+    const c = cache.current;
+    if (c && c.parts.length === parts.length && c.parts.every((p, i) => p === parts[i])) return c.combined;
+    const error = parts.find((p) => p.state === 'error')?.error;
+    const state: LiveState = parts.some((p) => p.state === 'error')
+      ? 'error'
+      : parts.some((p) => p.state === 'loading')
+        ? 'loading'
+        : parts.some((p) => p.state === 'resyncing')
+          ? 'resyncing'
+          : 'live';
+    const combined = { items: parts.flatMap((p) => p.items), state, ...(error ? { error } : {}) };
+    cache.current = { parts, combined };
+    return combined;
+  }, [lists]);
+  return useSyncExternalStore(subscribe, getSnapshot);
 }

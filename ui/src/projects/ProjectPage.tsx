@@ -26,7 +26,7 @@ export function ProjectPage(props: { clusterId: string; projectId: string }) {
   const fetched = useApi<Project>(`/v3/projects/${props.projectId}`);
   const project = items.find((p) => p.id === props.projectId) ?? fetched.data;
   const { items: clusters } = useLiveList<Cluster>({ kind: 'v3', type: 'cluster' });
-  const clusterName = clusters.find((c) => c.id === props.clusterId)?.name ?? props.clusterId;
+  const clusterName = clusters.find((c) => c.id === props.clusterId)?.name ?? '…';
 
   if (!project) {
     return (

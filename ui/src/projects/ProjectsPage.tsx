@@ -68,11 +68,11 @@ export function ProjectsPage(props: { clusterId: string }) {
   return (
     <section>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link to="/clusters">Clusters</Link> /{' '}
-        <Link to={`/c/${props.clusterId}`}>{cluster?.name ?? props.clusterId}</Link> / Projects
+        <Link to="/clusters">Clusters</Link> / <Link to={`/c/${props.clusterId}`}>{cluster?.name ?? '…'}</Link> /
+        Projects
       </nav>
       <div className="page-header">
-        <h1>Projects of {cluster?.name ?? props.clusterId}</h1>
+        <h1>{cluster ? `Projects of ${cluster.name}` : 'Projects'}</h1>
         {mayCreateProject && (
           <div className="page-actions">
             <Button variant="primary" onClick={() => setCreating(true)}>
@@ -127,7 +127,15 @@ function DeleteProjectDialog(props: { project: Project; onClose: () => void }) {
   return (
     <DeleteDialog
       title={`Delete project ${props.project.name}?`}
-      message={<p>Its members lose the access the project gave them.</p>}
+      message={
+        <>
+          <p>Its members lose the access the project gave them.</p>
+          <p>
+            Its namespaces and everything in them stay in the cluster; they no longer belong to any project and can be
+            moved into another one.
+          </p>
+        </>
+      }
       url={`/v3/projects/${props.project.id}`}
       onClose={props.onClose}
     />
