@@ -58,7 +58,7 @@ const config: ClusterConfig = {
   dns: { provider: 'coredns', upstreamnameservers: [] },
   monitoring: { provider: 'metrics-server' },
   system_images: {},
-    private_registries: [],
+  private_registries: [],
   addons: '',
   addons_include: [],
   upgrade_strategy: {
