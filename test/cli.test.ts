@@ -360,7 +360,8 @@ describe('corral CLI', () => {
       `${script}\nCOMP_WORDS=(corral clusters im); COMP_CWORD=2; _corral; echo "\${COMPREPLY[@]}"\n` +
         `COMP_WORDS=(corral clusters import x --w); COMP_CWORD=4; _corral; echo "\${COMPREPLY[@]}"`,
     ]);
-    expect(out.stdout.split('\n').slice(0, 2)).toEqual(['import', '--wait']);
+    // "im" is the start of two verbs: import and import-yaml.
+    expect(out.stdout.split('\n').slice(0, 2)).toEqual(['import import-yaml', '--wait']);
     expect(await c.ok(['completion', 'zsh'])).toContain('#compdef corral');
   });
 

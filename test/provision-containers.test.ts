@@ -159,10 +159,17 @@ describe('corral up: nodes that run real containers', { timeout: 900_000 }, () =
       await execFileP('sh', ['-c', command], {
         env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `${dirname(kubectl)}:${process.env.PATH}` },
       });
-      const agent = JSON.parse(await kOk('-n', 'corral-system', 'get', 'pods', '-o', 'json')).items as {
-        spec: { containers: { image: string }[] };
-      }[];
-      expect(agent[0]?.spec.containers[0]?.image).toMatch(/^corral\.local\/agent:/);
+      // The manifest's Deployment runs the image `corral up` loaded (its pod may not exist yet).
+      const image = await kOk(
+        '-n',
+        'corral-system',
+        'get',
+        'deployment',
+        'corral-agent',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      );
+      expect(image).toMatch(/^corral\.local\/agent:/);
       await waitForState(server, token, clusterId, 'active', 240_000).catch(async (err: Error) => {
         const logs = await k('-n', 'corral-system', 'logs', 'deployment/corral-agent', '--tail=30');
         const pods = await k('-n', 'corral-system', 'get', 'pods', '-o', 'wide');

@@ -93,6 +93,10 @@ export function defineType<const F extends Record<string, FieldDef>>(
 export function defineSubtype<const F extends Record<string, FieldDef>>(
   def: Omit<SubtypeDef, 'fields'> & { fields: F },
 ): Omit<SubtypeDef, 'fields'> & { fields: F } {
+  // Two different shapes under one id would make one of them validate the other's input.
+  const same = subtypes.get(def.id);
+  if (same && Object.keys(same.fields).join() !== Object.keys(def.fields).join())
+    throw new Error(`two subtypes are declared as "${def.id}": give one of them another id`);
   subtypes.set(def.id, def);
   return def;
 }

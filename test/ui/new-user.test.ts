@@ -138,7 +138,8 @@ describe('a new user at 1024 px', () => {
       // The cluster's start page is one bob may read (not nodes).
       await page.goto(`/c/${clusterId}`);
       await page.getByRole('heading', { name: /Deployments/ }).waitFor();
-      await page.getByText('in your namespaces').waitFor();
+      // The heading (the empty table says the same words until the list arrives).
+      await page.getByRole('heading', { name: /Deployments\s*in your namespaces/ }).waitFor();
       await page.getByRole('note').filter({ hasText: 'lists the namespaces of your projects (1)' }).waitFor();
       await expect.poll(() => row('web', page).count(), { timeout: 60_000 }).toBe(1);
       expect(await page.getByRole('link', { name: 'hidden', exact: true }).count()).toBe(0);

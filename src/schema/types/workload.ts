@@ -90,8 +90,9 @@ export const jobConfig = defineSubtype({
   },
 });
 
+// Not Rancher's "rollbackRevision" id: apps use that one for their own input (a revisionId).
 export const rollbackRevision = defineSubtype({
-  id: 'rollbackRevision',
+  id: 'workloadRollback',
   fields: {
     /** Rancher's input: the ReplicaSet whose pod template comes back. */
     replicaSetId: f.string({ nullable: true }),
