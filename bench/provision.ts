@@ -15,12 +15,13 @@ import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { TOOLBOX_IMAGE } from '../src/images/system-images.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
+import { nodesScript } from '../src/localcluster/dev-real-nodes.js';
 import { packageRoot } from '../src/util/package-root.js';
 
 const execFileP = promisify(execFile);
 const root = packageRoot();
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-const nodesSh = join(root, 'tools', 'netns', 'nodes.sh');
+const nodesSh = nodesScript();
 
 interface NodeSet {
   name: string;

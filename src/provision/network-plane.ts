@@ -12,6 +12,7 @@ import { runtimeBinDir } from '../kube/binaries.js';
 import { pollUntil } from '../util/poll.js';
 import type { ClusterConfig, NodeConfig } from './config/types.js';
 import { DEFAULTS } from './config/defaults.js';
+import { cidrAddress, parseCidr } from './config/net.js';
 import { ProvisionError } from './errors.js';
 import { localFileHash, syncBinaries, syncFiles, type BinaryUploader } from './files.js';
 import type { NodeIo } from './node-io.js';
@@ -112,11 +113,8 @@ export function cniConflist(subnetEnv: string): string {
 
 /** 10.42.1.1/24 → 10.42.1.0/24: host-local wants the network, flannel writes the gateway. */
 function networkOf(cidr: string): string {
-  const [ip, bits] = cidr.split('/') as [string, string];
-  const n = ip.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  const net = (n & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+  const parsed = parseCidr(cidr)!;
+  return `${cidrAddress(parsed, 0n)}/${parsed.prefix}`;
 }
 
 export interface NetworkInput {

@@ -24,7 +24,7 @@ import {
 } from './files.js';
 import type { NodeIo } from './node-io.js';
 import type { Progress } from './progress.js';
-import { applyUnit, listUnits, removeUnit, type SupervisorMode, type UnitSpec } from './supervisor/index.js';
+import { applyUnit, removeUnit, type SupervisorMode, type UnitSpec } from './supervisor/index.js';
 import { RUNTIME_SOCKET } from './worker-plane.js';
 
 export const CONTAINERD_UNIT = 'containerd';
@@ -48,8 +48,12 @@ export interface RuntimePlan {
  * runtime the node runs itself is used as is; otherwise Corral's, unless container_runtime says
  * `existing`. A containerd Corral started earlier counts as Corral's (its unit is installed).
  */
-export async function planRuntime(config: ClusterConfig, io: NodeIo): Promise<{ ours: boolean; runtime: boolean }> {
-  const ours = (await listUnits(io)).includes(CONTAINERD_UNIT);
+export async function planRuntime(
+  config: ClusterConfig,
+  io: NodeIo,
+  installedUnits: ReadonlySet<string>,
+): Promise<{ ours: boolean; runtime: boolean }> {
+  const ours = installedUnits.has(CONTAINERD_UNIT);
   if (ours) return { ours: true, runtime: true };
   const socket = (await io.run(`test -S ${RUNTIME_SOCKET}`)).code === 0;
   if (socket) return { ours: false, runtime: true };

@@ -94,7 +94,7 @@ export async function reconcile(session: Session, overrides: ReconcileOverrides)
       for (const name of COMPONENT_NAMES)
         if (installed.has(name) && (await unitStatus(io, name)).running) running.add(name);
       const ours = new Set([...running].flatMap((c) => COMPONENT_PORTS[c] ?? []));
-      const plan = await planRuntime(config, io);
+      const plan = await planRuntime(config, io, installed);
       const runtime = plan.runtime;
       runtimePlan.runtime.set(node.address, runtime);
       if (plan.ours) runtimePlan.ours.add(node.address);

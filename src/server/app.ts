@@ -337,28 +337,10 @@ export function createApp(deps: AppDeps) {
         },
       },
       {
-        path: '/v3/projects/:projectId/workloads/:id/:sub',
+        // Workloads and pods of a project, and a workload's sub-collection (…/workloads/<id>/revisions).
+        path: '/v3/projects/:projectId/:plural/:id?/:sub?',
         ignoreCase: true,
-        auth: 'user',
-        handle: async ({ req, url, params, auth }) =>
-          withSchemas(
-            req,
-            url,
-            await projectResources(
-              req,
-              url,
-              await apiContext(req, url, auth),
-              params.projectId!,
-              'workloads',
-              params.id,
-              params.sub,
-            ),
-          ),
-      },
-      {
-        path: '/v3/projects/:projectId/:plural/:id?',
-        ignoreCase: true,
-        when: (_req, url) => /^\/v3\/projects\/[^/]+\/(workloads|pods)(\/|$)/i.test(url.pathname),
+        when: (_req, url) => /^\/v3\/projects\/[^/]+\/(workloads(\/[^/]+){0,2}|pods(\/[^/]+)?)\/?$/i.test(url.pathname),
         auth: 'user',
         handle: async ({ req, url, params, auth }) =>
           withSchemas(
@@ -371,6 +353,7 @@ export function createApp(deps: AppDeps) {
               params.projectId!,
               params.plural!,
               params.id,
+              params.sub,
             ),
           ),
       },

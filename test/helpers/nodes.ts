@@ -1,9 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { nodesScript } from '../../src/localcluster/dev-real-nodes.js';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { join } from 'node:path';
-import { packageRoot } from '../../src/util/package-root.js';
 import type { RunOptions, RunResult } from '../../src/provision/node-io.js';
 
 /**
@@ -79,9 +78,7 @@ interface Owner {
 const live = new Set<string>();
 let exitHookInstalled = false;
 
-export function nodesScript(): string {
-  return join(packageRoot(), 'tools', 'netns', 'nodes.sh');
-}
+export { nodesScript };
 
 /**
  * Starts `count` nodes. Stop them with `stop()` (typically in afterAll); whatever is left when
