@@ -32,6 +32,11 @@ import {
   token,
   user,
   workload,
+  notifier,
+  clusterAlertGroup,
+  clusterAlertRule,
+  projectAlertGroup,
+  projectAlertRule,
 } from '../schema/types/index.js';
 import { serve, v3Registry } from './api/registry.js';
 import { AuditLog } from './audit.js';
@@ -59,6 +64,13 @@ import type { Memberships } from './clusters/memberships.js';
 import { readThrough, type HotObjects, type ObjectReader } from './hot-objects.js';
 import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
 import { readJsonObject } from './http/body.js';
+import {
+  clusterAlertGroupBehavior,
+  clusterAlertRuleBehavior,
+  projectAlertGroupBehavior,
+  projectAlertRuleBehavior,
+} from './alerts/behavior.js';
+import { notifierBehavior } from './notifiers/behavior.js';
 import { ApiError } from './http/errors.js';
 import { sendError } from './http/respond.js';
 import { reply, routeTable, type Reply, type Route } from './http/routes.js';
@@ -141,6 +153,11 @@ export function createApp(deps: AppDeps) {
       ),
     ),
     serve(appRevision, appRevisionBehavior),
+    serve(notifier, notifierBehavior),
+    serve(clusterAlertGroup, clusterAlertGroupBehavior),
+    serve(clusterAlertRule, clusterAlertRuleBehavior),
+    serve(projectAlertGroup, projectAlertGroupBehavior),
+    serve(projectAlertRule, projectAlertRuleBehavior),
   ]);
   const { behaviors } = registry;
   const routeV3 = v3Router(registry);
@@ -189,7 +206,7 @@ export function createApp(deps: AppDeps) {
 
   async function apiContext(req: IncomingMessage, url: URL, auth: AuthInfo): Promise<ApiContext> {
     // Cluster memberships matter only to cluster types; other requests skip the lookup.
-    const clusterScoped = /^\/v3\/(cluster|project|nodes|app|template)/i.test(url.pathname);
+    const clusterScoped = /^\/v3\/(cluster|project|nodes|app|template|notifier)/i.test(url.pathname);
     const none = () => Promise.resolve(new Map<string, Set<string>>());
     const [rules, memberships, projectRoles] = await Promise.all([
       deps.userRules.rulesFor(auth.user.id),

@@ -25,6 +25,7 @@ import { CLUSTER_LEASE_TYPE, ClusterOwnership, REPLICA_HEARTBEAT_TYPE } from './
 import { startPresenceController } from './clusters/presence.js';
 import { SecretBox } from './secrets/encryption.js';
 import { ProjectsController } from './projects/controller.js';
+import { AlertsController } from './alerts/controller.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -173,6 +174,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     follower.add(projects);
     await projects.start();
     closers.unshift(() => projects.stop());
+
+    // Every replica evaluates the alert rules of the clusters it owns and runs its own
+    // Alertmanager (only while alert groups exist).
+    const alerts = new AlertsController({
+      store,
+      follower,
+      connections,
+      ownership,
+      secretBox,
+      dataDir: opts.dataDir,
+      log: opts.log,
+      registry,
+    });
+    await alerts.start();
+    closers.unshift(() => alerts.stop());
 
     // Store-only passes (clusters nobody reaches, expired tokens) run on the leader alone.
     leader.start({

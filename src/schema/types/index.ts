@@ -1,4 +1,5 @@
 import type { TypeDef } from '../schema.js';
+import { clusterAlertGroup, clusterAlertRule, notifier, projectAlertGroup, projectAlertRule } from './alerting.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
@@ -41,9 +42,19 @@ export const TYPES: TypeDef[] = [
   templateVersion,
   app,
   appRevision,
+  notifier,
+  clusterAlertGroup,
+  clusterAlertRule,
+  projectAlertGroup,
+  projectAlertRule,
 ];
 
 export {
+  clusterAlertGroup,
+  clusterAlertRule,
+  notifier,
+  projectAlertGroup,
+  projectAlertRule,
   app,
   appRevision,
   catalog,
