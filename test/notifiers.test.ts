@@ -1,6 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { CORRAL_BIN, runProgram } from './helpers/cli.js';
+import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { httpsReceiver, loopbackTls, startMailpit } from './helpers/receivers.js';
 import { adminToken, startTestServer } from './helpers/server.js';
@@ -165,5 +168,71 @@ describe('notifiers', () => {
     expect(unreachable.json.message).toMatch(/could not reach https:\/\/127\.0\.0\.1:1/);
     expect(unreachable.text).not.toContain(SLACK_URL_SECRET);
     expect(server.stderr()).not.toContain(SMTP_PASSWORD);
+  });
+
+  test('the CLI: notifiers and alerts from files, listings as json and yaml, send, mute, help', async () => {
+    const tls = await loopbackTls();
+    const recv = await httpsReceiver(tls);
+    const server = await startTestServer({ env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
+    const admin = await adminToken(server);
+    const clusterId = (await server.call('/v3/clusters', { token: admin, body: { name: 'prod' } })).json.id as string;
+    const home = await testDir('cli-alerts');
+    await mkdir(join(home, 'tmp'));
+    const ca = join(home, 'ca.pem');
+    await writeFile(ca, server.ca);
+    const env = {
+      ...process.env,
+      CORRAL_CONFIG: join(home, 'config'),
+      HOME: home,
+      TMPDIR: join(home, 'tmp'),
+    };
+    const ok = async (args: string[], input?: string) => {
+      const r = await runProgram(process.execPath, [CORRAL_BIN, ...args], {
+        env,
+        ...(input === undefined ? {} : { input }),
+      });
+      if (r.code !== 0) throw new Error(`corral ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+      return r;
+    };
+    await ok(['login', server.url, '--token', admin, '--cacert', ca, '--name', 'test']);
+
+    const created = await ok(
+      ['notifiers', 'create', '-f', '-', '-o', 'json'],
+      JSON.stringify({ clusterId, name: 'chat', slackConfig: { url: `${recv.url}/services/${SLACK_URL_SECRET}` } }),
+    );
+    const n = JSON.parse(created.stdout);
+    expect(n.kind).toBe('slack');
+    expect(created.stdout).not.toContain(SLACK_URL_SECRET);
+    const listed = JSON.parse((await ok(['notifiers', 'ls', '-o', 'json'])).stdout);
+    expect(listed.map((x: { id: string }) => x.id)).toEqual([n.id]);
+    const sent = await ok(['notifiers', 'send', n.id, '--message', 'from the CLI']);
+    expect(sent.stderr).toContain('Sent a test message');
+    expect(JSON.stringify(recv.got[0]!.body)).toContain('from the CLI');
+
+    const groupFile = join(home, 'group.yaml');
+    await writeFile(groupFile, `clusterId: ${clusterId}\nname: nodes\nrecipients:\n- notifierId: ${n.id}\n`);
+    const group = JSON.parse((await ok(['alerts', 'groups', 'create', '-f', groupFile, '-o', 'json'])).stdout);
+    expect(group).toMatchObject({ groupWaitSeconds: 30, groupIntervalSeconds: 180, repeatIntervalSeconds: 3600 });
+    const ruleFile = join(home, 'rule.yaml');
+    await writeFile(
+      ruleFile,
+      `clusterId: ${clusterId}\ngroupId: ${group.id}\nname: down\nnodeRule:\n  condition: notready\n`,
+    );
+    const rule = JSON.parse((await ok(['alerts', 'rules', 'create', '-f', ruleFile, '-o', 'json'])).stdout);
+    const table = (await ok(['alerts', 'ls'])).stdout;
+    expect(table).toMatch(/FIRING.?SINCE/i);
+    expect(table).toContain(rule.id);
+    expect((await ok(['alerts', 'mute', rule.id])).stderr).toContain('is muted');
+    const yaml = parseYaml((await ok(['alerts', 'ls', '-o', 'yaml'])).stdout) as { id: string; state: string }[];
+    expect(yaml.find((r) => r.id === rule.id)!.state).toBe('muted');
+    const bad = await runProgram(process.execPath, [CORRAL_BIN, 'alerts', 'unmute', 'c-nope1:r-zzzzz'], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/not found/i);
+    for (const help of [
+      ['alerts', '--help'],
+      ['notifiers', '--help'],
+      ['alerts', 'rules', 'create', '--help'],
+    ])
+      expect((await ok(help)).stdout).toMatch(/Usage: corral/);
   });
 });

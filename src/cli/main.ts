@@ -9,6 +9,7 @@ import { clustersCommand } from './clusters.js';
 import { namespacesCommand } from './namespaces.js';
 import { workloadsCommand } from './workloads.js';
 import { projectsCommand } from './projects.js';
+import { alertsCommand, notifiersCommand } from './alerts.js';
 import { appsCommand, catalogCommand } from './catalog.js';
 import { rolesCommand } from './roles.js';
 import { settingsCommand } from './settings.js';
@@ -44,6 +45,8 @@ export function buildProgram(): Command {
   program.addCommand(projectsCommand());
   program.addCommand(catalogCommand());
   program.addCommand(appsCommand());
+  program.addCommand(notifiersCommand());
+  program.addCommand(alertsCommand());
   program.addCommand(namespacesCommand());
   program.addCommand(workloadsCommand());
   program.addCommand(usersCommand());
