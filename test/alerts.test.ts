@@ -279,7 +279,7 @@ describe('alerts', () => {
       metricRule: { expression: 'up' },
     });
     expect(metric.status).toBe(422);
-    expect(metric.json.message).toMatch(/monitoring/);
+    expect(metric.json.message).toMatch(/project metric rules are not supported/);
 
     // Two pods crash-looping, as a kubelet reports it (restartCount in the pod's status): one in
     // the project, one outside it.

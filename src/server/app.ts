@@ -71,6 +71,7 @@ import {
   projectAlertRuleBehavior,
 } from './alerts/behavior.js';
 import { notifierBehavior } from './notifiers/behavior.js';
+import { monitoringApi } from './monitoring/graphs.js';
 import { ApiError } from './http/errors.js';
 import { sendError } from './http/respond.js';
 import { reply, routeTable, type Reply, type Route } from './http/routes.js';
@@ -332,6 +333,21 @@ export function createApp(deps: AppDeps) {
           const api = `${base}/v3/${scope}/${params.scopeId!}`;
           return withSchemas(req, url, reply(200, schemasReply(types, base, api, params.id)));
         },
+      })),
+      // Graphs of a cluster or a project (the project's namespaces injected server-side).
+      ...(['clusters', 'projects'] as const).map((scope): Route<AuthInfo> => ({
+        path: `/v3/${scope}/:scopeId/monitoring/:what?`,
+        ignoreCase: true,
+        auth: 'user',
+        handle: async ({ req, url, params, auth }) =>
+          monitoringApi(
+            deps.services.monitoring,
+            req,
+            url,
+            await apiContext(req, url, auth),
+            scope === 'clusters' ? { clusterId: params.scopeId! } : { projectId: params.scopeId! },
+            params.what,
+          ),
       })),
       {
         // Rancher's project-scoped paths for apps: the same stored collection, narrowed to the project.

@@ -26,6 +26,7 @@ import { startPresenceController } from './clusters/presence.js';
 import { SecretBox } from './secrets/encryption.js';
 import { ProjectsController } from './projects/controller.js';
 import { AlertsController } from './alerts/controller.js';
+import { MonitoringController } from './monitoring/controller.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -189,6 +190,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     await alerts.start();
     closers.unshift(() => alerts.stop());
+    const monitoring = new MonitoringController({
+      clusters,
+      rules: alerts.informer('clusterAlertRule'),
+      connections,
+      ownership,
+      dataDir: opts.dataDir,
+      log: opts.log,
+      registry,
+    });
+    await monitoring.start();
+    closers.unshift(() => monitoring.stop());
+    alerts.metricSource = (clusterId) => monitoring.metricInstances(clusterId);
 
     // Store-only passes (clusters nobody reaches, expired tokens) run on the leader alone.
     leader.start({
@@ -222,6 +235,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const services = {
       dataDir: opts.dataDir,
       templates,
+      monitoring,
       secretBox,
       connections,
       caPem: tls.caPem,

@@ -59,6 +59,8 @@ export const cluster = defineType({
       patternHint: 'must be lower-case letters, digits and -, starting and ending with a letter or digit',
     }),
     description: f.string({ maxLength: 1024 }),
+    /** Rancher's switch: a Prometheus beside the server scrapes this cluster (see docs/architecture.md). */
+    enableClusterMonitoring: f.boolean({ default: false }),
     /** Register a cluster the server reaches itself; without it the cluster is imported with the agent. */
     importedConfig: f.object(importedConfig, { update: false, writeOnly: true }),
     driver: f.enum(['imported', 'direct', 'local'], { readOnly: true }),

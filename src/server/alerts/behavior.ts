@@ -67,10 +67,18 @@ async function checkRule(schema: TypeDef, scope: AlertScope, spec: Record<string
       `give exactly one of ${kinds.join(', ')}${set.length ? ` (got ${set.join(', ')})` : ''}`,
     );
   const kind = set[0]!;
-  if (kind === 'metricRule' || kind === 'systemServiceRule')
+  if (kind === 'systemServiceRule')
     throw new ApiError(
       'InvalidOption',
-      `${kind} needs cluster monitoring (Prometheus), which Corral does not run yet: use ${kinds.filter((k) => k !== kind && k !== 'metricRule' && k !== 'systemServiceRule').join(' or ')}`,
+      'systemServiceRule is not evaluated by Corral yet: use a metricRule on the component (up{job="apiserver"}) or a nodeRule',
+      kind,
+    );
+  // A project's expression would read every namespace's series: project metric rules wait for a
+  // PromQL parser that can confine them (the project graphs are confined by construction).
+  if (kind === 'metricRule' && schema.id === 'projectAlertRule')
+    throw new ApiError(
+      'InvalidOption',
+      'project metric rules are not supported yet (an expression could read other projects’ metrics): use podRule or workloadRule, or a cluster metricRule',
       kind,
     );
   const node = spec.nodeRule as { condition?: string } | undefined;

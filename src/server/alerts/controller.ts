@@ -50,6 +50,9 @@ export interface AlertsOptions {
   evalSeconds?: number;
 }
 
+/** What the metric rules of a cluster have firing, from its Prometheus (undefined: not monitored here). */
+export type MetricSource = (clusterId: string) => Promise<Map<string, Instance[]> | undefined>;
+
 type Kind = 'nodes' | 'events' | 'pods' | 'deployments' | 'namespaces';
 const PATHS: Record<Kind, string> = {
   nodes: '/api/v1/nodes',
@@ -142,6 +145,8 @@ export class AlertsController {
   private tokenFile = '';
   private readonly token = randomBytes(32).toString('base64url');
   private readonly evalMs: number;
+  /** Set once cluster monitoring runs (it starts after the alerts). */
+  metricSource?: MetricSource;
 
   constructor(private readonly o: AlertsOptions) {
     this.evalMs = (o.evalSeconds ?? (Number(process.env.CORRAL_ALERT_EVAL_SECONDS) || 15)) * 1000;
@@ -190,6 +195,11 @@ export class AlertsController {
     this.watches.clear();
     await this.am.stop();
     await new Promise<void>((r) => (this.relay ? this.relay.close(() => r()) : r()));
+  }
+
+  /** The store informer of one alert type, shared (monitoring reads the metric rules from it). */
+  informer(type: 'clusterAlertRule' | 'projectAlertRule'): StoreInformer {
+    return this.informers[type]!;
   }
 
   /** Alertmanager's address while it runs (tests and the bench read alerts there). */
@@ -266,10 +276,18 @@ export class AlertsController {
     const cluster = await this.o.store.get('cluster', clusterId).catch(() => undefined);
     const now = Date.now();
     watch.restarts.record(watch.list<PodLike>('pods'), now, 24 * 3600_000);
+    const metrics = rules.some((r) => r.spec.metricRule)
+      ? await this.metricSource?.(clusterId).catch((err: unknown) => {
+          this.o.log.warn('metric alerts not read from Prometheus', { clusterId, error: String(err) });
+          return undefined;
+        })
+      : undefined;
     const posts: PostableAlert[] = [];
     for (const rule of rules) {
-      const instances = this.instancesOf(rule, watch, now);
-      posts.push(...(await this.record(rule, instances, now, String(cluster?.spec.name ?? clusterId))));
+      const off = rule.spec.metricRule && !metrics;
+      const instances = rule.spec.metricRule ? (metrics?.get(rule.id) ?? []) : this.instancesOf(rule, watch, now);
+      const note = off ? 'cluster monitoring is not running: set enableClusterMonitoring on the cluster' : undefined;
+      posts.push(...(await this.record(rule, instances, now, String(cluster?.spec.name ?? clusterId), note)));
     }
     await this.am.post(posts);
     return { requeueAfter: this.evalMs };
@@ -324,7 +342,7 @@ export class AlertsController {
    * returns the alerts to post: every firing instance (refreshing its endsAt) and an `endsAt: now`
    * for each one that stopped.
    */
-  private async record(rule: StoredObject, instances: Instance[], now: number, clusterName: string) {
+  private async record(rule: StoredObject, instances: Instance[], now: number, clusterName: string, note?: string) {
     const before = new Map(((rule.status.firing as FiringEntry[] | undefined) ?? []).map((f) => [f.key, f]));
     const stamp = new Date(now).toISOString();
     const firing: FiringEntry[] = instances
@@ -335,7 +353,7 @@ export class AlertsController {
       rule_id: rule.id,
       rule_name: String(rule.spec.name),
       rule_type: rule.type,
-      rule_kind: ['nodeRule', 'eventRule', 'podRule', 'workloadRule'].find((k) => rule.spec[k]) ?? 'rule',
+      rule_kind: ['nodeRule', 'eventRule', 'podRule', 'workloadRule', 'metricRule'].find((k) => rule.spec[k]) ?? 'rule',
       group_id: String(rule.spec.groupId),
       severity: String(rule.spec.severity ?? 'critical'),
       cluster_id: ruleCluster(rule),
@@ -360,7 +378,7 @@ export class AlertsController {
       state: s.state === 'muted' || s.state === 'inactive' ? s.state : firing.length ? 'alerting' : 'active',
       firing,
       firingSince,
-      message: firing[0]?.message ?? '',
+      message: note ?? firing[0]?.message ?? '',
     }));
     return posts;
   }

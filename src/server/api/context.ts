@@ -5,6 +5,7 @@ import type { SecretBox } from '../secrets/encryption.js';
 import type { TypeDef } from '../../schema/schema.js';
 import type { Registry } from '../controllers/kit/metrics.js';
 import type { StoreInformer } from '../controllers/kit/store-informer.js';
+import type { MonitoringController } from '../monitoring/controller.js';
 
 export interface AuthInfo {
   user: StoredObject;
@@ -48,6 +49,8 @@ export interface ServerServices {
   dataDir: string;
   /** Catalog templates kept in memory on every replica (an app's "upgrade available"). */
   templates?: StoreInformer;
+  /** The Prometheus processes of the monitored clusters this replica owns (graphs read them). */
+  monitoring?: MonitoringController;
 }
 
 export interface SettingsReader {
