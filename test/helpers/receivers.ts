@@ -1,31 +1,27 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { freePort } from '../../src/localcluster/ports.js';
-import { createCA, issueCertificate, writePem } from '../../src/pki/index.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { pollUntil } from '../../src/util/poll.js';
 import { testDir } from './control-plane.js';
+import { servingCertFiles } from './tls-files.js';
 
-/** A test CA with a loopback serving certificate, its PEM in a file for NODE_EXTRA_CA_CERTS. */
+/** A test CA with a loopback serving certificate (tls-files.ts), its PEM in a file for NODE_EXTRA_CA_CERTS. */
 export async function loopbackTls() {
-  const dir = await testDir('recv-tls');
-  const ca = await createCA({ commonName: 'test-receivers-ca' });
-  const leaf = await issueCertificate(ca, {
-    commonName: 'receiver',
-    usages: ['server'],
-    altNames: ['127.0.0.1', 'localhost'],
-  });
-  const caFile = join(dir, 'ca.crt');
-  const certFile = join(dir, 'tls.crt');
-  const keyFile = join(dir, 'tls.key');
-  await writePem(caFile, ca.certPem);
-  await writePem(certFile, leaf.certPem + ca.certPem);
-  await writePem(keyFile, leaf.keyPem);
-  return { caFile, certFile, keyFile, cert: leaf.certPem + ca.certPem, key: leaf.keyPem };
+  const files = await servingCertFiles();
+  const caFile = join(dirname(files.cert), 'ca.crt');
+  await writeFile(caFile, files.caPem);
+  return {
+    caFile,
+    certFile: files.cert,
+    keyFile: files.key,
+    cert: await readFile(files.cert, 'utf8'),
+    key: await readFile(files.key, 'utf8'),
+  };
 }
 
 export interface Received {

@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../../localcluster/ports.js';
-import { pollUntil } from '../../util/poll.js';
 import { writeSecretFile } from '../../util/secret-file.js';
 import type { Logger } from '../log.js';
+import { LoopbackProcess } from '../monitoring/loopback-process.js';
 
 /** An alert group as Alertmanager routes it. */
 export interface RoutedGroup {
@@ -79,104 +77,65 @@ export function alertmanagerBinary(): string | undefined {
  * (silences, notification log) lives in `<data-dir>/alertmanager`.
  */
 export class Alertmanager {
-  private child?: ChildProcess;
-  private port = 0;
+  private readonly proc: LoopbackProcess;
   private config = '';
   private starting?: Promise<void>;
 
   constructor(
     private readonly dir: string,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.proc = new LoopbackProcess('alertmanager', log, () => (this.config = ''));
+  }
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null;
+    return this.proc.running;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.proc.url;
   }
 
   /** Runs Alertmanager with `config`, starting it or reloading it as needed. */
   async ensure(config: string): Promise<void> {
     if (this.starting) await this.starting;
     const file = join(this.dir, 'alertmanager.yml');
+    if (this.running && config === this.config) return;
+    await mkdir(join(this.dir, 'data'), { recursive: true, mode: 0o700 });
+    await writeFile(file, config, { mode: 0o600 });
     if (this.running) {
-      if (config === this.config) return;
-      await writeFile(file, config, { mode: 0o600 });
-      const res = await fetch(`${this.url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw new Error(`Alertmanager refused its new configuration: ${(await res.text()).trim()}`);
+      await this.proc.reload();
       this.config = config;
       return;
     }
-    this.starting = this.start(file, config);
-    try {
-      await this.starting;
-    } finally {
-      this.starting = undefined;
-    }
-  }
-
-  private async start(file: string, config: string): Promise<void> {
     const bin = alertmanagerBinary();
     if (!bin)
       throw new Error(
         'Alertmanager is not installed: apt-get install prometheus-alertmanager, or set CORRAL_ALERTMANAGER_BIN',
       );
-    await mkdir(join(this.dir, 'data'), { recursive: true, mode: 0o700 });
-    await writeFile(file, config, { mode: 0o600 });
-    this.port = await freePort();
-    let stderr = '';
-    const child = spawn(
+    this.starting = this.proc.start(
       bin,
-      [
+      (listen) => [
         `--config.file=${file}`,
         `--storage.path=${join(this.dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${this.port}`,
+        `--web.listen-address=${listen}`,
         // One Alertmanager per replica, no gossip: an empty address turns clustering off.
         '--cluster.listen-address=',
         '--log.format=json',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      30_000,
     );
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString()).slice(-4000);
-    });
-    child.once('exit', (code, signal) => {
-      if (this.child === child) {
-        this.child = undefined;
-        this.config = '';
-        this.log.warn('alertmanager exited', { code, signal, stderr: stderr.slice(-500) });
-      }
-    });
-    this.child = child;
-    await pollUntil(
-      async () => {
-        const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(2000) });
-        if (!res.ok) throw new Error(`not ready: ${res.status}`);
-      },
-      {
-        what: 'Alertmanager to start',
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        abortIf: () => {
-          if (child.exitCode !== null) throw new Error(`Alertmanager exited: ${stderr.trim().slice(-500)}`);
-        },
-      },
-    );
-    this.config = config;
-    this.log.info('alertmanager started', { port: this.port });
+    try {
+      await this.starting;
+      this.config = config;
+    } finally {
+      this.starting = undefined;
+    }
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
     this.config = '';
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await this.proc.stop(5000);
   }
 
   async post(alerts: PostableAlert[]): Promise<void> {

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../../localcluster/ports.js';
-import { pollUntil } from '../../util/poll.js';
 import type { Logger } from '../log.js';
+import { LoopbackProcess } from './loopback-process.js';
 
 /** A metric rule as Prometheus evaluates it: `(<expression>) <op> <threshold>` for `duration`. */
 export interface MetricAlert {
@@ -119,21 +117,22 @@ export function prometheusBinary(): string | undefined {
 
 /** One real Prometheus process for one monitored cluster, on loopback, its data under the server's data folder. */
 export class Prometheus {
-  private child?: ChildProcess;
-  private port = 0;
+  private readonly proc: LoopbackProcess;
   private applied = '';
 
   constructor(
     private readonly dir: string,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.proc = new LoopbackProcess('prometheus', log, () => (this.applied = ''));
+  }
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null;
+    return this.proc.running;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.proc.url;
   }
 
   get nodesFile(): string {
@@ -157,63 +156,30 @@ export class Prometheus {
     await writeFile(configFile, config, { mode: 0o600 });
     await writeFile(rulesFile, rules, { mode: 0o600 });
     if (this.running) {
-      const res = await fetch(`${this.url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw new Error(`Prometheus refused its new configuration: ${(await res.text()).trim()}`);
-      this.applied = config + rules;
-      return;
+      await this.proc.reload();
+    } else {
+      const bin = prometheusBinary();
+      if (!bin)
+        throw new Error('Prometheus is not installed: apt-get install prometheus, or set CORRAL_PROMETHEUS_BIN');
+      await this.proc.start(
+        bin,
+        (listen) => [
+          `--config.file=${configFile}`,
+          `--storage.tsdb.path=${join(this.dir, 'data')}`,
+          `--web.listen-address=${listen}`,
+          '--web.enable-lifecycle',
+          '--storage.tsdb.retention.time=7d',
+          '--log.format=json',
+        ],
+        60_000,
+      );
     }
-    const bin = prometheusBinary();
-    if (!bin) throw new Error('Prometheus is not installed: apt-get install prometheus, or set CORRAL_PROMETHEUS_BIN');
-    this.port = await freePort();
-    let stderr = '';
-    const child = spawn(
-      bin,
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(this.dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${this.port}`,
-        '--web.enable-lifecycle',
-        '--storage.tsdb.retention.time=7d',
-        '--log.format=json',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-    child.once('exit', (code, signal) => {
-      if (this.child === child) {
-        this.child = undefined;
-        this.applied = '';
-        this.log.warn('prometheus exited', { code, signal, stderr: stderr.slice(-500) });
-      }
-    });
-    this.child = child;
-    await pollUntil(
-      async () => {
-        const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(2000) });
-        if (!res.ok) throw new Error(`not ready: ${res.status}`);
-      },
-      {
-        what: 'Prometheus to start',
-        timeoutMs: 60_000,
-        intervalMs: 200,
-        abortIf: () => {
-          if (child.exitCode !== null) throw new Error(`Prometheus exited: ${stderr.trim().slice(-500)}`);
-        },
-      },
-    );
     this.applied = config + rules;
-    this.log.info('prometheus started', { port: this.port, dir: this.dir });
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
     this.applied = '';
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await this.proc.stop();
   }
 
   /** GET on Prometheus's HTTP API; the answer's `data`. */
