@@ -76,3 +76,9 @@ export type Template = ResourceOf<typeof import('../../../src/schema/types/catal
 export type TemplateVersion = ResourceOf<typeof import('../../../src/schema/types/catalog.js').templateVersion>;
 export type App = ResourceOf<typeof import('../../../src/schema/types/catalog.js').app>;
 export type AppRevision = ResourceOf<typeof import('../../../src/schema/types/catalog.js').appRevision>;
+
+type Alerting = typeof import('../../../src/schema/types/alerting.js');
+export type Notifier = ResourceOf<Alerting['notifier']>;
+export type ClusterAlertGroup = ResourceOf<Alerting['clusterAlertGroup']>;
+export type ClusterAlertRule = ResourceOf<Alerting['clusterAlertRule']>;
+export type ProjectAlertRule = ResourceOf<Alerting['projectAlertRule']>;

@@ -5,7 +5,9 @@ import { RolesPage } from '../admin/RolesPage';
 import { SettingsPage } from '../admin/SettingsPage';
 import { UsersPage } from '../admin/UsersPage';
 import { ClusterView } from '../cluster/ClusterView';
+import { AlertsPage } from '../alerts/AlertsPage';
 import { AppPage } from '../catalog/AppPage';
+import { MonitoringPage } from '../monitoring/MonitoringPage';
 import { CatalogPage } from '../catalog/CatalogPage';
 import { ChartPage } from '../catalog/ChartPage';
 import { ClustersPage } from '../clusters/ClustersPage';
@@ -115,6 +117,19 @@ export function Shell() {
                   Cluster members
                 </Link>
               </li>
+              <li>
+                <Link to={`/clusters/${cluster.id}/alerts`} aria-current={here(`/clusters/${cluster.id}/alerts`)}>
+                  Alerts
+                </Link>
+              </li>
+              <li>
+                <Link
+                  to={`/clusters/${cluster.id}/monitoring`}
+                  aria-current={here(`/clusters/${cluster.id}/monitoring`)}
+                >
+                  Monitoring
+                </Link>
+              </li>
             </ul>
           </>
         )}
@@ -161,11 +176,15 @@ function Page(props: { segments: string[]; isAdmin: boolean }) {
   switch (first) {
     case 'clusters':
       if (!second) return <ClustersPage />;
+      if (third === 'projects' && fourth && props.segments[4] === 'monitoring')
+        return <MonitoringPage clusterId={second} projectId={fourth} />;
       if (third === 'projects' && fourth && props.segments[4] === 'apps' && props.segments[5])
         return <AppPage clusterId={second} projectId={fourth} appId={props.segments[5]} />;
       if (third === 'projects' && fourth) return <ProjectPage clusterId={second} projectId={fourth} />;
       if (third === 'projects') return <ProjectsPage clusterId={second} />;
       if (third === 'members') return <ClusterMembersPage clusterId={second} />;
+      if (third === 'alerts') return <AlertsPage clusterId={second} />;
+      if (third === 'monitoring') return <MonitoringPage clusterId={second} />;
       return <Redirect to={`/c/${second}`} />;
     case 'c':
       if (!second) return <Redirect to="/clusters" />;

@@ -55,6 +55,9 @@ export function ProjectPage(props: { clusterId: string; projectId: string }) {
         </h1>
       </div>
       {project.description && <p className="muted">{project.description}</p>}
+      <p>
+        <Link to={`/clusters/${props.clusterId}/projects/${project.id}/monitoring`}>Monitoring of this project</Link>
+      </p>
       <MembersPanel scope={{ kind: 'project', id: project.id, mayAdd: mayManage }} />
       <LimitsForm project={project} editable={mayManage} />
       <SecretsPanel projectId={project.id} />
