@@ -59,7 +59,10 @@ export function agentManifest(input: ManifestInput): string {
           resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
           verbs: ['*'],
         },
-        { nonResourceURLs: ['/version', '/healthz', '/readyz', '/livez'], verbs: ['get'] },
+        // Alert rules read events and Deployments (never change them); monitoring scrapes /metrics.
+        { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
+        { nonResourceURLs: ['/version', '/healthz', '/readyz', '/livez', '/metrics'], verbs: ['get'] },
       ],
     },
     {
