@@ -328,6 +328,35 @@ describe('alerts', () => {
       labels: { alert_key: 'pod/team-a-web/api', project_id: projectId },
       annotations: { message: 'pod team-a-web/api restarted 4 times in 600s' },
     });
+
+    // A Deployment below its available percentage (its pods never become available: no kubelet).
+    const wn = await call('/v3/notifiers', {
+      clusterId,
+      name: 'wl-hook',
+      webhookConfig: { url: `${recv.url}/workload` },
+    });
+    const wg = await call('/v3/projectAlertGroups', {
+      projectId,
+      name: 'team-a workloads',
+      groupWaitSeconds: 1,
+      recipients: [{ notifierId: wn.json.id }],
+    });
+    const wr = await call('/v3/projectAlertRules', {
+      projectId,
+      groupId: wg.json.id,
+      name: 'shop-available',
+      workloadRule: { workloadId: 'deployment:team-a-web:shop', availablePercentage: 50 },
+    });
+    expect(wr.status, wr.text).toBe(201);
+    await kubectl(cp, 'create', 'deployment', 'shop', '-n', 'team-a-web', '--image=example/shop:1', '--replicas=2');
+    const wmsg = await eventually(async () => {
+      const m = recv.got.find((r) => r.path.endsWith('/workload'));
+      if (!m) throw new Error('no workload notification yet');
+      return m;
+    }, 'the workload notification');
+    expect(hook(wmsg).alerts[0]!.annotations.message).toBe(
+      'deployment team-a-web/shop has 0 of 2 replicas available (0% < 50%)',
+    );
     expect(server.stderr()).not.toMatch(/alert relay/);
   });
 });

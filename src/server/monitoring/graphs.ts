@@ -39,6 +39,8 @@ export const GRAPHS: Record<string, { title: string; unit: string; expr: string;
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A PromQL string literal's content: its backslashes (a regex's escapes) and quotes escaped once more. */
+const promString = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
 function param(url: URL, name: string): string | undefined {
   const v = url.searchParams.get(name);
@@ -63,14 +65,14 @@ export function selector(url: URL, projectNamespaces?: string[]): string {
   if (projectNamespaces) {
     if (namespace && !projectNamespaces.includes(namespace))
       throw new ApiError('NotFound', `namespace ${namespace} is not in this project`, 'namespace');
-    m.push(`namespace=~"${projectNamespaces.map(escapeRegex).join('|')}"`);
+    m.push(`namespace=~"${promString(projectNamespaces.map(escapeRegex).join('|'))}"`);
   }
   if (namespace) m.push(`namespace="${namespace}"`);
   if ((pod || workload) && !namespace)
     throw new ApiError('MissingRequired', 'pod and workload need a namespace', 'namespace');
   if (pod) m.push(`pod="${pod}"`);
   // A workload's pods are named after it (Deployment: <name>-<hash>-<id>; StatefulSet: <name>-<n>).
-  else if (workload) m.push(`pod=~"${escapeRegex(workload)}-.+"`);
+  else if (workload) m.push(`pod=~"${promString(escapeRegex(workload))}-.+"`);
   return m.join(',');
 }
 
