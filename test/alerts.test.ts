@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { registerDirect } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -24,6 +24,8 @@ describe('alerts', () => {
     const server = await startTestServer({
       env: { NODE_EXTRA_CA_CERTS: tls.caFile, CORRAL_ALERT_EVAL_SECONDS: '1' },
     });
+    // Stopped cleanly first, so Alertmanager and Prometheus stop with it.
+    onTestFinished(() => server.stop().then(() => undefined));
     const admin = await adminToken(server);
     const cp = await startTestControlPlane();
     const clusterId = await registerDirect(server, admin, cp, 'prod');

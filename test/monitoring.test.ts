@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { registerDirect } from './helpers/clusters.js';
 import { startTestControlPlane } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -31,6 +31,8 @@ describe('cluster monitoring', () => {
         CORRAL_MONITORING_SCRAPE_SECONDS: '2',
       },
     });
+    // Stopped cleanly first, so Alertmanager and Prometheus stop with it.
+    onTestFinished(() => server.stop().then(() => undefined));
     const admin = await adminToken(server);
     const cp = await startTestControlPlane();
     const clusterId = await registerDirect(server, admin, cp, 'prod');

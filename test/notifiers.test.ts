@@ -1,12 +1,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CORRAL_BIN, runProgram } from './helpers/cli.js';
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { httpsReceiver, loopbackTls, startMailpit } from './helpers/receivers.js';
 import { adminToken, startTestServer } from './helpers/server.js';
+
+/** Running (a zombie nobody reaped is not). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+}
 
 const SLACK_URL_SECRET = 'T000/B000/slack-secret-path-1234';
 const TEAMS_URL_SECRET = 'webhookb2/teams-secret-path-5678';
@@ -21,6 +27,8 @@ describe('notifiers', () => {
     const server = await startTestServer({
       env: { NODE_EXTRA_CA_CERTS: tls.caFile, CORRAL_PAGERDUTY_EVENTS_URL: `${recv.url}/v2/enqueue` },
     });
+    // Stopped cleanly first, so Alertmanager and Prometheus stop with it.
+    onTestFinished(() => server.stop().then(() => undefined));
     const admin = await adminToken(server);
     const c = await server.call('/v3/clusters', { token: admin, body: { name: 'prod' } });
     expect(c.status, c.text).toBe(201);
@@ -174,6 +182,7 @@ describe('notifiers', () => {
     const tls = await loopbackTls();
     const recv = await httpsReceiver(tls);
     const server = await startTestServer({ env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
+    onTestFinished(() => server.stop().then(() => undefined));
     const admin = await adminToken(server);
     const clusterId = (await server.call('/v3/clusters', { token: admin, body: { name: 'prod' } })).json.id as string;
     const home = await testDir('cli-alerts');
@@ -234,5 +243,18 @@ describe('notifiers', () => {
       ['alerts', 'rules', 'create', '--help'],
     ])
       expect((await ok(help)).stdout).toMatch(/Usage: corral/);
+
+    // A killed server leaves its Alertmanager behind (children outlive SIGKILL); the next start
+    // ends that one and runs its own.
+    const pidFile = join(server.dataDir, 'alertmanager', 'alertmanager.pid');
+    const oldPid = Number(await readFile(pidFile, 'utf8'));
+    await server.kill9();
+    expect(await alive(oldPid)).toBe(true);
+    const again = await startTestServer({ dataDir: server.dataDir, env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
+    onTestFinished(() => again.stop().then(() => undefined));
+    await eventually(async () => {
+      if (Number(await readFile(pidFile, 'utf8').catch(() => '0')) === oldPid) throw new Error('same Alertmanager');
+    }, 'a new Alertmanager');
+    expect(await alive(oldPid)).toBe(false);
   });
 });

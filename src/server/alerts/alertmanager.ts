@@ -124,6 +124,8 @@ export class Alertmanager {
         '--log.format=json',
       ],
       30_000,
+      join(this.dir, 'alertmanager.pid'),
+      file,
     );
     try {
       await this.starting;

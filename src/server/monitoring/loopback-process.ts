@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { freePort } from '../../localcluster/ports.js';
 import { pollUntil } from '../../util/poll.js';
 import type { Logger } from '../log.js';
@@ -27,7 +28,19 @@ export class LoopbackProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(bin: string, args: (listen: string) => string[], readyTimeoutMs: number): Promise<void> {
+  /**
+   * `pidFile` remembers the process: one left running by a server that was killed (children
+   * outlive a SIGKILLed parent) is ended at the next start, when its command line still names
+   * `marker` (its own data folder), so an unrelated process that reused the pid is left alone.
+   */
+  async start(
+    bin: string,
+    args: (listen: string) => string[],
+    readyTimeoutMs: number,
+    pidFile: string,
+    marker: string,
+  ): Promise<void> {
+    await killLeftover(pidFile, marker);
     this.port = await freePort();
     let stderr = '';
     const child = spawn(bin, args(`127.0.0.1:${this.port}`), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -39,6 +52,7 @@ export class LoopbackProcess {
       this.log.warn(`${this.name} exited`, { code, signal, stderr: stderr.slice(-500) });
     });
     this.child = child;
+    await writeFile(pidFile, String(child.pid), { mode: 0o600 });
     await pollUntil(
       async () => {
         const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(2000) });
@@ -71,4 +85,18 @@ export class LoopbackProcess {
     await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+async function killLeftover(pidFile: string, marker: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!pid) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  await rm(pidFile, { force: true });
 }

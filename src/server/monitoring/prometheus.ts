@@ -172,6 +172,8 @@ export class Prometheus {
           '--log.format=json',
         ],
         60_000,
+        join(this.dir, 'prometheus.pid'),
+        configFile,
       );
     }
     this.applied = config + rules;
