@@ -237,6 +237,39 @@ describe('alerts', () => {
       if (r.state !== 'active' || r.firing.length) throw new Error(`state ${r.state}`);
     }, 'the rule to be active again');
 
+    // System services: this control plane runs no scheduler (it has no nodes to schedule onto);
+    // etcd is healthy; the controller manager holds its leader lease, renewed as a leader does
+    // (written here: the test control plane runs it without leader election).
+    await writeFile(
+      join(dir, 'lease.yaml'),
+      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: kube-controller-manager\n  namespace: kube-system\nspec:\n  holderIdentity: cp-1\n  leaseDurationSeconds: 60\n  renewTime: "${new Date().toISOString().replace('Z', '000Z')}"\n`,
+    );
+    await kubectl(cp, 'apply', '-f', join(dir, 'lease.yaml'));
+    const sg = await call('/v3/clusterAlertGroups', {
+      clusterId,
+      name: 'system',
+      groupWaitSeconds: 1,
+      recipients: [{ notifierId: n.json.id }],
+    });
+    for (const condition of ['etcd', 'scheduler', 'controller-manager'])
+      expect(
+        (
+          await call('/v3/clusterAlertRules', {
+            clusterId,
+            groupId: sg.json.id,
+            name: `${condition}-health`,
+            systemServiceRule: { condition },
+          })
+        ).status,
+      ).toBe(201);
+    const sys = await eventually(async () => {
+      const m = recv.got.find((r) => hook(r).alerts.some((a) => a.labels.rule_kind === 'systemServiceRule'));
+      if (!m) throw new Error('no system service notification yet');
+      return m;
+    }, 'the system service notification');
+    expect(hook(sys).alerts.map((a) => a.labels.alert_key)).toEqual(['system/scheduler']);
+    expect(hook(sys).alerts[0]!.annotations.message).toMatch(/^scheduler is unhealthy: /);
+
     // Deactivated rules fire nothing; a group with rules cannot be deleted.
     expect((await call(`/v3/clusterAlertRules/${ruleId}?action=deactivate`, {})).status).toBe(200);
     expect((await call(`/v3/clusterAlertRules/${ruleId}`)).json.state).toBe('inactive');

@@ -63,3 +63,23 @@ export function upstreamJson<T = unknown>(
     req.end(payload);
   });
 }
+
+/** The status of one GET (a health endpoint answering text); 0 when no answer came in time. */
+export function upstreamStatus(upstream: Upstream, path: string, timeoutMs = 5000): Promise<number> {
+  return new Promise((resolve) => {
+    const req = send(upstream, 'GET', path, {});
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve(res.statusCode ?? 0);
+      });
+    });
+    req.on('error', () => {
+      clearTimeout(timer);
+      resolve(0);
+    });
+    req.end();
+  });
+}

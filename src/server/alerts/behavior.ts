@@ -67,12 +67,6 @@ async function checkRule(schema: TypeDef, scope: AlertScope, spec: Record<string
       `give exactly one of ${kinds.join(', ')}${set.length ? ` (got ${set.join(', ')})` : ''}`,
     );
   const kind = set[0]!;
-  if (kind === 'systemServiceRule')
-    throw new ApiError(
-      'InvalidOption',
-      'systemServiceRule is not evaluated by Corral yet: use a metricRule on the component (up{job="apiserver"}) or a nodeRule',
-      kind,
-    );
   // A project's expression would read every namespace's series: project metric rules wait for a
   // PromQL parser that can confine them (the project graphs are confined by construction).
   if (kind === 'metricRule' && schema.id === 'projectAlertRule')

@@ -10,6 +10,7 @@ import { StoreInformer } from '../controllers/kit/store-informer.js';
 import type { ClusterConnection, ClusterConnections } from '../clusters/connections.js';
 import type { ClusterOwnership } from '../clusters/ownership.js';
 import { readBody } from '../http/body.js';
+import { upstreamJson, upstreamStatus } from '../../kube/upstream-client.js';
 import type { Logger } from '../log.js';
 import { clusterOfProject, shortProjectId } from '../projects/memberships.js';
 import type { SecretBox } from '../secrets/encryption.js';
@@ -19,6 +20,9 @@ import { Alertmanager, alertmanagerConfig, relayTokenFile, type PostableAlert } 
 import {
   RestartHistory,
   nodeNotReady,
+  systemServiceUnhealthy,
+  type ComponentHealth,
+  type LeaseLike,
   podsNotRunning,
   podsNotScheduled,
   recentEvents,
@@ -53,13 +57,14 @@ export interface AlertsOptions {
 /** What the metric rules of a cluster have firing, from its Prometheus (undefined: not monitored here). */
 export type MetricSource = (clusterId: string) => Promise<Map<string, Instance[]> | undefined>;
 
-type Kind = 'nodes' | 'events' | 'pods' | 'deployments' | 'namespaces';
+type Kind = 'nodes' | 'events' | 'pods' | 'deployments' | 'namespaces' | 'leases';
 const PATHS: Record<Kind, string> = {
   nodes: '/api/v1/nodes',
   events: '/api/v1/events',
   pods: '/api/v1/pods',
   deployments: '/apis/apps/v1/deployments',
   namespaces: '/api/v1/namespaces',
+  leases: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
 };
 
 /** The downstream kinds one cluster's rules need, each kept by an informer while needed. */
@@ -114,6 +119,26 @@ interface FiringEntry {
   since: string;
 }
 
+/** The API server's componentstatuses (deprecated, still served); undefined where it is gone. */
+async function componentStatuses(conn: ClusterConnection): Promise<Map<string, ComponentHealth> | undefined> {
+  try {
+    const list = await upstreamJson<{
+      items: {
+        metadata: { name: string };
+        conditions?: { type: string; status: string; message?: string; error?: string }[];
+      }[];
+    }>(conn.upstream, 'GET', '/api/v1/componentstatuses', { timeoutMs: 10_000 });
+    return new Map(
+      list.items.map((c) => {
+        const h = c.conditions?.find((x) => x.type === 'Healthy');
+        return [c.metadata.name, { healthy: h?.status === 'True', message: h?.error || h?.message || 'not healthy' }];
+      }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 const ruleState = (rule: StoredObject) => String(rule.status.state ?? 'active');
 const ruleCluster = (rule: StoredObject) =>
   rule.type === 'clusterAlertRule' ? String(rule.spec.clusterId) : clusterOfProject(String(rule.spec.projectId));
@@ -124,6 +149,8 @@ function kindsFor(rule: StoredObject): Kind[] {
   if (s.eventRule) return ['events'];
   if (s.podRule) return ['pods', 'namespaces'];
   if (s.workloadRule) return ['deployments', 'namespaces'];
+  const system = s.systemServiceRule as { condition?: string } | undefined;
+  if (system && system.condition !== 'etcd') return ['leases'];
   return [];
 }
 
@@ -282,10 +309,16 @@ export class AlertsController {
           return undefined;
         })
       : undefined;
+    // System services are asked each pass (two requests), only while some rule watches them.
+    const system = rules.some((r) => r.spec.systemServiceRule);
+    const etcdStatus = system ? await upstreamStatus(conn.upstream, '/readyz/etcd') : undefined;
+    const components = system ? await componentStatuses(conn) : undefined;
     const posts: PostableAlert[] = [];
     for (const rule of rules) {
       const off = rule.spec.metricRule && !metrics;
-      const instances = rule.spec.metricRule ? (metrics?.get(rule.id) ?? []) : this.instancesOf(rule, watch, now);
+      const instances = rule.spec.metricRule
+        ? (metrics?.get(rule.id) ?? [])
+        : this.instancesOf(rule, watch, now, etcdStatus, components);
       const note = off ? 'cluster monitoring is not running: set enableClusterMonitoring on the cluster' : undefined;
       posts.push(...(await this.record(rule, instances, now, String(cluster?.spec.name ?? clusterId), note)));
     }
@@ -293,8 +326,22 @@ export class AlertsController {
     return { requeueAfter: this.evalMs };
   }
 
-  private instancesOf(rule: StoredObject, w: ClusterWatch, now: number): Instance[] {
+  private instancesOf(
+    rule: StoredObject,
+    w: ClusterWatch,
+    now: number,
+    etcdStatus?: number,
+    components?: Map<string, ComponentHealth>,
+  ): Instance[] {
     const s = rule.spec as Record<string, Record<string, unknown> | undefined>;
+    if (s.systemServiceRule)
+      return systemServiceUnhealthy(
+        String(s.systemServiceRule.condition),
+        components,
+        w.list<LeaseLike>('leases'),
+        etcdStatus,
+        now,
+      );
     if (s.nodeRule) {
       const r = s.nodeRule as { nodeId?: string; selector?: Record<string, string>; condition?: string };
       return r.condition === 'notready' || !r.condition ? nodeNotReady(w.list<NodeLike>('nodes'), r) : [];
@@ -353,7 +400,10 @@ export class AlertsController {
       rule_id: rule.id,
       rule_name: String(rule.spec.name),
       rule_type: rule.type,
-      rule_kind: ['nodeRule', 'eventRule', 'podRule', 'workloadRule', 'metricRule'].find((k) => rule.spec[k]) ?? 'rule',
+      rule_kind:
+        ['nodeRule', 'eventRule', 'systemServiceRule', 'podRule', 'workloadRule', 'metricRule'].find(
+          (k) => rule.spec[k],
+        ) ?? 'rule',
       group_id: String(rule.spec.groupId),
       severity: String(rule.spec.severity ?? 'critical'),
       cluster_id: ruleCluster(rule),

@@ -7,6 +7,7 @@ import {
   podsNotRunning,
   podsNotScheduled,
   recentEvents,
+  systemServiceUnhealthy,
   workloadsUnavailable,
 } from './evaluate.js';
 
@@ -107,6 +108,33 @@ describe('alert conditions', () => {
     expect(workloadsUnavailable(all, { availablePercentage: 50 })).toEqual([]);
     expect(workloadsUnavailable(all, { workloadId: 'deployment:shop:api', availablePercentage: 100 })).toEqual([]);
     expect(workloadsUnavailable(all, { selector: { tier: 'back' }, availablePercentage: 70 })).toEqual([]);
+  });
+});
+
+describe('system services', () => {
+  test('etcd by readyz; scheduler and controller manager by their lease, else componentstatuses', () => {
+    const now = Date.parse('2026-01-01T00:10:00Z');
+    const lease = (name: string, renewTime: string) => ({
+      metadata: { name, namespace: 'kube-system' },
+      spec: { renewTime, leaseDurationSeconds: 15 },
+    });
+    expect(systemServiceUnhealthy('etcd', undefined, [], 200, now)).toEqual([]);
+    expect(systemServiceUnhealthy('etcd', undefined, [], 500, now)[0]!.message).toMatch(/answered 500/);
+    expect(systemServiceUnhealthy('etcd', undefined, [], 0, now)[0]!.message).toMatch(/did not answer/);
+    const fresh = [lease('kube-scheduler', '2026-01-01T00:09:55Z')];
+    expect(systemServiceUnhealthy('scheduler', undefined, fresh, undefined, now)).toEqual([]);
+    const stale = [lease('kube-scheduler', '2026-01-01T00:09:00Z')];
+    expect(systemServiceUnhealthy('scheduler', undefined, stale, undefined, now)[0]!.message).toBe(
+      'scheduler is unhealthy: its leader last renewed 60s ago',
+    );
+    // No lease (leader election off): the API server's componentstatuses decide.
+    const cs = new Map([['controller-manager', { healthy: false, message: 'connection refused' }]]);
+    expect(systemServiceUnhealthy('controller-manager', cs, [], undefined, now)[0]!.message).toBe(
+      'controller-manager is unhealthy: connection refused',
+    );
+    expect(systemServiceUnhealthy('scheduler', cs, [], undefined, now)[0]!.message).toMatch(
+      /no kube-scheduler leader lease/,
+    );
   });
 });
 

@@ -207,3 +207,66 @@ export function workloadsUnavailable(
   }
   return out;
 }
+
+export interface LeaseLike {
+  metadata?: Meta;
+  spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+}
+
+const COMPONENT_LEASES: Record<string, string> = {
+  scheduler: 'kube-scheduler',
+  'controller-manager': 'kube-controller-manager',
+};
+
+/** One component's health as the API server's componentstatuses report it. */
+export interface ComponentHealth {
+  healthy: boolean;
+  message: string;
+}
+
+/**
+ * A system service's health: etcd by the API server's own `/readyz/etcd` (its status, 0 when it
+ * did not answer); the scheduler and the controller manager by their leader-election Lease in
+ * kube-system, which a running leader renews every few seconds, and where there is none (leader
+ * election off) by the API server's componentstatuses (deprecated; it probes the default ports).
+ */
+export function systemServiceUnhealthy(
+  condition: string,
+  components: Map<string, ComponentHealth> | undefined,
+  leases: LeaseLike[],
+  etcdStatus: number | undefined,
+  now: number,
+): Instance[] {
+  if (condition === 'etcd') {
+    if (etcdStatus === 200 || etcdStatus === undefined) return [];
+    return [
+      {
+        key: 'system/etcd',
+        message: etcdStatus
+          ? `etcd is unhealthy: the API server's /readyz/etcd answered ${etcdStatus}`
+          : 'etcd is unhealthy: the API server did not answer /readyz/etcd',
+      },
+    ];
+  }
+  const name = COMPONENT_LEASES[condition];
+  if (!name) return [];
+  const lease = leases.find((l) => l.metadata?.namespace === 'kube-system' && l.metadata?.name === name);
+  const renewed = Date.parse(lease?.spec?.renewTime ?? '') || 0;
+  // A leader renews well within its lease; two lease durations without a renewal is no leader.
+  const limitMs = 2 * (lease?.spec?.leaseDurationSeconds ?? 15) * 1000;
+  if (lease && now - renewed <= limitMs) return [];
+  // Without leader election there is no lease: the API server's own probe is all there is.
+  const reported = lease ? undefined : components?.get(condition);
+  if (reported)
+    return reported.healthy
+      ? []
+      : [{ key: `system/${condition}`, message: `${condition} is unhealthy: ${reported.message}` }];
+  return [
+    {
+      key: `system/${condition}`,
+      message: lease
+        ? `${condition} is unhealthy: its leader last renewed ${Math.round((now - renewed) / 1000)}s ago`
+        : `${condition} is unhealthy: no ${name} leader lease in kube-system (it is not running)`,
+    },
+  ];
+}

@@ -62,7 +62,10 @@ export function agentManifest(input: ManifestInput): string {
         // Alert rules read events and Deployments (never change them); monitoring scrapes /metrics.
         { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
-        { nonResourceURLs: ['/version', '/healthz', '/readyz', '/livez', '/metrics'], verbs: ['get'] },
+        // System service rules: component statuses (or the leader leases), etcd's readyz.
+        { apiGroups: [''], resources: ['componentstatuses'], verbs: ['get', 'list'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch'] },
+        { nonResourceURLs: ['/version', '/healthz', '/readyz', '/readyz/*', '/livez', '/metrics'], verbs: ['get'] },
       ],
     },
     {
