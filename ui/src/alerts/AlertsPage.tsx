@@ -239,6 +239,7 @@ function GroupForm(props: { clusterId: string; notifiers: Notifier[]; onDone: ()
 const CONDITIONS = [
   { value: 'nodeRule', label: 'A node is not ready' },
   { value: 'eventRule', label: 'Events of a kind' },
+  { value: 'systemServiceRule', label: 'A system service is unhealthy' },
   { value: 'metricRule', label: 'A metric crosses a threshold (needs monitoring)' },
 ];
 
