@@ -136,12 +136,17 @@ async function main() {
           }),
         ),
       );
-    // A few evaluation passes over all of them.
-    await new Promise((r) => setTimeout(r, 5 * EVAL_S * 1000));
-    const rssAfter = await rssKiB(server.pid);
+    // Evaluation passes over all of them: RSS sampled three times, to tell growth from a level.
+    const samples: number[] = [];
+    for (const waitS of [5, 10, 15]) {
+      await new Promise((r) => setTimeout(r, waitS * 1000));
+      samples.push(await rssKiB(server.pid));
+    }
+    const rssAfter = samples.at(-1)!;
     const perThousand = ((rssAfter - rssTrials) / RULES) * 1000;
+    const mb = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
     console.log(
-      `server RSS: ${(rssBefore / 1024).toFixed(0)} MiB before alerts, ${(rssTrials / 1024).toFixed(0)} MiB after the trials, ${(rssAfter / 1024).toFixed(0)} MiB with ${RULES} more rules`,
+      `server RSS: ${mb(rssBefore)} before alerts, ${mb(rssTrials)} after the trials; with ${RULES} more rules ${samples.map(mb).join(', ')} (5, 15, 30 s later)`,
     );
     console.log(
       `  ${(perThousand / 1024).toFixed(1)} MiB per 1,000 rules (ratio to the server before: ${(rssAfter / rssBefore).toFixed(2)}x)`,
