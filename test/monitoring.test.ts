@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { registerDirect } from './helpers/clusters.js';
-import { startTestControlPlane } from './helpers/control-plane.js';
+import { CORRAL_BIN, runProgram } from './helpers/cli.js';
+import { startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { httpsReceiver, loopbackTls } from './helpers/receivers.js';
 import { adminToken, startTestServer, type TestServer } from './helpers/server.js';
@@ -73,6 +76,23 @@ describe('cluster monitoring', () => {
       return r.json;
     }, 'the API server to be scraped');
     expect(up.expression).toBe('up{job="apiserver"}');
+
+    // The CLI reads the same.
+    const home = await testDir('cli-monitoring');
+    await mkdir(join(home, 'tmp'));
+    await writeFile(join(home, 'ca.pem'), server.ca);
+    const env = { ...process.env, CORRAL_CONFIG: join(home, 'config'), HOME: home, TMPDIR: join(home, 'tmp') };
+    const cli = (...args: string[]) => runProgram(process.execPath, [CORRAL_BIN, ...args], { env });
+    expect((await cli('login', server.url, '--token', admin, '--cacert', join(home, 'ca.pem'))).code).toBe(0);
+    const status = await cli('monitoring', 'status', 'prod', '-o', 'json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ cluster: 'prod', enabled: true, running: true });
+    const q = await cli('monitoring', 'query', 'prod', '--expr', 'up{job="apiserver"}', '--range', '300', '-o', 'json');
+    expect(q.code, q.stderr).toBe(0);
+    expect(q.stderr).toContain('PromQL: up{job="apiserver"}');
+    expect(JSON.parse(q.stdout)[0]).toMatchObject({ value: 1 });
+    const noGraph = await cli('monitoring', 'query', 'prod');
+    expect(noGraph.code).not.toBe(0);
+    expect(noGraph.stderr).toMatch(/--graph or --expr/);
     const rate = await eventually(async () => {
       const r = await call(`/v3/clusters/${clusterId}/monitoring/query?graph=apiserver&range=600`);
       expect(r.status, r.text).toBe(200);

@@ -72,3 +72,46 @@ export function alertsCommand(): Command {
     ).action(run(actions, 'ruleAction', verb));
   return a;
 }
+
+export function monitoringCommand(): Command {
+  const m = new Command('monitoring').description(
+    'cluster monitoring: a Prometheus beside the server per monitored cluster, and its graphs',
+  );
+  examples(
+    output(m.command('status').description('whether monitoring is on and running').argument('[cluster]', 'cluster')),
+    'corral monitoring status prod -o json',
+  ).action(run(actions, 'monitoringStatus'));
+  examples(
+    remote(
+      m
+        .command('enable')
+        .description('turn monitoring on and wait until Prometheus runs')
+        .argument('[cluster]', 'cluster (default: the current one)')
+        .option('--no-wait', 'return at once'),
+    ),
+    'corral monitoring enable prod',
+  ).action(run(actions, 'monitoringSet', true));
+  examples(
+    remote(m.command('disable').description('turn monitoring off (Prometheus stops)').argument('[cluster]', 'cluster')),
+    'corral monitoring disable prod',
+  ).action(run(actions, 'monitoringSet', false));
+  examples(
+    listing(
+      m
+        .command('query')
+        .description('a graph (or, for cluster members, any PromQL): each series with its latest value')
+        .argument('[cluster]', 'cluster (default: the current one)')
+        .option('--graph <graph>', 'cpu, memory, network, disk or apiserver')
+        .option('--expr <promql>', 'an expression instead of a graph')
+        .option('--project <project>', "a project's graph (its namespaces only)")
+        .option('--node <node>', 'one node')
+        .option('--namespace <namespace>', 'one namespace')
+        .option('--workload <name>', "a workload's pods (with --namespace)")
+        .option('--pod <name>', 'one pod (with --namespace)')
+        .option('--range <seconds>', 'how far back', '3600'),
+    ),
+    'corral monitoring query prod --graph cpu --node worker-1',
+    "corral monitoring query prod --expr 'sum(up) by (job)' -o json",
+  ).action(run(actions, 'monitoringQuery'));
+  return m;
+}

@@ -9,7 +9,7 @@ import { clustersCommand } from './clusters.js';
 import { namespacesCommand } from './namespaces.js';
 import { workloadsCommand } from './workloads.js';
 import { projectsCommand } from './projects.js';
-import { alertsCommand, notifiersCommand } from './alerts.js';
+import { alertsCommand, monitoringCommand, notifiersCommand } from './alerts.js';
 import { appsCommand, catalogCommand } from './catalog.js';
 import { rolesCommand } from './roles.js';
 import { settingsCommand } from './settings.js';
@@ -47,6 +47,7 @@ export function buildProgram(): Command {
   program.addCommand(appsCommand());
   program.addCommand(notifiersCommand());
   program.addCommand(alertsCommand());
+  program.addCommand(monitoringCommand());
   program.addCommand(namespacesCommand());
   program.addCommand(workloadsCommand());
   program.addCommand(usersCommand());
