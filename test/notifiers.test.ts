@@ -256,5 +256,15 @@ describe('notifiers', () => {
       if (Number(await readFile(pidFile, 'utf8').catch(() => '0')) === oldPid) throw new Error('same Alertmanager');
     }, 'a new Alertmanager');
     expect(await alive(oldPid)).toBe(false);
+
+    // A deleted cluster takes its notifiers, alert groups and rules along, as in Rancher.
+    const del = await again.call(`/v3/clusters/${clusterId}`, { token: admin, method: 'DELETE' });
+    expect(del.status, del.text).toBeLessThan(300);
+    await eventually(async () => {
+      for (const plural of ['notifiers', 'clusterAlertGroups', 'clusterAlertRules']) {
+        const left = (await again.call(`/v3/${plural}`, { token: admin })).json.data as unknown[];
+        if (left.length) throw new Error(`${plural}: ${left.length} left`);
+      }
+    }, 'the cluster’s alert objects to go');
   });
 });

@@ -179,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Every replica evaluates the alert rules of the clusters it owns and runs its own
     // Alertmanager (only while alert groups exist).
     const alerts = new AlertsController({
+      clusters,
       store,
       follower,
       connections,

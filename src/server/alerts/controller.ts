@@ -37,6 +37,8 @@ import {
 const GROUP_TYPES = ['clusterAlertGroup', 'projectAlertGroup'] as const;
 const RULE_TYPES = ['clusterAlertRule', 'projectAlertRule'] as const;
 const AM_KEY = 'alertmanager';
+/** The pass that deletes alert objects whose cluster or project is gone (as Rancher does). */
+const GC_KEY = 'gc';
 /** How long an event keeps its alert firing after it was last seen. */
 const EVENT_WINDOW_MS = 5 * 60_000;
 const PROJECT_LABEL = 'field.cattle.io/projectId';
@@ -52,6 +54,8 @@ export interface AlertsOptions {
   registry?: Registry;
   /** Seconds between evaluations of a cluster's rules (CORRAL_ALERT_EVAL_SECONDS, default 15). */
   evalSeconds?: number;
+  /** The server's cluster informer: a deleted cluster takes its notifiers, groups and rules along. */
+  clusters?: StoreInformer;
 }
 
 /** What the metric rules of a cluster have firing, from its Prometheus (undefined: not monitored here). */
@@ -185,8 +189,9 @@ export class AlertsController {
       registry: o.registry,
       maxConcurrent: 4,
       resyncMs: 60_000,
-      resyncKeys: () => [AM_KEY, ...this.clustersWithRules().map((c) => `eval/${c}`)],
-      reconcile: (key) => (key === AM_KEY ? this.reconcileAlertmanager() : this.evaluate(key.slice(5))),
+      resyncKeys: () => [AM_KEY, GC_KEY, ...this.clustersWithRules().map((c) => `eval/${c}`)],
+      reconcile: (key) =>
+        key === AM_KEY ? this.reconcileAlertmanager() : key === GC_KEY ? this.collect() : this.evaluate(key.slice(5)),
     });
   }
 
@@ -207,6 +212,7 @@ export class AlertsController {
     this.relayUrl = `http://127.0.0.1:${(this.relay.address() as AddressInfo).port}/alertmanager`;
     for (const t of GROUP_TYPES) this.controller.watch(this.informers[t]!, () => [AM_KEY]);
     for (const t of RULE_TYPES) this.controller.watch(this.informers[t]!, (r) => [AM_KEY, `eval/${ruleCluster(r)}`]);
+    if (this.o.clusters) this.controller.watch(this.o.clusters, () => [GC_KEY]);
     this.o.ownership.on('change', this.kick);
     this.o.connections.on('change', this.kick);
     this.controller.start();
@@ -242,6 +248,37 @@ export class AlertsController {
 
   private clustersWithRules(): string[] {
     return [...new Set([...this.rules().map(ruleCluster), ...this.watches.keys()])];
+  }
+
+  /**
+   * Rules, groups and notifiers of a cluster or project that no longer exists are deleted (every
+   * replica may do it; a NotFound from another one's delete is fine). Level-triggered: whatever
+   * is orphaned now, whenever it became so.
+   */
+  private async collect(): Promise<void> {
+    const exists = new Map<string, boolean>();
+    const alive = async (type: 'cluster' | 'project', id: string) => {
+      const key = `${type}/${id}`;
+      if (!exists.has(key))
+        exists.set(
+          key,
+          await this.o.store.get(type, id).then(
+            (o) => !o.metadata.deletionTimestamp,
+            (err: unknown) => !(err instanceof StoreError && err.code === 'NotFound'),
+          ),
+        );
+      return exists.get(key)!;
+    };
+    const scopeAlive = (o: StoredObject) =>
+      o.spec.projectId ? alive('project', String(o.spec.projectId)) : alive('cluster', String(o.spec.clusterId));
+    const notifiers = (await this.o.store.list('notifier')).items;
+    for (const o of [...this.rules(), ...GROUP_TYPES.flatMap((t) => this.informers[t]!.cache.list()), ...notifiers]) {
+      if (await scopeAlive(o)) continue;
+      await this.o.store.delete(o.type, o.id).catch((err: unknown) => {
+        if (!(err instanceof StoreError && err.code === 'NotFound')) throw err;
+      });
+      this.o.log.info('alert object removed with its cluster or project', { type: o.type, id: o.id });
+    }
   }
 
   /** Alertmanager runs while any alert group exists, with a route per group; mutes are silences. */
