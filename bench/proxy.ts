@@ -130,16 +130,19 @@ const cp = await startControlPlane({ dir: join(root, 'cp'), name: 'bench' });
 const server = await startBenchServer(join(root, 'server'));
 let agent: ReturnType<typeof startAgent> | undefined;
 let kubectlProxy: ReturnType<typeof spawn> | undefined;
-let goProxy: ReturnType<typeof spawn> | undefined;
+const baselineProxies: ReturnType<typeof spawn>[] = [];
 
-/** Builds and starts tools/bench-proxy; resolves with its URL and the CA to trust. */
-async function startGoProxy(
+/**
+ * Starts the two same-work baselines: tools/bench-proxy (Go, built here) and bench/lib/node-proxy
+ * (Node's own modules); resolves with their URLs and pids, and the CA both serve from.
+ */
+async function startBaselineProxies(
   upstream: string,
   direct: { ca: string; cert: string; key: string },
   token: string,
   user: string,
-): Promise<{ url: string; ca: string; pid: number }> {
-  const dir = join(root, 'go-proxy');
+): Promise<{ ca: string; go: { url: string; pid: number }; node: { url: string; pid: number } }> {
+  const dir = join(root, 'baseline-proxies');
   const binary = join(dir, 'bench-proxy');
   await mkdir(dir, { recursive: true });
   await execFileP('go', ['build', '-o', binary, '.'], {
@@ -155,31 +158,38 @@ async function startGoProxy(
     writeFile(join(dir, 'client.crt'), direct.cert),
     writeFile(join(dir, 'client.key'), direct.key, { mode: 0o600 }),
   ]);
-  const child = spawn(
-    binary,
-    [
-      `--upstream=${upstream}`,
-      `--upstream-ca=${join(dir, 'upstream-ca.crt')}`,
-      `--client-cert=${join(dir, 'client.crt')}`,
-      `--client-key=${join(dir, 'client.key')}`,
-      `--tls-cert=${join(dir, 'serving.crt')}`,
-      `--tls-key=${join(dir, 'serving.key')}`,
-      `--token=${token}`,
-      `--user=${user}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  goProxy = child;
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /serving on (https:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
+  const start = async (command: string, args: string[]) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    baselineProxies.push(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /serving on (https:\/\/[\d.]+:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`${command} exited ${code}: ${out}`)));
     });
-    child.once('exit', (code) => reject(new Error(`bench-proxy exited ${code}: ${out}`)));
-  });
-  return { url, ca: ca.certPem, pid: child.pid! };
+    return { url, pid: child.pid! };
+  };
+  const go = await start(binary, [
+    `--upstream=${upstream}`,
+    `--upstream-ca=${join(dir, 'upstream-ca.crt')}`,
+    `--client-cert=${join(dir, 'client.crt')}`,
+    `--client-key=${join(dir, 'client.key')}`,
+    `--tls-cert=${join(dir, 'serving.crt')}`,
+    `--tls-key=${join(dir, 'serving.key')}`,
+    `--token=${token}`,
+    `--user=${user}`,
+  ]);
+  const node = await start(process.execPath, [
+    join(packageRoot(), 'dist', 'bench', 'lib', 'node-proxy.js'),
+    upstream,
+    dir,
+    token,
+    user,
+  ]);
+  return { ca: ca.certPem, go, node };
 }
 
 try {
@@ -271,7 +281,7 @@ try {
   });
 
   const goToken = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const go = await startGoProxy(cp.server, direct, goToken, adminId);
+  const baselines = await startBaselineProxies(cp.server, direct, goToken, adminId);
 
   const results: PathResult[] = [];
   results.push(await measure('kube-apiserver (baseline)', straight, watcher(cp.server, direct), patcher));
@@ -287,10 +297,19 @@ try {
   results.push(
     await measure(
       'Go TLS proxy (same work)',
-      jsonClient(go.url, { ca: go.ca }, goToken),
-      watcher(go.url, { ca: go.ca }, goToken),
+      jsonClient(baselines.go.url, { ca: baselines.ca }, goToken),
+      watcher(baselines.go.url, { ca: baselines.ca }, goToken),
       patcher,
-      go.pid,
+      baselines.go.pid,
+    ),
+  );
+  results.push(
+    await measure(
+      'Node TLS proxy (same work)',
+      jsonClient(baselines.node.url, { ca: baselines.ca }, goToken),
+      watcher(baselines.node.url, { ca: baselines.ca }, goToken),
+      patcher,
+      baselines.node.pid,
     ),
   );
   const via = (id: string) => jsonClient(`${server.url}/k8s/clusters/${id}/`, { ca: server.ca }, token);
@@ -343,8 +362,9 @@ try {
         cpu,
     );
   }
-  const directR = results[3]!;
-  const tunnel = results[4]!;
+  const nodeTls = results[3]!;
+  const directR = results[4]!;
+  const tunnel = results[5]!;
   const added = (r: PathResult) => ms(pct(r.getLatencies, 50) - pct(base.getLatencies, 50));
   console.log(
     `\nadded GET p50: kubectl proxy ${added(kubectlR)}, Go TLS proxy ${added(goTls)}, direct ${added(directR)}, tunnel ${added(tunnel)} (aim: under 0.5 ms)`,
@@ -362,11 +382,13 @@ try {
   );
   console.log(
     `Corral CPU per GET / the Go TLS proxy's (the same work: TLS both sides, token, impersonation): ` +
-      `direct ${(directR.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x, tunnel ${(tunnel.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x`,
+      `direct ${(directR.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x, tunnel ${(tunnel.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x; ` +
+      `the same in Node's own modules: ${(nodeTls.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x (Node's floor); ` +
+      `Corral direct / that floor: ${(directR.cpuPerGet! / nodeTls.cpuPerGet!).toFixed(2)}x`,
   );
 } finally {
   kubectlProxy?.kill();
-  goProxy?.kill();
+  for (const p of baselineProxies) p.kill();
   await agent?.stop();
   await server.stop();
   await cp.stop();
