@@ -443,7 +443,9 @@ export function createApp(deps: AppDeps) {
 
   function listener(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
-    const requestId = randomUUID();
+    // Only failures and writes name their request: a proxied GET does not pay for an id.
+    let id: string | undefined;
+    const requestId = () => (id ??= randomUUID());
     // Read now: the socket is gone once a client hangs up, and the audit entry still needs it.
     const remoteAddress = req.socket.remoteAddress ?? '';
     let url: URL;
@@ -458,7 +460,7 @@ export function createApp(deps: AppDeps) {
         const status = sendError(res, err);
         if (status >= 500)
           deps.log.error('request failed', {
-            requestId,
+            requestId: requestId(),
             path: url.pathname,
             error: String((err as Error)?.stack ?? err),
           });
@@ -469,7 +471,7 @@ export function createApp(deps: AppDeps) {
         // The entry is written whatever happened to the request; a failure here must not take the server down.
         deps.audit.record({
           time: new Date().toISOString(),
-          requestId,
+          requestId: requestId(),
           userId: tracked.get(req),
           method,
           ...AuditLog.describePath(url),
