@@ -245,18 +245,7 @@ export function subscribeHandler(deps: SubscribeDeps) {
       })();
     }
 
-    async function startK8s(
-      w: WatchRequest,
-      entry: Entry,
-      target: {
-        cluster: string;
-        path: string;
-        labelSelector?: string;
-        fieldSelector?: string;
-        slim?: boolean;
-        table?: boolean;
-      },
-    ): Promise<void> {
+    async function startK8s(w: WatchRequest, entry: Entry, target: Extract<Target, { kind: 'k8s' }>): Promise<void> {
       const clusterId = String(target.cluster ?? '');
       if (!clusterId) throw new ApiError('MissingRequired', 'target.cluster is required', 'cluster');
       if (typeof target.path !== 'string' || !K8S_PATH.test(target.path) || /\/\.\.?(\/|$)/.test(target.path))
