@@ -68,7 +68,10 @@ export const WORKLOAD_TYPES: Record<string, WorkloadKind> = {
   cronjobs: 'cronJob',
 };
 
-/** Kinds created from a YAML template (CreateFromYaml.tsx), as they have no form of their own. */
+/**
+ * Kinds with a Create button besides workloads: Services and Ingresses open a form
+ * (DiscoveryForms.tsx), the others a YAML template (CreateFromYaml.tsx).
+ */
 export const CREATABLE_FROM_YAML = new Set([
   'services',
   'ingresses',
