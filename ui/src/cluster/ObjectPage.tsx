@@ -4,7 +4,7 @@
  * watch on its collection narrowed to its name), so the page never shows a stale state.
  */
 import { Age } from '../components/Age';
-import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { lazy, Suspense, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { Link } from '../app/router';
 import { Button } from '../components/Button';
 import { StateBadge } from '../components/StateBadge';
@@ -25,7 +25,10 @@ import { PodLogs } from './PodLogs';
 import { ConditionsTable, Revisions, WorkloadDetail } from './WorkloadDetail';
 import { YamlEditor } from './YamlEditor';
 
-type Tab = 'summary' | 'yaml' | 'logs' | 'revisions';
+type Tab = 'summary' | 'yaml' | 'logs' | 'shell' | 'revisions';
+
+// The terminal (xterm) is loaded only when a shell is opened.
+const PodShell = lazy(() => import('./PodShell'));
 
 export default function ObjectPage(props: {
   clusterId: string;
@@ -50,6 +53,7 @@ export default function ObjectPage(props: {
     { id: 'summary', label: 'Summary' },
     { id: 'yaml', label: 'YAML' },
     ...(kind.logs ? [{ id: 'logs' as const, label: 'Logs' }] : []),
+    ...(kind.id === 'pods' ? [{ id: 'shell' as const, label: 'Shell' }] : []),
     ...(kind.id === 'deployments' ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
   ];
   const [tab, setTab] = useState<Tab>('summary');
@@ -86,6 +90,11 @@ export default function ObjectPage(props: {
                 <YamlEditor obj={withTypeMeta(kind, obj)} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
               ))}
             {tab === 'logs' && <PodLogs clusterId={clusterId} pod={obj} />}
+            {tab === 'shell' && (
+              <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
+                <PodShell clusterId={clusterId} pod={obj} />
+              </Suspense>
+            )}
             {tab === 'revisions' && <Revisions clusterId={clusterId} obj={obj} canEdit={!!access.patch} />}
           </Tabs>
         </>

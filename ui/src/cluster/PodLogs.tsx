@@ -1,5 +1,6 @@
 /**
- * A pod's logs: choose the container, the previous (crashed) instance, and follow. Following is a
+ * A pod's logs: choose the container (app or init), the previous (crashed) instance, how many of
+ * the last lines, timestamps, and follow. Following is a
  * streamed fetch of `…/log?follow=true`: chunks are appended as they arrive, the text is capped
  * (the oldest lines go first) so a chatty container cannot eat the tab's memory, and rendering is
  * throttled to one update per frame. Stop aborts the request.
@@ -11,7 +12,8 @@ import { proxyBase, type KubeObject } from './k8s';
 
 /** Kept characters; the oldest whole lines are dropped beyond this. */
 const MAX_CHARS = 1 << 20;
-const TAIL_LINES = 1000;
+/** Choices for "last lines"; 0 is all of them (still capped at MAX_CHARS). */
+const TAIL_CHOICES = [100, 1000, 10000, 0];
 
 function cap(text: string): string {
   if (text.length <= MAX_CHARS) return text;
@@ -21,13 +23,16 @@ function cap(text: string): string {
 
 export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   const { clusterId, pod } = props;
+  const initContainers = new Set(((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name));
   const containers: string[] = [
     ...((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name),
-    ...((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name),
+    ...initContainers,
   ];
   const [container, setContainer] = useState(containers[0] ?? '');
   const [previous, setPrevious] = useState(false);
   const [follow, setFollow] = useState(false);
+  const [tail, setTail] = useState(1000);
+  const [timestamps, setTimestamps] = useState(false);
   const [text, setText] = useState('');
   const [status, setStatus] = useState<{
     kind: 'idle' | 'loading' | 'following' | 'ended' | 'error';
@@ -35,6 +40,7 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   }>({ kind: 'idle' });
   const [generation, setGeneration] = useState(0);
   const containerId = useId();
+  const tailId = useId();
   const logRef = useRef<HTMLPreElement>(null);
   const stickToBottom = useRef(true);
   const { namespace = 'default', name } = pod.metadata;
@@ -42,7 +48,9 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   useEffect(() => {
     if (!container) return;
     const abort = new AbortController();
-    const q = new URLSearchParams({ container, tailLines: String(TAIL_LINES) });
+    const q = new URLSearchParams({ container });
+    if (tail) q.set('tailLines', String(tail));
+    if (timestamps) q.set('timestamps', 'true');
     if (previous) q.set('previous', 'true');
     const url = `${proxyBase(clusterId)}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
     setText('');
@@ -97,7 +105,7 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
       abort.abort();
       if (frame) cancelAnimationFrame(frame);
     };
-  }, [clusterId, namespace, name, container, previous, follow, generation]);
+  }, [clusterId, namespace, name, container, previous, follow, tail, timestamps, generation]);
 
   // Keep the newest line in view while following, unless the user scrolled up to read.
   useEffect(() => {
@@ -112,10 +120,21 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
         <select id={containerId} value={container} onChange={(e) => setContainer(e.target.value)}>
           {containers.map((c) => (
             <option key={c} value={c}>
-              {c}
+              {initContainers.has(c) ? `${c} (init)` : c}
             </option>
           ))}
         </select>
+        <label htmlFor={tailId}>Last lines</label>
+        <select id={tailId} value={tail} onChange={(e) => setTail(Number(e.target.value))}>
+          {TAIL_CHOICES.map((n) => (
+            <option key={n} value={n}>
+              {n ? n.toLocaleString('en') : 'All'}
+            </option>
+          ))}
+        </select>
+        <label className="checkbox">
+          <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
+        </label>
         <label className="checkbox">
           <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} /> Previous
           container
