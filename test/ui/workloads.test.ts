@@ -207,6 +207,54 @@ describe('cluster view', () => {
     await page.getByRole('button', { name: 'Follow' }).waitFor();
   });
 
+  test("a pod's logs take timestamps, last lines and an init container; its shell runs commands in the browser", async () => {
+    const { page } = b;
+    // The default ServiceAccount comes a moment after the control plane (when this test runs alone).
+    await eventually(
+      () =>
+        kubectl(
+          cp,
+          'run',
+          'shell-pod',
+          '--image=busybox',
+          '-n',
+          'default',
+          '--overrides={"spec":{"initContainers":[{"name":"prepare","image":"busybox"}]}}',
+        ),
+      'shell-pod to be created',
+    );
+    await eventually(async () => {
+      const phase = await get('pod', 'shell-pod', '-n', 'default', '-o', 'jsonpath={.status.phase}');
+      if (phase !== 'Running') throw new Error(phase);
+    }, 'shell-pod to run');
+    await page.goto(`/c/${clusterId}/pods/default/shell-pod`);
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    const log = page.getByRole('log', { name: 'Logs of container shell-pod' });
+    await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('kwok pod log line 2');
+    expect(await log.textContent()).not.toMatch(/Z kwok pod log/);
+    await page.getByLabel('Timestamps').check();
+    await expect
+      .poll(() => log.textContent())
+      .toMatch(/^\d{4}-\d\d-\d\dT\S+Z kwok pod log line 1\n\S+Z kwok pod log line 2/);
+    const asked = page.waitForRequest((r) => r.url().includes('/log?') && r.url().includes('tailLines=100&'));
+    await page.getByLabel('Last lines').selectOption('100');
+    await asked;
+    await page.getByLabel('Container', { exact: true }).selectOption({ label: 'prepare (init)' });
+    await page.getByRole('log', { name: 'Logs of container prepare' }).filter({ hasText: 'line 2' }).waitFor();
+
+    await page.getByRole('tab', { name: 'Shell' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+    const terminal = page.getByRole('group', { name: 'Shell in container shell-pod' });
+    await terminal.click();
+    await page.keyboard.type('echo shell-$((6*7))\n');
+    await expect.poll(() => terminal.locator('.xterm-rows').textContent(), { timeout: 30_000 }).toContain('shell-42');
+    await screenshot(page, 'pod-shell');
+    await page.keyboard.type('exit\n');
+    await page.getByRole('status').filter({ hasText: 'The shell ended.' }).waitFor();
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  });
+
   test('workloads of every kind are listed with their status; secrets stay hidden until revealed', async () => {
     const { page } = b;
     await kubectl(cp, 'create', 'secret', 'generic', 'db', '--from-literal=password=s3cret-value', '-n', 'default');
