@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import { examples, listing, output, remote, run } from './verbs.js';
+
+const actions = () => import('./actions/secrets.js');
+
+const scoped = (cmd: Command) =>
+  cmd.option('--cluster <cluster>', 'cluster id or name').option('--project <project>', 'project id or name');
+const repeat = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Project secrets: kept by Corral in every namespace of a project; values go in and never come back. */
+export function secretsCommand(): Command {
+  const s = new Command('secrets').description(
+    'secrets, registry credentials and certificates of a project (copied into each of its namespaces)',
+  );
+  examples(
+    listing(scoped(s.command('ls').description('list the secrets of the project (names, kinds, keys; never values)'))),
+    'corral secrets ls',
+    'corral secrets ls --project team-a -o yaml',
+  ).action(run(actions, 'secretsLs'));
+  examples(
+    output(scoped(s.command('get').description('show one secret').argument('<secret>', 'name or id (ps-…)'))),
+    'corral secrets get tls-web -o json',
+  ).action(run(actions, 'secretsGet'));
+  examples(
+    output(
+      scoped(
+        s
+          .command('create')
+          .description('create a secret of key = value pairs')
+          .argument('<name>', 'the Secret name in each namespace')
+          .option('--from-literal <key=value>', 'a key and its value (repeatable)', repeat)
+          .option('--from-file <[key=]path>', "a key and a file's contents; the key defaults to the file name", repeat)
+          .option('--description <text>', 'what it is for'),
+      ),
+    ),
+    'corral secrets create db --from-literal user=app --from-file password=./db-password',
+  ).action(run(actions, 'secretsCreate', 'secret'));
+  examples(
+    output(
+      scoped(
+        s
+          .command('create-registry')
+          .description('create a registry credential (kubernetes.io/dockerconfigjson) for image pulls')
+          .argument('<name>', 'the Secret name in each namespace')
+          .requiredOption('--registry <host>', 'registry host, e.g. registry.example.com')
+          .requiredOption('--username <user>', 'user name at the registry')
+          .option('--password-stdin', 'read the password from stdin (the default asks on the terminal)')
+          .option('--description <text>', 'what it is for'),
+      ),
+    ),
+    'echo "$TOKEN" | corral secrets create-registry pull --registry ghcr.io --username bot --password-stdin',
+  ).action(run(actions, 'secretsCreate', 'dockerCredential'));
+  examples(
+    output(
+      scoped(
+        s
+          .command('create-certificate')
+          .description('create a certificate (kubernetes.io/tls) from PEM files; subject, SANs and expiry are shown')
+          .argument('<name>', 'the Secret name in each namespace')
+          .requiredOption('--cert <file>', 'certificate chain (PEM), leaf first')
+          .requiredOption('--key <file>', 'private key (PEM) of the leaf')
+          .option('--description <text>', 'what it is for'),
+      ),
+    ),
+    'corral secrets create-certificate web-tls --cert tls.crt --key tls.key',
+  ).action(run(actions, 'secretsCreate', 'certificate'));
+  examples(
+    remote(
+      scoped(
+        s
+          .command('rm')
+          .description('delete a secret from the project and its namespaces')
+          .argument('<secret>', 'name or id'),
+      ),
+    ),
+    'corral secrets rm db',
+  ).action(run(actions, 'secretsRm'));
+  return s;
+}
