@@ -94,3 +94,32 @@ test('a certificate shows its subject, names and expiry; an edit replaces only t
   await eventually(async () => expect(await secretValue('db', 'password')).toBe('second-s3cret'), 'the new value');
   expect(await page.content()).not.toContain('second-s3cret');
 });
+
+test("in the cluster explorer, a TLS Secret's page shows its certificate and a registry credential its registries", async () => {
+  const { page } = world.b;
+  await world.ui.server.call('/v3/projectSecrets', {
+    token: world.ui.adminToken,
+    body: {
+      projectId,
+      name: 'pull',
+      kind: 'dockerCredential',
+      registries: { 'registry.shop.example': { username: 'puller', password: 'pull-t0ken' } },
+    },
+  });
+  // web-tls, made in the first test, is copied into shop-web as a kubernetes.io/tls Secret.
+  await page.goto(`/c/${world.clusterId}/secrets/shop-web/web-tls`);
+  const cert = page.getByRole('definition').filter({ hasText: 'www.shop.example' });
+  await cert.waitFor({ timeout: 60_000 });
+  const facts = page.locator('dl[aria-label="Certificate"]');
+  const text = await facts.textContent();
+  expect(text).toContain('CN=shop.example');
+  expect(text).toContain('CN=shop-ca');
+  expect(text).toMatch(/\(in \d+ days\)/);
+  await screenshot(page, 'tls-secret');
+
+  await page.goto(`/c/${world.clusterId}/secrets/shop-web/pull`);
+  const registries = page.getByRole('list', { name: 'Registries' });
+  await registries.waitFor({ timeout: 60_000 });
+  expect(await registries.textContent()).toBe('registry.shop.example as puller');
+  expect(await page.content()).not.toContain('pull-t0ken');
+});
