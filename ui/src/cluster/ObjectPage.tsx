@@ -23,7 +23,7 @@ import {
 import { LiveStatus } from './LiveStatus';
 import { ObjectActions, useObjectAccess } from './ObjectActions';
 import { PodLogs } from './PodLogs';
-import { ConditionsTable, Revisions, WorkloadDetail } from './WorkloadDetail';
+import { ConditionsTable, hasRevisions, Revisions, WorkloadDetail } from './WorkloadDetail';
 import { YamlEditor } from './YamlEditor';
 
 type Tab = 'summary' | 'yaml' | 'logs' | 'shell' | 'revisions';
@@ -55,7 +55,7 @@ export default function ObjectPage(props: {
     { id: 'yaml', label: 'YAML' },
     ...(kind.logs ? [{ id: 'logs' as const, label: 'Logs' }] : []),
     ...(kind.id === 'pods' ? [{ id: 'shell' as const, label: 'Shell' }] : []),
-    ...(kind.id === 'deployments' ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
+    ...(hasRevisions(kind.id) ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
   ];
   const [tab, setTab] = useState<Tab>('summary');
 
@@ -96,7 +96,9 @@ export default function ObjectPage(props: {
                 <PodShell clusterId={clusterId} pod={obj} />
               </Suspense>
             )}
-            {tab === 'revisions' && <Revisions clusterId={clusterId} obj={obj} canEdit={!!access.patch} />}
+            {tab === 'revisions' && (
+              <Revisions clusterId={clusterId} kindId={kind.id} obj={obj} canEdit={!!access.patch} />
+            )}
           </Tabs>
         </>
       )}
