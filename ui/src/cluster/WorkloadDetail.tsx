@@ -261,6 +261,23 @@ const HISTORY: Record<string, { plural: string; revisions: string }> = {
 
 export const hasRevisions = (kindId: string) => kindId in HISTORY;
 
+const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `value` with its keys in the order `model` has them (others after): a ControllerRevision keeps
+ * its template with sorted keys, which would otherwise show as changes in the diff.
+ */
+function orderLike(value: unknown, model: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => orderLike(v, Array.isArray(model) ? model[i] : undefined));
+  if (!isMap(value)) return value;
+  const keys = isMap(model)
+    ? [...Object.keys(model).filter((k) => k in value), ...Object.keys(value)]
+    : Object.keys(value);
+  return Object.fromEntries(
+    [...new Set(keys)].map((k) => [k, orderLike(value[k], isMap(model) ? model[k] : undefined)]),
+  );
+}
+
 export function Revisions(props: { clusterId: string; kindId: string; obj: KubeObject; canEdit: boolean }) {
   const { clusterId, obj } = props;
   const ns = obj.metadata.namespace ?? 'default';
@@ -277,7 +294,7 @@ export function Revisions(props: { clusterId: string; kindId: string; obj: KubeO
   const [error, setError] = useState<string>();
   const chosen = history.find((h) => h.name === picked);
   const now = stringify(obj.spec?.template ?? {});
-  const diff = chosen ? lineDiff(now, stringify(chosen.template)) : [];
+  const diff = chosen ? lineDiff(now, stringify(orderLike(chosen.template, obj.spec?.template))) : [];
 
   const rollback = async () => {
     if (!chosen) return;
