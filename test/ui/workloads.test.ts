@@ -248,6 +248,10 @@ describe('cluster view', () => {
     await terminal.click();
     await page.keyboard.type('echo shell-$((6*7))\n');
     await expect.poll(() => terminal.locator('.xterm-rows').textContent(), { timeout: 30_000 }).toContain('shell-42');
+    // xterm's own styles apply under the server's strict CSP, which reports nothing.
+    const span = terminal.locator('.xterm-rows span').first();
+    expect(await span.evaluate((el) => getComputedStyle(el).display)).toBe('inline-block');
+    expect(b.errors.filter((e) => e.includes('Content Security Policy'))).toEqual([]);
     await screenshot(page, 'pod-shell');
     await page.keyboard.type('exit\n');
     await page.getByRole('status').filter({ hasText: 'The shell ended.' }).waitFor();

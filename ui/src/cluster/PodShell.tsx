@@ -28,13 +28,33 @@ type Status = { kind: 'connecting' | 'open' | 'ended' | 'error'; message?: strin
 
 /**
  * xterm writes its layout and colours into `<style>` elements, which the server's CSP
- * (`default-src 'self'`, no inline styles) rightly blocks. Their text is copied into one
- * constructed stylesheet, which CSP does not govern, so the page keeps its strict policy.
+ * (`default-src 'self'`, no inline styles) rightly blocks, and reports. While it opens, the
+ * elements it asks for are `<template>`s instead (never rendered, so CSP has nothing to judge); it
+ * only sets their text. That text is copied into one constructed stylesheet, which CSP does not
+ * govern: the terminal is styled and the page keeps its policy.
  */
+const CSS_HOLDER = 'data-xterm-css';
+
+function openWithInertStyles(term: Terminal, el: HTMLElement): void {
+  const create = document.createElement;
+  document.createElement = function (this: Document, tag: string, options?: ElementCreationOptions) {
+    if (tag.toLowerCase() !== 'style') return create.call(this, tag, options);
+    const holder = create.call(this, 'template');
+    holder.setAttribute(CSS_HOLDER, '');
+    return holder;
+  } as typeof document.createElement;
+  try {
+    term.open(el);
+  } finally {
+    document.createElement = create;
+  }
+}
+
 function mirrorStyles(root: HTMLElement): () => void {
   const sheet = new CSSStyleSheet();
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  const copy = () => sheet.replaceSync([...root.querySelectorAll('style')].map((s) => s.textContent).join('\n'));
+  const copy = () =>
+    sheet.replaceSync([...root.querySelectorAll(`[${CSS_HOLDER}]`)].map((s) => s.textContent).join('\n'));
   const observer = new MutationObserver(copy);
   observer.observe(root, { childList: true, subtree: true, characterData: true });
   copy();
@@ -106,7 +126,7 @@ export default function PodShell(props: { clusterId: string; pod: KubeObject }) 
     });
     const fit = new FitAddon();
     term.loadAddon(fit);
-    term.open(el);
+    openWithInertStyles(term, el);
     fit.fit();
     setStatus({ kind: 'connecting' });
     const ws = new WebSocket(execUrl(clusterId, namespace, name, container), [
