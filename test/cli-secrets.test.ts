@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { createCA, issueCertificate } from '../src/pki/index.js';
-import { CORRAL_BIN, runProgram } from './helpers/cli.js';
+import { loggedInCli } from './helpers/cli.js';
 import { registerDirect } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -21,18 +21,7 @@ test('project secrets, registry credentials and certificates from the CLI: value
     token: admin,
     body: { name: 'shop-web', projectId: project.json.id },
   });
-  const home = await testDir('cli-sec');
-  await mkdir(join(home, 'tmp'));
-  await writeFile(join(home, 'ca.pem'), server.ca);
-  const env = { ...process.env, CORRAL_CONFIG: join(home, 'config'), HOME: home, TMPDIR: join(home, 'tmp') };
-  const run = (args: string[], input?: string) =>
-    runProgram(process.execPath, [CORRAL_BIN, ...args], { env, ...(input === undefined ? {} : { input }) });
-  const ok = async (args: string[], input?: string) => {
-    const r = await run(args, input);
-    if (r.code !== 0) throw new Error(`corral ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
-  await ok(['login', server.url, '--token', admin, '--cacert', join(home, 'ca.pem'), '--name', 'test']);
+  const { run, ok, home } = await loggedInCli(server, { test: admin }, await testDir('cli-sec'));
   const where = ['--cluster', 'clisec', '--project', 'shop'];
 
   await writeFile(join(home, 'password'), 'file-s3cret');

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import type { ControlPlane } from '../src/localcluster/control-plane.js';
-import { CORRAL_BIN, runProgram } from './helpers/cli.js';
+import { loggedInCli } from './helpers/cli.js';
 import { registerDirect } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -107,18 +107,7 @@ describe('pod logs through the proxy', () => {
     expect(denied.status).toBe(403);
     expect(denied.json.message).toContain(`User "${bob.id}" cannot get resource "pods/log"`);
 
-    const home = await testDir('cli-logs');
-    await mkdir(join(home, 'tmp'));
-    await writeFile(join(home, 'ca.pem'), server.ca);
-    const env = { ...process.env, CORRAL_CONFIG: join(home, 'config'), HOME: home, TMPDIR: join(home, 'tmp') };
-    const cli = (args: string[]) => runProgram(process.execPath, [CORRAL_BIN, ...args], { env });
-    for (const [name, token] of [
-      ['admin', admin],
-      ['bob', bob.token],
-    ])
-      expect(
-        (await cli(['login', server.url, '--token', token!, '--cacert', join(home, 'ca.pem'), '--name', name!])).code,
-      ).toBe(0);
+    const { run: cli } = await loggedInCli(server, { admin, bob: bob.token }, await testDir('cli-logs'));
 
     const asAdmin = ['--server', 'admin', '--cluster', 'logs'];
     const tail = await cli(['logs', 'talk', '-c', 'app', '--tail', '1', '--timestamps', ...asAdmin]);

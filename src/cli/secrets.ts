@@ -21,49 +21,50 @@ export function secretsCommand(): Command {
     output(scoped(s.command('get').description('show one secret').argument('<secret>', 'name or id (ps-…)'))),
     'corral secrets get tls-web -o json',
   ).action(run(actions, 'secretsGet'));
-  examples(
-    output(
-      scoped(
-        s
-          .command('create')
-          .description('create a secret of key = value pairs')
-          .argument('<name>', 'the Secret name in each namespace')
-          .option('--from-literal <key=value>', 'a key and its value (repeatable)', repeat)
-          .option('--from-file <[key=]path>', "a key and a file's contents; the key defaults to the file name", repeat)
-          .option('--description <text>', 'what it is for'),
+  /** A create verb: the name, the kind's own options, a description. */
+  const create = (verb: string, what: string, kind: string, options: (c: Command) => Command, example: string) =>
+    examples(
+      output(
+        scoped(
+          options(s.command(verb).description(what).argument('<name>', 'the Secret name in each namespace')).option(
+            '--description <text>',
+            'what it is for',
+          ),
+        ),
       ),
-    ),
+      example,
+    ).action(run(actions, 'secretsCreate', kind));
+  create(
+    'create',
+    'create a secret of key = value pairs',
+    'secret',
+    (c) =>
+      c
+        .option('--from-literal <key=value>', 'a key and its value (repeatable)', repeat)
+        .option('--from-file <[key=]path>', "a key and a file's contents; the key defaults to the file name", repeat),
     'corral secrets create db --from-literal user=app --from-file password=./db-password',
-  ).action(run(actions, 'secretsCreate', 'secret'));
-  examples(
-    output(
-      scoped(
-        s
-          .command('create-registry')
-          .description('create a registry credential (kubernetes.io/dockerconfigjson) for image pulls')
-          .argument('<name>', 'the Secret name in each namespace')
-          .requiredOption('--registry <host>', 'registry host, e.g. registry.example.com')
-          .requiredOption('--username <user>', 'user name at the registry')
-          .option('--password-stdin', 'read the password from stdin (the default asks on the terminal)')
-          .option('--description <text>', 'what it is for'),
-      ),
-    ),
+  );
+  create(
+    'create-registry',
+    'create a registry credential (kubernetes.io/dockerconfigjson) for image pulls',
+    'dockerCredential',
+    (c) =>
+      c
+        .requiredOption('--registry <host>', 'registry host, e.g. registry.example.com')
+        .requiredOption('--username <user>', 'user name at the registry')
+        .option('--password-stdin', 'read the password from stdin (the default asks on the terminal)'),
     'echo "$TOKEN" | corral secrets create-registry pull --registry ghcr.io --username bot --password-stdin',
-  ).action(run(actions, 'secretsCreate', 'dockerCredential'));
-  examples(
-    output(
-      scoped(
-        s
-          .command('create-certificate')
-          .description('create a certificate (kubernetes.io/tls) from PEM files; subject, SANs and expiry are shown')
-          .argument('<name>', 'the Secret name in each namespace')
-          .requiredOption('--cert <file>', 'certificate chain (PEM), leaf first')
-          .requiredOption('--key <file>', 'private key (PEM) of the leaf')
-          .option('--description <text>', 'what it is for'),
-      ),
-    ),
+  );
+  create(
+    'create-certificate',
+    'create a certificate (kubernetes.io/tls) from PEM files; subject, SANs and expiry are shown',
+    'certificate',
+    (c) =>
+      c
+        .requiredOption('--cert <file>', 'certificate chain (PEM), leaf first')
+        .requiredOption('--key <file>', 'private key (PEM) of the leaf'),
     'corral secrets create-certificate web-tls --cert tls.crt --key tls.key',
-  ).action(run(actions, 'secretsCreate', 'certificate'));
+  );
   examples(
     remote(
       scoped(

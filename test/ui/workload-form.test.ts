@@ -214,7 +214,9 @@ test('the form edits every container: init containers and sidecars are added, ed
   expect(await form.getByLabel('Container name').inputValue()).toBe('container-3');
   await form.getByRole('button', { name: 'Deploy' }).click();
   expect(
-    await form.getByLabel('Image', { exact: true }).evaluate((el) => (el as HTMLInputElement).validity.valueMissing),
+    await form
+      .getByLabel('Image', { exact: true })
+      .evaluate((el) => (el as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing),
   ).toBe(true);
   expect((await kubectl(cp, 'get', 'deployments', '-n', 'default', '-o', 'name')).stdout).not.toContain('multi');
   await form.getByRole('button', { name: 'Remove this container' }).click();

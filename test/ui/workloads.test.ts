@@ -250,7 +250,9 @@ describe('cluster view', () => {
     await expect.poll(() => terminal.locator('.xterm-rows').textContent(), { timeout: 30_000 }).toContain('shell-42');
     // xterm's own styles apply under the server's strict CSP, which reports nothing.
     const span = terminal.locator('.xterm-rows span').first();
-    expect(await span.evaluate((el) => getComputedStyle(el).display)).toBe('inline-block');
+    const display = (el: unknown) =>
+      (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(el).display;
+    expect(await span.evaluate(display)).toBe('inline-block');
     expect(b.errors.filter((e) => e.includes('Content Security Policy'))).toEqual([]);
     await screenshot(page, 'pod-shell');
     await page.keyboard.type('exit\n');

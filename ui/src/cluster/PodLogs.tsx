@@ -21,6 +21,28 @@ function cap(text: string): string {
   return cut < 0 ? text.slice(-MAX_CHARS) : text.slice(cut + 1);
 }
 
+/** The container a pod view shows (logs, shell). */
+export function ContainerSelect(props: {
+  containers: string[];
+  label?: (name: string) => string;
+  value: string;
+  onChange(name: string): void;
+}) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id}>Container</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.containers.map((c) => (
+          <option key={c} value={c}>
+            {props.label ? props.label(c) : c}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
 export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   const { clusterId, pod } = props;
   const initContainers = new Set(((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name));
@@ -39,7 +61,6 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
     message?: string;
   }>({ kind: 'idle' });
   const [generation, setGeneration] = useState(0);
-  const containerId = useId();
   const tailId = useId();
   const logRef = useRef<HTMLPreElement>(null);
   const stickToBottom = useRef(true);
@@ -116,14 +137,12 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   return (
     <div className="pod-logs">
       <div className="toolbar">
-        <label htmlFor={containerId}>Container</label>
-        <select id={containerId} value={container} onChange={(e) => setContainer(e.target.value)}>
-          {containers.map((c) => (
-            <option key={c} value={c}>
-              {initContainers.has(c) ? `${c} (init)` : c}
-            </option>
-          ))}
-        </select>
+        <ContainerSelect
+          containers={containers}
+          label={(c) => (initContainers.has(c) ? `${c} (init)` : c)}
+          value={container}
+          onChange={setContainer}
+        />
         <label htmlFor={tailId}>Last lines</label>
         <select id={tailId} value={tail} onChange={(e) => setTail(Number(e.target.value))}>
           {TAIL_CHOICES.map((n) => (

@@ -7,12 +7,13 @@
  * A browser never learns why a WebSocket upgrade was refused, so whether the user may exec is asked
  * first (a SelfSubjectAccessReview) and a "no" is said in words instead of a dead terminal.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { Button } from '../components/Button';
 import { proxyBase, type KubeObject } from './k8s';
+import { ContainerSelect } from './PodLogs';
 import { useCan } from './useCan';
 
 const STDIN = 0;
@@ -107,7 +108,6 @@ export default function PodShell(props: { clusterId: string; pod: KubeObject }) 
   const [status, setStatus] = useState<Status>({ kind: 'connecting' });
   const [generation, setGeneration] = useState(0);
   const termRef = useRef<HTMLDivElement>(null);
-  const selectId = useId();
   // A WebSocket exec is a GET, authorized as get on pods/exec; newer API servers also ask for create.
   const mayGet = useCan(clusterId, { verb: 'get', group: '', resource: 'pods', subresource: 'exec', namespace });
   const mayCreate = useCan(clusterId, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace });
@@ -201,14 +201,7 @@ export default function PodShell(props: { clusterId: string; pod: KubeObject }) 
   return (
     <div className="pod-shell">
       <div className="toolbar">
-        <label htmlFor={selectId}>Container</label>
-        <select id={selectId} value={container} onChange={(e) => setContainer(e.target.value)}>
-          {containers.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
+        <ContainerSelect containers={containers} value={container} onChange={setContainer} />
         {(status.kind === 'ended' || status.kind === 'error') && (
           <Button variant="primary" onClick={() => setGeneration((g) => g + 1)}>
             Reconnect

@@ -105,9 +105,30 @@ const secretFields = (v: FormValues) => [
 ];
 const CREDENTIAL_FIELDS = Object.keys(registryCredential.fields);
 
-function CreateSecretDialog(props: { projectId: string; onClose: () => void }) {
+/** A registry credential's inputs (host, then the declared user and password) and its body. */
+function useRegistryInputs() {
   const [registry, setRegistry] = useState('');
   const [credential, setCredential] = useState(() => initialValues(registryCredential.fields, CREDENTIAL_FIELDS));
+  return {
+    inputs: (errors: Record<string, string>) => (
+      <RegistryInputs
+        registry={registry}
+        onRegistry={setRegistry}
+        credential={credential}
+        onCredential={setCredential}
+        errors={errors}
+      />
+    ),
+    /** `registries` for the API; undefined while no host is typed. */
+    body: () =>
+      registry.trim()
+        ? { [registry.trim()]: schemaBody(registryCredential.fields, CREDENTIAL_FIELDS, credential) }
+        : undefined,
+  };
+}
+
+function CreateSecretDialog(props: { projectId: string; onClose: () => void }) {
+  const registry = useRegistryInputs();
   return (
     <Dialog title="Create a secret" onClose={props.onClose} wide>
       <SchemaForm
@@ -120,22 +141,10 @@ function CreateSecretDialog(props: { projectId: string; onClose: () => void }) {
         extraFields={['registries']}
         extra={(errors, values) =>
           // Only a registry credential: the one kind whose values no declared input takes.
-          values.kind !== 'dockerCredential' ? null : (
-            <RegistryInputs
-              registry={registry}
-              onRegistry={setRegistry}
-              credential={credential}
-              onCredential={setCredential}
-              errors={errors}
-            />
-          )
+          values.kind !== 'dockerCredential' ? null : registry.inputs(errors)
         }
         onSubmit={async (body) => {
-          if (body.kind === 'dockerCredential') {
-            body.registries = {
-              [registry.trim()]: schemaBody(registryCredential.fields, CREDENTIAL_FIELDS, credential),
-            };
-          }
+          if (body.kind === 'dockerCredential') body.registries = registry.body() ?? {};
           await api('POST', '/v3/projectSecrets', { ...body, projectId: props.projectId });
           props.onClose();
         }}
@@ -172,8 +181,7 @@ const KEEP_IF_EMPTY = ['data', 'key'];
 
 function EditSecretDialog(props: { secret: ProjectSecret; onClose: () => void }) {
   const { secret } = props;
-  const [registry, setRegistry] = useState('');
-  const [credential, setCredential] = useState(() => initialValues(registryCredential.fields, CREDENTIAL_FIELDS));
+  const registry = useRegistryInputs();
   const kept = `Leave empty to keep the stored values${secret.keys?.length ? ` (keys ${secret.keys.join(', ')})` : ''}; new ones replace all of them.`;
   return (
     <Dialog title={`Edit secret ${secret.name}`} onClose={props.onClose} wide>
@@ -190,13 +198,7 @@ function EditSecretDialog(props: { secret: ProjectSecret; onClose: () => void })
           secret.kind !== 'dockerCredential' ? null : (
             <>
               <p className="muted">Leave empty to keep the stored credential; a new one replaces it.</p>
-              <RegistryInputs
-                registry={registry}
-                onRegistry={setRegistry}
-                credential={credential}
-                onCredential={setCredential}
-                errors={errors}
-              />
+              {registry.inputs(errors)}
             </>
           )
         }
@@ -205,11 +207,8 @@ function EditSecretDialog(props: { secret: ProjectSecret; onClose: () => void })
             const v = body[k];
             if (v === '' || v === null || (typeof v === 'object' && !Object.keys(v).length)) delete body[k];
           }
-          if (secret.kind === 'dockerCredential' && registry.trim()) {
-            body.registries = {
-              [registry.trim()]: schemaBody(registryCredential.fields, CREDENTIAL_FIELDS, credential),
-            };
-          }
+          const registries = secret.kind === 'dockerCredential' ? registry.body() : undefined;
+          if (registries) body.registries = registries;
           await api('PUT', `/v3/projectSecrets/${secret.id}`, body);
           props.onClose();
         }}
