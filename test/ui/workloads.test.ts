@@ -312,6 +312,16 @@ describe('cluster view', () => {
         expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
       expect(await page.getByLabel('Replicas').count()).toBe(0);
 
+      // No pods/exec: the Shell tab says so in words instead of opening a dead terminal.
+      await eventually(() => kubectl(cp, 'run', 'viewed', '--image=busybox', '-n', 'default'), 'a pod to look at');
+      await page.goto(`/c/${clusterId}/pods/default/viewed`);
+      await page.getByRole('tab', { name: 'Shell' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Your roles do not allow opening a shell in pods of namespace default' })
+        .waitFor({ timeout: 60_000 });
+      expect(await page.locator('.xterm').count()).toBe(0);
+
       // The admin, asked the same questions, gets every action.
       await b.page.goto(deploymentPage());
       await b.page.locator('[data-access="resolved"]').waitFor({ state: 'attached' });
