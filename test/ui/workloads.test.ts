@@ -242,7 +242,16 @@ describe('cluster view', () => {
     await page.getByLabel('Container', { exact: true }).selectOption({ label: 'prepare (init)' });
     await page.getByRole('log', { name: 'Logs of container prepare' }).filter({ hasText: 'line 2' }).waitFor();
 
+    // Following streams until the page leaves it: the request is aborted, not left open.
+    await page.getByRole('button', { name: 'Follow' }).click();
+    await page.getByRole('status').filter({ hasText: 'Following…' }).waitFor();
+    const stopped = page.waitForEvent(
+      'requestfailed',
+      (r) => r.url().includes('/log?') && r.url().includes('follow=true'),
+    );
     await page.getByRole('tab', { name: 'Shell' }).click();
+    expect((await stopped).failure()?.errorText).toBe('net::ERR_ABORTED');
+
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
     const terminal = page.getByRole('group', { name: 'Shell in container shell-pod' });
     await terminal.click();
