@@ -116,6 +116,23 @@ test('project secrets, registry credentials and certificates from the CLI: value
   expect(mismatch.stderr).toContain('key');
   expect(mismatch.stderr).toContain('422');
 
+  // Update: a description alone keeps the values; new values replace them; options of another kind are refused.
+  expect(await ok(['secrets', 'update', 'db', '--description', 'the shop db', ...where, '-o', 'json'])).toContain(
+    '"description": "the shop db"',
+  );
+  expect((await kubectl(cp, 'get', 'secret', 'db', '-n', 'shop-web', '-o', 'jsonpath={.data.user}')).stdout).toBe(
+    Buffer.from('app').toString('base64'),
+  );
+  await ok(['secrets', 'update', 'db', '--from-literal', 'password=rotated', ...where]);
+  await eventually(async () => {
+    const r = await kubectl(cp, 'get', 'secret', 'db', '-n', 'shop-web', '-o', 'jsonpath={.data}');
+    expect(JSON.parse(r.stdout)).toEqual({ password: Buffer.from('rotated').toString('base64') });
+  }, 'the rotated copy');
+  const wrongKind = await run(['secrets', 'update', 'db', '--cert', join(home, 'tls.crt'), ...where]);
+  expect(wrongKind.stderr).toContain('--cert is not for a secret');
+  const nothing = await run(['secrets', 'update', 'web-tls', ...where]);
+  expect(nothing.stderr).toContain('nothing to change: give --description or new values (--cert, --key)');
+
   await ok(['secrets', 'rm', 'db', ...where]);
   expect((JSON.parse(await ok(['secrets', 'ls', ...where, '-o', 'json'])) as unknown[]).length).toBe(2);
   const gone = await run(['secrets', 'get', 'db', ...where]);

@@ -66,6 +66,26 @@ export function secretsCommand(): Command {
     'corral secrets create-certificate web-tls --cert tls.crt --key tls.key',
   );
   examples(
+    output(
+      scoped(
+        s
+          .command('update')
+          .description("change a secret's description or values; values not given are kept, given ones replace them")
+          .argument('<secret>', 'name or id')
+          .option('--description <text>', 'what it is for')
+          .option('--from-literal <key=value>', 'secret: new data, replacing all keys (repeatable)', repeat)
+          .option('--from-file <[key=]path>', "secret: a key and a file's contents (repeatable)", repeat)
+          .option('--registry <host>', 'registry credential: the registry host')
+          .option('--username <user>', 'registry credential: the user name')
+          .option('--password-stdin', 'registry credential: read the password from stdin')
+          .option('--cert <file>', 'certificate: a new chain (PEM)')
+          .option('--key <file>', 'certificate: a new private key (PEM)'),
+      ),
+    ),
+    'corral secrets update db --from-literal password=rotated',
+    'corral secrets update web-tls --cert new.crt --key new.key',
+  ).action(run(actions, 'secretsUpdate'));
+  examples(
     remote(
       scoped(
         s

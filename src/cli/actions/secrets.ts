@@ -62,23 +62,53 @@ async function registryPassword(opts: Opts): Promise<string> {
   return askSecret(`Password for ${String(opts.username)} at ${String(opts.registry)}: `);
 }
 
-export async function secretsCreate([kind, name]: unknown[], opts: Opts): Promise<void> {
-  const body: Row = { name, kind };
-  if (opts.description !== undefined) body.description = opts.description;
-  if (kind === 'secret') body.data = await literalData(opts);
-  if (kind === 'dockerCredential') {
+const readPem = (flag: string, path: unknown) =>
+  readFile(String(path), 'utf8').catch((err: Error) => {
+    throw new UsageError(`${flag} ${String(path)}: ${err.message}`);
+  });
+
+/** Which options give the values of each kind (the others are refused for it). */
+const VALUE_OPTIONS: Record<string, string[]> = {
+  secret: ['fromLiteral', 'fromFile'],
+  dockerCredential: ['registry', 'username', 'passwordStdin'],
+  certificate: ['cert', 'key'],
+};
+const flagOf = (o: string) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The value fields of `kind` from the options; on update, only those given (the rest are kept). */
+async function valuesFrom(kind: string, opts: Opts, update: boolean): Promise<Row> {
+  for (const [k, names] of Object.entries(VALUE_OPTIONS))
+    for (const o of names)
+      if (k !== kind && opts[o] !== undefined) throw new UsageError(`${flagOf(o)} is not for a ${kind}`);
+  const body: Row = {};
+  if (kind === 'secret' && (!update || opts.fromLiteral || opts.fromFile)) body.data = await literalData(opts);
+  if (kind === 'dockerCredential' && (!update || opts.registry !== undefined)) {
+    if (opts.registry === undefined || opts.username === undefined)
+      throw new UsageError('a registry credential needs --registry <host> and --username <user>');
     body.registries = {
       [String(opts.registry)]: { username: String(opts.username), password: await registryPassword(opts) },
     };
   }
   if (kind === 'certificate') {
-    const read = (flag: string, path: unknown) =>
-      readFile(String(path), 'utf8').catch((err: Error) => {
-        throw new UsageError(`${flag} ${String(path)}: ${err.message}`);
-      });
-    body.certs = await read('--cert', opts.cert);
-    body.key = await read('--key', opts.key);
+    if (opts.cert !== undefined) body.certs = await readPem('--cert', opts.cert);
+    if (opts.key !== undefined) body.key = await readPem('--key', opts.key);
   }
+  if (opts.description !== undefined) body.description = opts.description;
+  return body;
+}
+
+export async function secretsCreate([kind, name]: unknown[], opts: Opts): Promise<void> {
+  const body = { name, kind, ...(await valuesFrom(String(kind), opts, false)) };
   const { s, projectId } = await scope(opts);
   objectOut(await s.conn.create<Row>(projectSecret, { ...body, projectId }), COLUMNS, opts);
+}
+
+export async function secretsUpdate([ref]: unknown[], opts: Opts): Promise<void> {
+  const { s, secret } = await find(opts, String(ref));
+  const body = await valuesFrom(String(secret.kind), opts, true);
+  if (!Object.keys(body).length)
+    throw new UsageError(
+      `nothing to change: give --description or new values (${VALUE_OPTIONS[String(secret.kind)]!.map(flagOf).join(', ')})`,
+    );
+  objectOut(await s.conn.update<Row>(projectSecret, String(secret.id), body), COLUMNS, opts);
 }
