@@ -8,6 +8,9 @@ import { v3Router } from './api/router.js';
 import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
 import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import {
+  activeDirectoryConfig,
+  authConfig,
+  openLdapConfig,
   app as appType,
   appRevision,
   catalog,
@@ -37,6 +40,8 @@ import { serve, v3Registry } from './api/registry.js';
 import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
 import { LocalLogin } from './auth/login.js';
+import { authConfigBehavior, directoryConfigBehavior, DirectoryLogin, publicProviders } from './auth/directory.js';
+import { DIRECTORY_PROVIDERS, type DirectoryProviderName } from './auth/providers.js';
 import { principalBehavior } from './auth/principals.js';
 import { tokenBehavior } from './auth/tokens.js';
 import { userBehavior } from './auth/users.js';
@@ -116,6 +121,9 @@ export function createApp(deps: AppDeps) {
     serve(roleTemplate, roleTemplateBehavior),
     serve(setting, settingBehavior),
     serve(principal, principalBehavior),
+    serve(authConfig, authConfigBehavior),
+    serve(openLdapConfig, directoryConfigBehavior('openldap')),
+    serve(activeDirectoryConfig, directoryConfigBehavior('activedirectory')),
     serve(cluster, clusterBehavior),
     serve(clusterRegistrationToken, registrationTokenBehavior),
     serve(clusterRoleTemplateBinding, crtbBehavior),
@@ -147,6 +155,7 @@ export function createApp(deps: AppDeps) {
   const namespaces = namespacesApi((clusterId) => void deps.projects.kick(clusterId));
   const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
+  const directoryLogin = new DirectoryLogin(deps.store, deps.settings, deps.services.secretBox);
   const proxy = k8sProxy({
     hot: deps.hot,
     connections: deps.services.connections,
@@ -262,8 +271,22 @@ export function createApp(deps: AppDeps) {
         path: '/v3-public/authProviders',
         ignoreCase: true,
         auth: 'public',
-        handle: () => reply(200, { type: 'collection', data: [{ id: 'local', type: 'localProvider' }] }),
+        handle: async () => reply(200, { type: 'collection', data: await publicProviders(deps.store) }),
       },
+      // Rancher's directory logins: /v3-public/openLdapProviders/openldap?action=login and the AD one.
+      ...(Object.keys(DIRECTORY_PROVIDERS) as DirectoryProviderName[]).map((name): Route<AuthInfo> => ({
+        methods: ['POST'],
+        path: `/v3-public/${DIRECTORY_PROVIDERS[name].publicPlural}/${name}`,
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url }) => {
+          if (url.searchParams.get('action') !== 'login')
+            throw new ApiError('InvalidAction', `the ${name} provider has only the action "login"`);
+          const input = await readJsonObject(req, 64 * 1024);
+          const result = await directoryLogin.login(name, input, req.socket.remoteAddress ?? '');
+          return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
+        },
+      })),
       {
         methods: GET,
         path: '/v3/import/:name',

@@ -1,4 +1,5 @@
 import type { TypeDef } from '../schema.js';
+import { activeDirectoryConfig, authConfig, openLdapConfig } from './auth-config.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
@@ -24,6 +25,9 @@ export const TYPES: TypeDef[] = [
   roleTemplate,
   setting,
   principal,
+  authConfig,
+  openLdapConfig,
+  activeDirectoryConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -44,6 +48,9 @@ export const TYPES: TypeDef[] = [
 ];
 
 export {
+  activeDirectoryConfig,
+  authConfig,
+  openLdapConfig,
   app,
   appRevision,
   catalog,
