@@ -328,6 +328,33 @@ test('a RoleBinding to a directory group downstream lets its members in through 
   // The group grants reading, not more.
   expect((await kubectlWith(alice, 'delete', 'configmap', 'shared', '-n', 'default')).stderr).toMatch(/forbidden/i);
 
+  // A Corral project binding to the group: its members work in the project's namespaces, and
+  // Corral's own API counts them as project members.
+  const project = await server.call('/v3/projects', { token: admin, body: { name: 'team', clusterId } });
+  expect(project.status, project.text).toBe(201);
+  const ns = await server.call(`/v3/cluster/${clusterId}/namespaces`, {
+    token: admin,
+    body: { name: 'team-web', projectId: project.json.id },
+  });
+  expect(ns.status, ns.text).toBe(201);
+  const prtb = await server.call('/v3/projectRoleTemplateBindings', {
+    token: admin,
+    body: {
+      projectId: project.json.id,
+      groupPrincipalId: principal('group', group('devs')),
+      roleTemplateId: 'project-member',
+    },
+  });
+  expect(prtb.status, prtb.text).toBe(201);
+  await eventually(async () => {
+    const r = await kubectlWith(alice, 'create', 'configmap', 'made-by-alice', '-n', 'team-web');
+    expect(r.stderr).toBe('');
+  }, 'the project binding to devs to reach the cluster');
+  expect((await kubectlWith(bob, 'get', 'configmaps', '-n', 'team-web')).stderr).toMatch(/forbidden/i);
+  const aliceToken = (await readFile(alice, 'utf8')).match(/"token": "([^"]+)"/)![1]!;
+  const seen = await server.call(`/v3/cluster/${clusterId}/namespaces`, { token: aliceToken });
+  expect(seen.json.data.map((n: { name: string }) => n.name)).toEqual(['team-web']);
+
   // Taken out of the group in the directory: access ends at the next refresh, through the proxy too.
   await server.call('/v3/settings/auth-user-info-max-age-seconds', {
     method: 'PUT',
@@ -339,4 +366,8 @@ test('a RoleBinding to a directory group downstream lets its members in through 
     const r = await kubectlWith(alice, 'get', 'configmap', 'shared', '-n', 'default');
     expect(r.stderr).toMatch(/forbidden/i);
   }, 'alice to lose the group binding');
+  expect((await kubectlWith(alice, 'get', 'configmaps', '-n', 'team-web')).stderr).toMatch(/forbidden/i);
+  const after = await server.call(`/v3/cluster/${clusterId}/namespaces`, { token: aliceToken });
+  // No longer a member of anything in the cluster: Corral does not even confirm it exists.
+  expect(after.status, after.text).toBe(404);
 });
