@@ -1,7 +1,9 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
+import { CORRAL_BIN, runProgram } from './helpers/cli.js';
 import { kubectlWith, registerDirect } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -183,6 +185,37 @@ test('OpenLDAP over StartTLS: login, groups, search, access modes, refresh and d
   expect(mine.json.data.map((p: Record<string, unknown>) => p.id).sort()).toEqual(
     [`local://${aliceUser.id}`, principal('user', person('alice')), principal('group', group('devs'))].sort(),
   );
+
+  // The CLI logs in through the directory too.
+  const home = await testDir('cli');
+  await writeFile(join(home, 'ca.pem'), server.ca);
+  const env = { CORRAL_CONFIG: join(home, 'config'), HOME: home };
+  const cliLogin = (provider: string, password: string) =>
+    runProgram(
+      process.execPath,
+      [
+        CORRAL_BIN,
+        'login',
+        server.url,
+        '--auth-provider',
+        provider,
+        '--username',
+        'alice',
+        '--password-stdin',
+        '--cacert',
+        join(home, 'ca.pem'),
+      ],
+      { env: { ...process.env, ...env }, input: `${password}\n` },
+    );
+  const viaCli = await cliLogin('openldap', PASSWORDS.alice);
+  expect(viaCli.code, viaCli.stderr).toBe(0);
+  expect(viaCli.stderr).toMatch(/Logged in to .* as alice/);
+  const saved = parse(await readFile(env.CORRAL_CONFIG, 'utf8'));
+  expect((await userOf(server, saved.servers[0].token)).id).toBe(aliceUser.id);
+  expect((await cliLogin('openldap', 'wrong')).stderr).toMatch(/wrong username or password/);
+  const unknown = await cliLogin('kerberos', PASSWORDS.alice);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/--auth-provider must be one of local, openldap, activedirectory/);
 
   // Search over the directory: users and groups.
   const groups = await server.call('/v3/principals?action=search', {

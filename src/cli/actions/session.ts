@@ -79,11 +79,25 @@ async function chooseCa(url: string, opts: Opts): Promise<{ cacert?: string; ski
   return { cacert: ca.pem };
 }
 
+/** Rancher's public login path of each password provider. */
+const LOGIN_PATHS: Record<string, string> = {
+  local: '/v3-public/localProviders/local',
+  openldap: '/v3-public/openLdapProviders/openldap',
+  activedirectory: '/v3-public/activeDirectoryProviders/activedirectory',
+};
+
+function loginPath(provider: string): string {
+  const path = LOGIN_PATHS[provider];
+  if (!path) throw new UsageError(`--auth-provider must be one of ${Object.keys(LOGIN_PATHS).join(', ')}`);
+  return path;
+}
+
 export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
   const url = normalizeUrl(String(rawUrl));
   if (opts.token && opts.username) throw new UsageError('give either --token or --username, not both');
   if (!opts.token && !opts.username) throw new UsageError('give --token <token> or --username <name>');
   if (opts.passwordStdin && !opts.username) throw new UsageError('--password-stdin goes with --username');
+  loginPath(String(opts.authProvider ?? 'local'));
   if (opts.token && !/^token-[a-z0-9]+:\S+$/.test(String(opts.token)))
     throw new UsageError('a token looks like token-xxxxx:secret');
   if (opts.username && !opts.passwordStdin && !process.stdin.isTTY)
@@ -96,7 +110,7 @@ export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
   if (opts.username) {
     const password = opts.passwordStdin ? await readStdin() : await askSecret(`Password for ${opts.username}: `);
     if (!password) throw new UsageError('empty password');
-    const r = await conn.call<Row>('POST', '/v3-public/localProviders/local?action=login', {
+    const r = await conn.call<Row>('POST', `${loginPath(String(opts.authProvider ?? 'local'))}?action=login`, {
       username: opts.username,
       password,
       description: 'corral CLI login',
@@ -124,7 +138,8 @@ export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
     token,
     tokenKind: kind,
     userId,
-    username: user ? String(user.username) : (opts.username as string | undefined),
+    // Directory users have no local username; their login name is what they typed.
+    username: user && user.username ? String(user.username) : (opts.username as string | undefined),
     ...(old && old.url === url ? { cluster: old.cluster, project: old.project } : {}),
   };
   config.servers = [...config.servers.filter((s) => s.name !== name), entry];
