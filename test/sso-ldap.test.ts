@@ -404,3 +404,98 @@ test('a RoleBinding to a directory group downstream lets its members in through 
   // No longer a member of anything in the cluster: Corral does not even confirm it exists.
   expect(after.status, after.text).toBe(404);
 });
+
+/** Active Directory's own schema (Microsoft's, as Debian's slapd ships it in msuser.schema) in slapd. */
+test("Active Directory's schema: sAMAccountName logins, nested groups, userAccountControl's disabled bit", async () => {
+  const ad = (dn: string, cls: string, attrs: Record<string, string | string[]>) =>
+    entry(dn, {
+      objectClass: [cls, 'extensibleObject'],
+      instanceType: '4',
+      nTSecurityDescriptor: 'none',
+      objectCategory: `CN=${cls === 'user' ? 'Person' : 'Group'},CN=Schema,CN=Configuration,${SUFFIX}`,
+      ...attrs,
+    });
+  const users = `ou=Corp Users,${SUFFIX}`;
+  const groups = `ou=Corp Groups,${SUFFIX}`;
+  const u = (cn: string) => `cn=${cn},${users}`;
+  const g = (cn: string) => `cn=${cn},${groups}`;
+  const person = (cn: string, sam: string, password: string, uac = '512') =>
+    ad(u(cn), 'user', {
+      cn,
+      sn: cn.split(' ').pop()!,
+      displayName: cn,
+      sAMAccountName: sam,
+      userAccountControl: uac,
+      userPassword: password,
+    });
+  // Debian's copy declares sAMAccountName without matching rules; AD compares it ignoring case.
+  const schema = join(await testDir('ad-schema'), 'msuser.schema');
+  const original = await readFile('/etc/ldap/schema/msuser.schema', 'utf8');
+  const patched = original.replace(
+    /(NAME 'sAMAccountName'\s+)SYNTAX/,
+    '$1EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX',
+  );
+  expect(patched).not.toBe(original);
+  await writeFile(schema, patched);
+  const slapd = await startSlapd({
+    schemas: [schema],
+    ldif:
+      entry(users, { objectClass: 'organizationalUnit', ou: 'Corp Users' }) +
+      entry(groups, { objectClass: 'organizationalUnit', ou: 'Corp Groups' }) +
+      person('Corral Service', 'svc-corral', SERVICE_PASSWORD) +
+      person('Ada Admin', 'ada', PASSWORDS.diradmin) +
+      person('John Doe', 'jdoe', PASSWORDS.alice) +
+      person('Old Timer', 'old', PASSWORDS.bob, '514') +
+      ad(g('Developers'), 'group', { cn: 'Developers', groupType: '-2147483646', member: u('John Doe') }) +
+      ad(g('Engineering'), 'group', { cn: 'Engineering', groupType: '-2147483646', member: g('Developers') }),
+  });
+  const server = await startTestServer();
+  const admin = await adminToken(server);
+  const config = {
+    servers: ['localhost'],
+    port: slapd.tlsPort,
+    tls: true,
+    certificate: slapd.caPem,
+    // slapd binds by DN only; real AD also takes user@domain or DOMAIN\user here.
+    serviceAccountUsername: u('Corral Service'),
+    serviceAccountPassword: SERVICE_PASSWORD,
+    userSearchBase: users,
+    groupSearchBase: groups,
+    userNameAttribute: 'displayName',
+    nestedGroupMembershipEnabled: true,
+  };
+  const applied = await server.call('/v3/activeDirectoryConfigs/activedirectory?action=testAndApply', {
+    token: admin,
+    body: { ldapConfig: config, username: 'ada', password: PASSWORDS.diradmin },
+  });
+  expect(applied.status, applied.text).toBe(200);
+  expect(applied.json.userLoginAttribute).toBe('sAMAccountName');
+  expect(applied.json.userDisabledBitMask).toBe(2);
+
+  const login = (username: string, password: string) =>
+    server.call('/v3-public/activeDirectoryProviders/activedirectory?action=login', { body: { username, password } });
+  const john = await login('jdoe', PASSWORDS.alice);
+  expect(john.status, john.text).toBe(201);
+  const me = await userOf(server, john.json.token);
+  expect(me.name).toBe('John Doe');
+  expect(me.principalIds, JSON.stringify(me.principalIds)).toContain(`activedirectory_user://${u('John Doe')}`);
+  expect([...me.groupPrincipalIds].sort()).toEqual(
+    [`activedirectory_group://${g('Developers')}`, `activedirectory_group://${g('Engineering')}`].sort(),
+  );
+  // Disabled in the directory: refused with the same answer as a wrong password.
+  expect((await login('old', PASSWORDS.bob)).status).toBe(401);
+
+  // Disabled in AD after logging in: the session ends within one refresh.
+  await server.call('/v3/settings/auth-user-info-max-age-seconds', {
+    method: 'PUT',
+    token: admin,
+    body: { value: '1' },
+  });
+  await slapd.modify(
+    `dn: ${u('John Doe')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n`,
+  );
+  await eventually(async () => {
+    expect((await server.call('/v3/users?me=true', { token: john.json.token })).status).toBe(401);
+  }, "a disabled AD account's session to end");
+  expect(await everythingWritten(server)).not.toContain(PASSWORDS.alice);
+});

@@ -33,7 +33,7 @@ export interface Slapd {
 }
 
 export interface SlapdOptions {
-  /** Extra schema files from /etc/ldap/schema (e.g. msuser for Active Directory's user and group). */
+  /** Extra schema files: names in /etc/ldap/schema (e.g. msuser for Active Directory's user and group), or paths. */
   schemas?: string[];
   /** LDIF loaded after the base entry. */
   ldif?: string;
@@ -64,7 +64,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
   await writeFile(
     join(dir, 'slapd.conf'),
     [
-      ...schemas.map((s) => `include /etc/ldap/schema/${s}.schema`),
+      ...schemas.map((s) => `include ${s.startsWith('/') ? s : `/etc/ldap/schema/${s}.schema`}`),
       `pidfile ${join(dir, 'slapd.pid')}`,
       'modulepath /usr/lib/ldap',
       'moduleload back_mdb',
