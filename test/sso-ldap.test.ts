@@ -160,6 +160,8 @@ test('OpenLDAP over StartTLS: login, groups, search, access modes, refresh and d
     ['local', true],
     ['openldap', true],
     ['activedirectory', false],
+    ['genericoidc', false],
+    ['keycloakoidc', false],
   ]);
   expect((await server.call('/v3-public/authProviders')).json.data.map((p: { id: string }) => p.id)).toEqual([
     'local',

@@ -14,7 +14,7 @@ export function loginCommand(): Command {
       .option('--password-stdin', 'read the password from stdin (with --username)')
       .option(
         '--auth-provider <name>',
-        'who checks the password: local, openldap or activedirectory (see /v3-public/authProviders)',
+        'local, openldap, activedirectory (with --username), or genericoidc, keycloakoidc (prints a URL to log in at in a browser)',
         'local',
       )
       .option('--cacert <file>', "the server's CA certificate (PEM)")
@@ -27,6 +27,7 @@ export function loginCommand(): Command {
     'echo "$PASSWORD" | corral login https://10.0.0.5:8443 --username ci --password-stdin --cacert ca.pem',
     'corral login https://10.0.0.5:8443 --token token-abcde:s3cr3t --yes --ca-checksum 4f1c…',
     'corral login https://corral.example.com:8443 --auth-provider openldap --username alice',
+    'corral login https://corral.example.com:8443 --auth-provider keycloakoidc',
   );
 }
 

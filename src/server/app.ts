@@ -10,6 +10,8 @@ import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import {
   activeDirectoryConfig,
   authConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
   openLdapConfig,
   app as appType,
   appRevision,
@@ -42,6 +44,7 @@ import { authenticate } from './auth/authenticate.js';
 import { LocalLogin } from './auth/login.js';
 import { authConfigBehavior, directoryConfigBehavior, DirectoryLogin, publicProviders } from './auth/directory.js';
 import { DIRECTORY_PROVIDERS, type DirectoryProviderName } from './auth/providers.js';
+import { CALLBACK_PATH, isOidcProvider, OidcLogin, oidcConfigBehavior } from './auth/oidc.js';
 import { principalBehavior } from './auth/principals.js';
 import { tokenBehavior } from './auth/tokens.js';
 import { userBehavior } from './auth/users.js';
@@ -124,6 +127,8 @@ export function createApp(deps: AppDeps) {
     serve(authConfig, authConfigBehavior),
     serve(openLdapConfig, directoryConfigBehavior('openldap')),
     serve(activeDirectoryConfig, directoryConfigBehavior('activedirectory')),
+    serve(oidcConfig, oidcConfigBehavior('genericoidc')),
+    serve(keyCloakOIDCConfig, oidcConfigBehavior('keycloakoidc')),
     serve(cluster, clusterBehavior),
     serve(clusterRegistrationToken, registrationTokenBehavior),
     serve(clusterRoleTemplateBinding, crtbBehavior),
@@ -156,6 +161,12 @@ export function createApp(deps: AppDeps) {
   const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
   const directoryLogin = new DirectoryLogin(deps.store, deps.settings, deps.services.secretBox);
+  const oidcLogin = new OidcLogin(deps.store, deps.settings, deps.services.secretBox);
+  const oidcProvider = (name: string) => {
+    if (!isOidcProvider(name))
+      throw new ApiError('NotFound', `no OpenID provider "${name}" (genericoidc, keycloakoidc)`);
+    return name;
+  };
   const proxy = k8sProxy({
     hot: deps.hot,
     connections: deps.services.connections,
@@ -287,6 +298,61 @@ export function createApp(deps: AppDeps) {
           return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
         },
       })),
+      // OpenID Connect: the login page's button (or the CLI's printed URL) starts here and goes
+      // on to the provider; the provider sends the browser back to /verify-auth.
+      {
+        methods: GET,
+        path: '/v3-public/oidcLogin/:provider',
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url, params }) => {
+          const provider = oidcProvider(params.provider!);
+          const requestId = url.searchParams.get('request');
+          const started = requestId
+            ? await oidcLogin.resume(requestId)
+            : await oidcLogin.start(provider, await baseUrlFor(req));
+          return reply(302, '', { location: started.authorizationUrl, 'set-cookie': [started.cookie] });
+        },
+      },
+      {
+        methods: ['POST'],
+        path: '/v3-public/oidcLogin/:provider',
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url, params }) => {
+          const provider = oidcProvider(params.provider!);
+          const action = url.searchParams.get('action');
+          if (action === 'cliStart') {
+            const started = await oidcLogin.start(provider, await baseUrlFor(req), { cli: true });
+            return reply(201, {
+              requestId: started.requestId,
+              pollSecret: started.pollSecret,
+              loginUrl: started.loginUrl,
+            });
+          }
+          if (action === 'cliPoll') {
+            const body = await readJsonObject(req, 4096);
+            const r = await oidcLogin.poll(String(body.requestId ?? ''), String(body.pollSecret ?? ''));
+            return r.done ? reply(200, { token: r.token }) : reply(202, { state: 'pending' });
+          }
+          throw new ApiError('InvalidAction', 'the actions here are cliStart and cliPoll');
+        },
+      },
+      {
+        methods: GET,
+        path: CALLBACK_PATH,
+        auth: 'public',
+        handle: async ({ req, url }) => {
+          const done = await oidcLogin.callback(url, req.headers.cookie, await baseUrlFor(req));
+          if (done.cli)
+            return {
+              status: 200,
+              body: 'Logged in. You can close this window and go back to the terminal.\n',
+              contentType: 'text/plain; charset=utf-8',
+            };
+          return reply(302, '', { location: '/', 'set-cookie': done.result.cookies });
+        },
+      },
       {
         methods: GET,
         path: '/v3/import/:name',

@@ -179,3 +179,66 @@ export const ldapLoginInput = defineSubtype({
     description: f.string({ maxLength: 1024 }),
   },
 });
+
+/** What OpenID Connect providers share (Rancher's oidcConfig, which keyCloakOIDCConfig extends). */
+function oidcFields() {
+  return {
+    ...accessFields,
+    clientId: f.string({ default: '', maxLength: 1024, label: 'Client ID' }),
+    clientSecret: f.password({ writeOnly: true, description: 'stored encrypted; never shown' }),
+    issuer: f.string({
+      default: '',
+      maxLength: 2048,
+      pattern: /^(https:\/\/\S+)?$/,
+      patternHint: 'must be an https:// URL (discovery is read from <issuer>/.well-known/openid-configuration)',
+    }),
+    scope: f.string({ default: 'openid profile email', maxLength: 1024 }),
+    groupsClaim: f.string({ default: 'groups', maxLength: 256, description: 'the claim listing the groups' }),
+    certificate: f.string({
+      default: '',
+      maxLength: 65536,
+      description: "PEM of the CA that signed the provider's certificate (empty: the system CAs)",
+    }),
+    rancherUrl: f.string({
+      readOnly: true,
+      description: 'the redirect URI to register with the provider: <server-url>/verify-auth',
+    }),
+  } satisfies Record<string, FieldDef>;
+}
+
+export const oidcConfig = defineType({
+  id: 'oidcConfig',
+  plural: 'oidcConfigs',
+  fields: oidcFields(),
+  resourceActions: {
+    testAndApply: { input: 'oidcTestAndApplyInput', output: 'oidcConfig', verb: 'update' },
+    disable: { output: 'oidcConfig', verb: 'update' },
+  },
+  collectionMethods: ['GET'],
+  resourceMethods: ['GET', 'PUT'],
+  columns: ['id', 'enabled', 'issuer', 'accessMode'],
+  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
+});
+
+export const keyCloakOIDCConfig = defineType({
+  id: 'keyCloakOIDCConfig',
+  plural: 'keyCloakOIDCConfigs',
+  fields: oidcFields(),
+  resourceActions: {
+    testAndApply: { input: 'oidcTestAndApplyInput', output: 'keyCloakOIDCConfig', verb: 'update' },
+    disable: { output: 'keyCloakOIDCConfig', verb: 'update' },
+  },
+  collectionMethods: ['GET'],
+  resourceMethods: ['GET', 'PUT'],
+  columns: ['id', 'enabled', 'issuer', 'accessMode'],
+  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
+});
+
+/** Checks discovery (issuer reachable, trusted, consistent) before saving and enabling. */
+export const oidcTestAndApplyInput = defineSubtype({
+  id: 'oidcTestAndApplyInput',
+  fields: {
+    oidcConfig: f.json<Record<string, unknown>>({ required: true }),
+    enabled: f.boolean({ default: true }),
+  },
+});

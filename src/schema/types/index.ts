@@ -1,5 +1,5 @@
 import type { TypeDef } from '../schema.js';
-import { activeDirectoryConfig, authConfig, openLdapConfig } from './auth-config.js';
+import { activeDirectoryConfig, authConfig, keyCloakOIDCConfig, oidcConfig, openLdapConfig } from './auth-config.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
@@ -28,6 +28,8 @@ export const TYPES: TypeDef[] = [
   authConfig,
   openLdapConfig,
   activeDirectoryConfig,
+  oidcConfig,
+  keyCloakOIDCConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -50,6 +52,8 @@ export const TYPES: TypeDef[] = [
 export {
   activeDirectoryConfig,
   authConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
   openLdapConfig,
   app,
   appRevision,

@@ -12,13 +12,15 @@ import {
   claimPrincipal,
   DIRECTORY_PROVIDERS,
   directoryFor,
-  isDirectoryProvider,
+  EXTERNAL_PROVIDERS,
+  isExternalProvider,
   principalsOf,
   providerTokens,
   readProviderConfig,
   userIdForPrincipal,
   writeProviderConfig,
   type DirectoryProviderName,
+  type ExternalProviderName,
 } from './providers.js';
 import { FailureLimiter } from './rate-limit.js';
 import { bindDefaultRoles } from './users.js';
@@ -32,7 +34,7 @@ import { randomSuffix } from './token-secret.js';
  */
 export async function syncDirectoryUser(
   store: Store,
-  provider: DirectoryProviderName,
+  provider: ExternalProviderName,
   found: DirectoryUser,
 ): Promise<StoredObject> {
   const principals = principalsOf(provider, found);
@@ -147,15 +149,15 @@ export class DirectoryLogin {
 /** Providers the login page offers (`/v3-public/authProviders`), local first. */
 export async function publicProviders(store: Store): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [{ id: 'local', type: 'localProvider' }];
-  for (const name of Object.keys(DIRECTORY_PROVIDERS) as DirectoryProviderName[]) {
+  for (const name of Object.keys(EXTERNAL_PROVIDERS) as ExternalProviderName[]) {
     const config = await readProviderConfig(store, name);
-    if (config.spec.enabled === true) out.push({ id: name, type: DIRECTORY_PROVIDERS[name].publicType });
+    if (config.spec.enabled === true) out.push({ id: name, type: EXTERNAL_PROVIDERS[name].publicType });
   }
   return out;
 }
 
 /** Connection settings: changing them while enabled would skip testAndApply's checks. */
-const CONNECTION_FIELDS = new Set([
+const DIRECTORY_CONNECTION_FIELDS = [
   'servers',
   'port',
   'tls',
@@ -166,11 +168,24 @@ const CONNECTION_FIELDS = new Set([
   'serviceAccountPassword',
   'userSearchBase',
   'userLoginAttribute',
-]);
+];
 
-/** openLdapConfig / activeDirectoryConfig: one object each, id = the provider name. */
-export function directoryConfigBehavior(provider: DirectoryProviderName): TypeBehavior {
-  const schema: TypeDef = DIRECTORY_PROVIDERS[provider].schema;
+/**
+ * The behaviour every provider configuration shares: one object, id = the provider name, stored
+ * on first read; its secret field sealed; connection fields changeable only through testAndApply
+ * (`test` checks a candidate spec and returns what to save); disable ends the provider's sessions.
+ */
+export function providerConfigBehavior(
+  provider: ExternalProviderName,
+  opts: {
+    connectionFields: string[];
+    secretField: string;
+    inputField: string;
+    test(candidate: StoredObject, input: Record<string, unknown>, ctx: ApiContext): Promise<Record<string, unknown>>;
+  },
+): TypeBehavior {
+  const schema: TypeDef = EXTERNAL_PROVIDERS[provider].schema;
+  const connection = new Set(opts.connectionFields);
   const notFound = (id: string) => new ApiError('NotFound', `${schema.id} "${id}" not found (it is "${provider}")`);
   return {
     async get(id, ctx) {
@@ -182,7 +197,7 @@ export function directoryConfigBehavior(provider: DirectoryProviderName): TypeBe
     },
     async prepareUpdate(existing, fields, ctx) {
       const changed = Object.keys(fields).filter(
-        (k) => CONNECTION_FIELDS.has(k) && JSON.stringify(fields[k]) !== JSON.stringify(existing.spec[k]),
+        (k) => connection.has(k) && JSON.stringify(fields[k]) !== JSON.stringify(existing.spec[k]),
       );
       if (existing.spec.enabled === true && changed.length)
         throw new ApiError(
@@ -191,41 +206,20 @@ export function directoryConfigBehavior(provider: DirectoryProviderName): TypeBe
           changed[0],
         );
       const spec = { ...existing.spec, ...fields };
-      if (typeof fields.serviceAccountPassword === 'string')
-        spec.serviceAccountPassword = ctx.services.secretBox.encrypt(fields.serviceAccountPassword);
+      const secret = fields[opts.secretField];
+      if (typeof secret === 'string') spec[opts.secretField] = ctx.services.secretBox.encrypt(secret);
       return spec;
     },
     resourceActions: {
       async testAndApply(obj, input, ctx) {
-        const body = (input.ldapConfig ?? {}) as Record<string, unknown>;
+        const body = (input[opts.inputField] ?? {}) as Record<string, unknown>;
         const fields = validateInput(schema, body, 'create').fields;
-        // An unchanged configuration sent back from a GET has no password: keep the stored one.
+        const secret = fields[opts.secretField];
+        // An unchanged configuration sent back from a GET has no secret: keep the stored one.
         const sealed =
-          typeof fields.serviceAccountPassword === 'string' && fields.serviceAccountPassword
-            ? ctx.services.secretBox.encrypt(fields.serviceAccountPassword)
-            : obj.spec.serviceAccountPassword;
-        const spec: Record<string, unknown> = {
-          ...fields,
-          serviceAccountPassword: sealed,
-          enabled: input.enabled !== false,
-        };
-        const candidate = { ...obj, spec };
-        const directory = directoryFor(provider, candidate, ctx.services.secretBox);
-        await directory.check();
-        const found = await directory.authenticate(String(input.username), String(input.password));
-        if (!found)
-          throw new ApiError(
-            'InvalidValue',
-            `the directory did not accept "${String(input.username)}" with that password (or found no single such user under userSearchBase with ${String(spec.userLoginAttribute)}); test with a directory user`,
-            'password',
-          );
-        const principals = principalsOf(provider, found);
-        // The tester becomes that directory person here, so enabling cannot lock them out.
-        await claimPrincipal(ctx.store, principals.user, ctx.auth.user.id);
-        await linkPrincipal(ctx, principals.user, principals.groups);
-        const allowed = new Set((spec.allowedPrincipalIds as string[] | undefined) ?? []);
-        allowed.add(principals.user);
-        spec.allowedPrincipalIds = [...allowed];
+          typeof secret === 'string' && secret ? ctx.services.secretBox.encrypt(secret) : obj.spec[opts.secretField];
+        const candidate = { ...obj, spec: { ...fields, [opts.secretField]: sealed, enabled: input.enabled !== false } };
+        const spec = await opts.test(candidate, input, ctx);
         return writeProviderConfig(ctx.store, await readProviderConfig(ctx.store, provider), spec);
       },
       async disable(obj, _input, ctx) {
@@ -235,6 +229,34 @@ export function directoryConfigBehavior(provider: DirectoryProviderName): TypeBe
       },
     },
   };
+}
+
+/** openLdapConfig / activeDirectoryConfig. */
+export function directoryConfigBehavior(provider: DirectoryProviderName): TypeBehavior {
+  return providerConfigBehavior(provider, {
+    connectionFields: DIRECTORY_CONNECTION_FIELDS,
+    secretField: 'serviceAccountPassword',
+    inputField: 'ldapConfig',
+    async test(candidate, input, ctx) {
+      const spec = candidate.spec;
+      const directory = directoryFor(provider, candidate, ctx.services.secretBox);
+      await directory.check();
+      const found = await directory.authenticate(String(input.username), String(input.password));
+      if (!found)
+        throw new ApiError(
+          'InvalidValue',
+          `the directory did not accept "${String(input.username)}" with that password (or found no single such user under userSearchBase with ${String(spec.userLoginAttribute)}); test with a directory user`,
+          'password',
+        );
+      const principals = principalsOf(provider, found);
+      // The tester becomes that directory person here, so enabling cannot lock them out.
+      await claimPrincipal(ctx.store, principals.user, ctx.auth.user.id);
+      await linkPrincipal(ctx, principals.user, principals.groups);
+      const allowed = new Set((spec.allowedPrincipalIds as string[] | undefined) ?? []);
+      allowed.add(principals.user);
+      return { ...spec, allowedPrincipalIds: [...allowed] };
+    },
+  });
 }
 
 async function linkPrincipal(ctx: ApiContext, principalId: string, groups: string[]): Promise<void> {
@@ -256,7 +278,7 @@ async function linkPrincipal(ctx: ApiContext, principalId: string, groups: strin
  * The stored configuration, saving the defaults first if it never was: updates and actions then
  * compare-and-swap on a real object. Only admins' reads get here, never the public login page.
  */
-async function materialize(store: Store, provider: DirectoryProviderName): Promise<StoredObject> {
+export async function materialize(store: Store, provider: ExternalProviderName): Promise<StoredObject> {
   const config = await readProviderConfig(store, provider);
   if (config.metadata.resourceVersion) return config;
   return writeProviderConfig(store, config, config.spec).catch(() => readProviderConfig(store, provider));
@@ -273,13 +295,13 @@ export async function revokeProviderTokens(store: Store, provider: string, userI
 export const authConfigBehavior: TypeBehavior = {
   async list(ctx) {
     const out: StoredObject[] = [localConfig()];
-    for (const name of Object.keys(DIRECTORY_PROVIDERS) as DirectoryProviderName[])
+    for (const name of Object.keys(EXTERNAL_PROVIDERS) as ExternalProviderName[])
       out.push(asAuthConfig(await readProviderConfig(ctx.store, name)));
     return out;
   },
   async get(id, ctx) {
     if (id === 'local') return localConfig();
-    if (!isDirectoryProvider(id)) throw new ApiError('NotFound', `authConfig "${id}" not found`);
+    if (!isExternalProvider(id)) throw new ApiError('NotFound', `authConfig "${id}" not found`);
     return asAuthConfig(await readProviderConfig(ctx.store, id));
   },
 };

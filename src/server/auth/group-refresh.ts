@@ -7,11 +7,13 @@ import type { Logger } from '../log.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import type { StoreFollower } from '../store-follower.js';
 import { revokeProviderTokens, updateGroups } from './directory.js';
+import type { DirectoryUser } from './ldap.js';
 import {
   accessAllowed,
-  DIRECTORY_PROVIDERS,
   directoryFor,
+  EXTERNAL_PROVIDERS,
   isDirectoryProvider,
+  isExternalProvider,
   parsePrincipalId,
   principalsOf,
   readProviderConfig,
@@ -23,7 +25,7 @@ const MAX_AGE_SETTING = 'auth-user-info-max-age-seconds';
 export function directoryPrincipalOf(user: StoredObject) {
   for (const id of (user.spec.principalIds as string[] | undefined) ?? []) {
     const p = parsePrincipalId(id);
-    if (p && p.kind === 'user' && isDirectoryProvider(p.provider)) return { provider: p.provider, dn: p.key };
+    if (p && p.kind === 'user' && isExternalProvider(p.provider)) return { provider: p.provider, dn: p.key };
   }
   return undefined;
 }
@@ -43,8 +45,18 @@ export async function refreshDirectoryUser(
   const principal = directoryPrincipalOf(user);
   if (!principal) return 'none';
   const config = await readProviderConfig(store, principal.provider);
-  const found =
-    config.spec.enabled === true ? await directoryFor(principal.provider, config, box).lookup(principal.dn) : undefined;
+  let found: DirectoryUser | undefined;
+  if (config.spec.enabled !== true) found = undefined;
+  else if (isDirectoryProvider(principal.provider))
+    found = await directoryFor(principal.provider, config, box).lookup(principal.dn);
+  else {
+    // An OpenID provider has no directory to ask between logins: the groups of the last login stand.
+    const groups = ((user.spec.groupPrincipalIds as string[] | undefined) ?? []).map((g) => {
+      const key = parsePrincipalId(g)?.key ?? g;
+      return { dn: key, name: key, loginName: key };
+    });
+    found = { dn: principal.dn, name: String(user.spec.name ?? ''), loginName: '', groups };
+  }
   const allowed = found && (await accessAllowed(store, config.spec, principalsOf(principal.provider, found), userId));
   if (!found || !allowed) {
     await revokeProviderTokens(store, principal.provider, userId);
@@ -65,7 +77,7 @@ export async function startGroupRefresh(deps: {
   registry?: Registry;
 }): Promise<Controller> {
   const users = new StoreInformer(deps.store, 'user');
-  const configs = Object.values(DIRECTORY_PROVIDERS).map((p) => new StoreInformer(deps.store, p.schema.id));
+  const configs = Object.values(EXTERNAL_PROVIDERS).map((p) => new StoreInformer(deps.store, p.schema.id));
   const settings = new StoreInformer(deps.store, 'setting');
   for (const i of [users, settings, ...configs]) deps.follower.add(i);
   await Promise.all([users, settings, ...configs].map((i) => i.start()));

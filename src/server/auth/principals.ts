@@ -36,7 +36,9 @@ function directoryPrincipal(
   p: { provider: string; kind: 'user' | 'group'; name?: string; loginName?: string },
   ctx: ApiContext,
 ): StoredObject {
-  const fallback = /^[^=]+=((?:\\,|[^,])*)/.exec(parsePrincipalId(id)?.key ?? '')?.[1] ?? id;
+  const key = parsePrincipalId(id)?.key ?? id;
+  // A DN's first value (cn=devs,… → devs); an OpenID group or subject as it is.
+  const fallback = /^[^=,]+=((?:\\,|[^,])*)/.exec(key)?.[1] ?? key;
   const own = principalsOfCaller(ctx);
   return {
     type: 'principal',

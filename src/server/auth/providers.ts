@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Store, StoredObject } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import { listAll } from '../../store/list-all.js';
-import { activeDirectoryConfig, authConfig, openLdapConfig } from '../../schema/types/auth-config.js';
+import {
+  activeDirectoryConfig,
+  authConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
+} from '../../schema/types/auth-config.js';
 import type { TypeDef } from '../../schema/schema.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import { validateInput } from '../api/validate.js';
@@ -23,6 +29,23 @@ export type DirectoryProviderName = keyof typeof DIRECTORY_PROVIDERS;
 export const isDirectoryProvider = (name: string): name is DirectoryProviderName =>
   Object.hasOwn(DIRECTORY_PROVIDERS, name);
 
+/** OpenID Connect providers: Rancher's generic one and its Keycloak-flavoured one. */
+export const OIDC_PROVIDERS = {
+  genericoidc: { schema: oidcConfig, publicType: 'oidcProvider', publicPlural: 'oidcProviders' },
+  keycloakoidc: {
+    schema: keyCloakOIDCConfig,
+    publicType: 'keyCloakOIDCProvider',
+    publicPlural: 'keyCloakOIDCProviders',
+  },
+} as const;
+export type OidcProviderName = keyof typeof OIDC_PROVIDERS;
+
+/** Every provider besides local, by name. */
+export const EXTERNAL_PROVIDERS = { ...DIRECTORY_PROVIDERS, ...OIDC_PROVIDERS };
+export type ExternalProviderName = keyof typeof EXTERNAL_PROVIDERS;
+export const isExternalProvider = (name: string): name is ExternalProviderName =>
+  Object.hasOwn(EXTERNAL_PROVIDERS, name);
+
 /** Rancher's principal ids: `openldap_user://<dn>`, `activedirectory_group://<dn>`. */
 export const userPrincipalId = (provider: string, dn: string) => `${provider}_user://${dn}`;
 export const groupPrincipalId = (provider: string, dn: string) => `${provider}_group://${dn}`;
@@ -35,8 +58,8 @@ export function parsePrincipalId(id: string): { provider: string; kind: 'user' |
 }
 
 /** The stored configuration, or its defaults when never saved (a disabled provider). */
-export async function readProviderConfig(store: Store, provider: DirectoryProviderName): Promise<StoredObject> {
-  const schema: TypeDef = DIRECTORY_PROVIDERS[provider].schema;
+export async function readProviderConfig(store: Store, provider: ExternalProviderName): Promise<StoredObject> {
+  const schema: TypeDef = EXTERNAL_PROVIDERS[provider].schema;
   try {
     return await store.get(schema.id, provider);
   } catch (err) {
