@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { CORRAL_BIN } from './helpers/cli.js';
 import { testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
-import { startOidcProvider, type OidcProvider } from './helpers/oidc-provider.js';
+import { enableOidc, startOidcProvider, type OidcProvider } from './helpers/oidc-provider.js';
 import { adminToken, startTestServer, type TestServer } from './helpers/server.js';
 import { WebSession, type WebResponse } from './helpers/web-session.js';
 
@@ -36,14 +36,6 @@ async function setUp(): Promise<{ server: TestServer; admin: string; idp: OidcPr
   return { server, admin, idp };
 }
 
-const config = (idp: OidcProvider, over: Record<string, unknown> = {}) => ({
-  issuer: idp.issuer,
-  clientId: idp.clientId,
-  clientSecret: idp.clientSecret,
-  certificate: idp.caPem,
-  ...over,
-});
-
 /** The provider's login form, filled in and sent, as a person in a browser would. */
 async function signIn(web: WebSession, page: WebResponse, username: string, password: string): Promise<WebResponse> {
   expect(page.status, page.body).toBe(200);
@@ -56,30 +48,18 @@ test('OpenID Connect: code flow with PKCE against a real provider, groups claim,
   const { server, admin, idp } = await setUp();
 
   // Checked before enabling: an untrusted certificate, a provider that is not there.
-  const untrusted = await server.call('/v3/oidcConfigs/genericoidc?action=testAndApply', {
-    token: admin,
-    body: { oidcConfig: config(idp, { certificate: '' }) },
-  });
+  const untrusted = await enableOidc(server, admin, idp, 'oidcConfigs/genericoidc', { certificate: '' });
   expect(untrusted.status, untrusted.text).toBe(422);
   expect(untrusted.json.fieldName).toBe('certificate');
-  const away = await server.call('/v3/oidcConfigs/genericoidc?action=testAndApply', {
-    token: admin,
-    body: { oidcConfig: config(idp, { issuer: 'https://127.0.0.1:1/' }) },
-  });
+  const away = await enableOidc(server, admin, idp, 'oidcConfigs/genericoidc', { issuer: 'https://127.0.0.1:1/' });
   expect(away.status, away.text).toBe(502);
   expect(away.json.message).toMatch(/cannot reach the OpenID provider/);
-  const plain = await server.call('/v3/oidcConfigs/genericoidc?action=testAndApply', {
-    token: admin,
-    body: { oidcConfig: config(idp, { issuer: 'http://127.0.0.1:1/' }) },
-  });
+  const plain = await enableOidc(server, admin, idp, 'oidcConfigs/genericoidc', { issuer: 'http://127.0.0.1:1/' });
   expect(plain.status).toBe(422);
   expect(plain.json.fieldName).toBe('issuer');
   expect((await server.call('/v3/oidcConfigs/genericoidc', { token: admin })).json.enabled).toBe(false);
 
-  const applied = await server.call('/v3/oidcConfigs/genericoidc?action=testAndApply', {
-    token: admin,
-    body: { oidcConfig: config(idp) },
-  });
+  const applied = await enableOidc(server, admin, idp, 'oidcConfigs/genericoidc');
   expect(applied.status, applied.text).toBe(200);
   expect(applied.json.enabled).toBe(true);
   expect(applied.json.rancherUrl).toBe(`${server.url}/verify-auth`);
@@ -180,10 +160,7 @@ test('OpenID Connect: code flow with PKCE against a real provider, groups claim,
 
 test('corral login --auth-provider keycloakoidc prints a URL; logging in there in a browser logs the CLI in', async () => {
   const { server, admin, idp } = await setUp();
-  const applied = await server.call('/v3/keyCloakOIDCConfigs/keycloakoidc?action=testAndApply', {
-    token: admin,
-    body: { oidcConfig: config(idp) },
-  });
+  const applied = await enableOidc(server, admin, idp, 'keyCloakOIDCConfigs/keycloakoidc');
   expect(applied.status, applied.text).toBe(200);
 
   const home = await testDir('cli');

@@ -7,6 +7,8 @@ import { freePort } from '../../src/localcluster/ports.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { pollUntil } from '../../src/util/poll.js';
 import { testDir } from './control-plane.js';
+import type { HttpResponse } from './http.js';
+import type { TestServer } from './server.js';
 
 export interface OidcUser {
   username: string;
@@ -89,4 +91,26 @@ export async function startOidcProvider(opts: {
     },
   );
   return { issuer, caPem: ca.certPem, clientId, clientSecret, setUsers, log: () => log };
+}
+
+/** Points Corral's provider (`oidcConfigs/genericoidc` or `keyCloakOIDCConfigs/keycloakoidc`) at `idp` and enables it. */
+export async function enableOidc(
+  server: TestServer,
+  admin: string,
+  idp: OidcProvider,
+  config: 'oidcConfigs/genericoidc' | 'keyCloakOIDCConfigs/keycloakoidc',
+  over: Record<string, unknown> = {},
+): Promise<HttpResponse> {
+  return server.call(`/v3/${config}?action=testAndApply`, {
+    token: admin,
+    body: {
+      oidcConfig: {
+        issuer: idp.issuer,
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+        certificate: idp.caPem,
+        ...over,
+      },
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
-import { startOidcProvider } from '../helpers/oidc-provider.js';
+import { enableOidc, startOidcProvider } from '../helpers/oidc-provider.js';
 import { adminToken, startTestServer } from '../helpers/server.js';
 import { entry, startSlapd, SUFFIX } from '../helpers/slapd.js';
 import { goto } from './navigation.js';
@@ -68,17 +68,7 @@ test('the login page offers the enabled providers: an LDAP login and an OpenID C
     },
   });
   expect(ldap.status, ldap.text).toBe(200);
-  const oidc = await server.call('/v3/oidcConfigs/genericoidc?action=testAndApply', {
-    token: admin,
-    body: {
-      oidcConfig: {
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        clientSecret: idp.clientSecret,
-        certificate: idp.caPem,
-      },
-    },
-  });
+  const oidc = await enableOidc(server, admin, idp, 'oidcConfigs/genericoidc');
   expect(oidc.status, oidc.text).toBe(200);
 
   const { page, errors } = await launchBrowser({ baseURL: server.url });
@@ -113,17 +103,7 @@ test('an admin sees the providers on the Authentication page and disables one th
   const server = await startTestServer();
   const admin = await adminToken(server, 'admin-password-changed-1');
   const idp = await startOidcProvider({ redirectUri: `${server.url}/verify-auth`, users: {} });
-  const oidc = await server.call('/v3/keyCloakOIDCConfigs/keycloakoidc?action=testAndApply', {
-    token: admin,
-    body: {
-      oidcConfig: {
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        clientSecret: idp.clientSecret,
-        certificate: idp.caPem,
-      },
-    },
-  });
+  const oidc = await enableOidc(server, admin, idp, 'keyCloakOIDCConfigs/keycloakoidc');
   expect(oidc.status, oidc.text).toBe(200);
   const { page, errors } = await launchBrowser({ baseURL: server.url });
   await goto(page, '/');

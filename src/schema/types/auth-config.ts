@@ -29,6 +29,32 @@ export const authConfig = defineType({
   authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
 });
 
+/**
+ * A provider's configuration type: one object per provider (id = the provider name), read and
+ * changed by admins, enabled only by `testAndApply` (which checks it first), turned off by `disable`.
+ */
+function providerConfigType<const F extends Record<string, FieldDef>>(
+  id: string,
+  plural: string,
+  fields: F,
+  testInput: string,
+  where: string,
+) {
+  return defineType({
+    id,
+    plural,
+    fields,
+    resourceActions: {
+      testAndApply: { input: testInput, output: id, verb: 'update' },
+      disable: { output: id, verb: 'update' },
+    },
+    collectionMethods: ['GET'],
+    resourceMethods: ['GET', 'PUT'],
+    columns: ['id', 'enabled', where, 'accessMode'],
+    authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
+  });
+}
+
 /** The directory fields LDAP and Active Directory share; defaults differ per directory. */
 function ldapFields(d: {
   port: number;
@@ -84,10 +110,10 @@ function ldapFields(d: {
   } satisfies Record<string, FieldDef>;
 }
 
-export const openLdapConfig = defineType({
-  id: 'openLdapConfig',
-  plural: 'openLdapConfigs',
-  fields: {
+export const openLdapConfig = providerConfigType(
+  'openLdapConfig',
+  'openLdapConfigs',
+  {
     ...ldapFields({
       port: 389,
       userSearchAttribute: 'uid|sn|givenName',
@@ -104,20 +130,14 @@ export const openLdapConfig = defineType({
     serviceAccountDistinguishedName: f.string({ default: '', maxLength: 1024 }),
     serviceAccountPassword: f.password({ writeOnly: true, description: 'stored encrypted; never shown' }),
   },
-  resourceActions: {
-    testAndApply: { input: 'ldapTestAndApplyInput', output: 'openLdapConfig', verb: 'update' },
-    disable: { output: 'openLdapConfig', verb: 'update' },
-  },
-  collectionMethods: ['GET'],
-  resourceMethods: ['GET', 'PUT'],
-  columns: ['id', 'enabled', 'servers', 'accessMode'],
-  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
-});
+  'ldapTestAndApplyInput',
+  'servers',
+);
 
-export const activeDirectoryConfig = defineType({
-  id: 'activeDirectoryConfig',
-  plural: 'activeDirectoryConfigs',
-  fields: {
+export const activeDirectoryConfig = providerConfigType(
+  'activeDirectoryConfig',
+  'activeDirectoryConfigs',
+  {
     ...ldapFields({
       port: 389,
       userSearchAttribute: 'sAMAccountName|sn|givenName',
@@ -143,15 +163,9 @@ export const activeDirectoryConfig = defineType({
     }),
     serviceAccountPassword: f.password({ writeOnly: true, description: 'stored encrypted; never shown' }),
   },
-  resourceActions: {
-    testAndApply: { input: 'ldapTestAndApplyInput', output: 'activeDirectoryConfig', verb: 'update' },
-    disable: { output: 'activeDirectoryConfig', verb: 'update' },
-  },
-  collectionMethods: ['GET'],
-  resourceMethods: ['GET', 'PUT'],
-  columns: ['id', 'enabled', 'servers', 'accessMode'],
-  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
-});
+  'ldapTestAndApplyInput',
+  'servers',
+);
 
 /**
  * Rancher's testAndApply: the whole configuration to try, and one directory user's credentials.
@@ -206,33 +220,21 @@ function oidcFields() {
   } satisfies Record<string, FieldDef>;
 }
 
-export const oidcConfig = defineType({
-  id: 'oidcConfig',
-  plural: 'oidcConfigs',
-  fields: oidcFields(),
-  resourceActions: {
-    testAndApply: { input: 'oidcTestAndApplyInput', output: 'oidcConfig', verb: 'update' },
-    disable: { output: 'oidcConfig', verb: 'update' },
-  },
-  collectionMethods: ['GET'],
-  resourceMethods: ['GET', 'PUT'],
-  columns: ['id', 'enabled', 'issuer', 'accessMode'],
-  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
-});
+export const oidcConfig = providerConfigType(
+  'oidcConfig',
+  'oidcConfigs',
+  oidcFields(),
+  'oidcTestAndApplyInput',
+  'issuer',
+);
 
-export const keyCloakOIDCConfig = defineType({
-  id: 'keyCloakOIDCConfig',
-  plural: 'keyCloakOIDCConfigs',
-  fields: oidcFields(),
-  resourceActions: {
-    testAndApply: { input: 'oidcTestAndApplyInput', output: 'keyCloakOIDCConfig', verb: 'update' },
-    disable: { output: 'keyCloakOIDCConfig', verb: 'update' },
-  },
-  collectionMethods: ['GET'],
-  resourceMethods: ['GET', 'PUT'],
-  columns: ['id', 'enabled', 'issuer', 'accessMode'],
-  authz: { apiGroup: MANAGEMENT_GROUP, resource: 'authconfigs' },
-});
+export const keyCloakOIDCConfig = providerConfigType(
+  'keyCloakOIDCConfig',
+  'keyCloakOIDCConfigs',
+  oidcFields(),
+  'oidcTestAndApplyInput',
+  'issuer',
+);
 
 /** Checks discovery (issuer reachable, trusted, consistent) before saving and enabling. */
 export const oidcTestAndApplyInput = defineSubtype({

@@ -6,7 +6,7 @@ import { validateInput } from '../api/validate.js';
 import { ApiError } from '../http/errors.js';
 import type { SecretBox } from '../secrets/encryption.js';
 import type { DirectoryUser } from './ldap.js';
-import { loginOptions, refuseWhileLimited, sessionReply, type LoginInput, type LoginResult } from './login.js';
+import { loginOptions, PasswordAttempts, sessionReply, type LoginInput, type LoginResult } from './login.js';
 import {
   accessAllowed,
   claimPrincipal,
@@ -22,7 +22,6 @@ import {
   type DirectoryProviderName,
   type ExternalProviderName,
 } from './providers.js';
-import { FailureLimiter } from './rate-limit.js';
 import { bindDefaultRoles } from './users.js';
 import { randomSuffix } from './token-secret.js';
 
@@ -95,12 +94,9 @@ export async function updateGroups(
   }
 }
 
-const FAILURE_WINDOW_MS = 5 * 60_000;
-
 /** `/v3-public/openLdapProviders/openldap?action=login` and the Active Directory one. */
 export class DirectoryLogin {
-  private readonly perClient = new FailureLimiter(5, FAILURE_WINDOW_MS);
-  private readonly perUser = new FailureLimiter(20, FAILURE_WINDOW_MS);
+  private readonly attempts = new PasswordAttempts();
 
   constructor(
     private readonly store: Store,
@@ -109,30 +105,21 @@ export class DirectoryLogin {
   ) {}
 
   async login(provider: DirectoryProviderName, input: LoginInput, remoteAddress: string): Promise<LoginResult> {
-    if (typeof input.username !== 'string' || !input.username)
-      throw new ApiError('MissingRequired', 'username is required', 'username');
-    if (typeof input.password !== 'string' || !input.password)
-      throw new ApiError('MissingRequired', 'password is required', 'password');
+    const attempt = this.attempts.begin(input, remoteAddress, `${provider}|`);
     const options = loginOptions(input);
     const config = await readProviderConfig(this.store, provider);
     if (config.spec.enabled !== true)
       throw new ApiError('InvalidAction', `${provider} login is not enabled on this server; log in another way`);
-    const key = `${provider}|${input.username.toLowerCase()}`;
-    refuseWhileLimited(this.perClient, `${remoteAddress}|${key}`, this.perUser, key);
     let found: DirectoryUser | undefined;
     try {
-      found = await directoryFor(provider, config, this.box).authenticate(input.username, input.password);
+      found = await directoryFor(provider, config, this.box).authenticate(attempt.username, attempt.password);
     } catch (err) {
       // The person can fix none of the configuration; say the directory is the problem.
       const message = err instanceof Error ? err.message : String(err);
       throw new ApiError('BadGateway', `cannot check the password with the ${provider} directory: ${message}`);
     }
-    if (!found) {
-      this.perClient.fail(`${remoteAddress}|${key}`);
-      this.perUser.fail(key);
-      throw new ApiError('Unauthorized', 'wrong username or password');
-    }
-    this.perClient.reset(`${remoteAddress}|${key}`);
+    if (!found) return attempt.failed();
+    attempt.succeeded();
     const principals = principalsOf(provider, found);
     const existingId = await userIdForPrincipal(this.store, principals.user);
     if (!(await accessAllowed(this.store, config.spec, principals, existingId)))

@@ -25,12 +25,39 @@ export interface LoginResult {
 const FAILURE_WINDOW_MS = 5 * 60_000;
 
 /**
- * Local username/password login. Failed attempts are limited per client address and username and
- * per username overall, so neither one client nor many can guess a password quickly.
+ * What every username/password login shares: both must be given, and failed attempts are limited
+ * per client address and username and per username overall, so neither one client nor many can
+ * guess a password quickly. `scope` keeps one provider's failures apart from another's.
  */
-export class LocalLogin {
+export class PasswordAttempts {
   private readonly perClient = new FailureLimiter(5, FAILURE_WINDOW_MS);
   private readonly perUser = new FailureLimiter(20, FAILURE_WINDOW_MS);
+
+  begin(input: LoginInput, remoteAddress: string, scope = '') {
+    if (typeof input.username !== 'string' || !input.username)
+      throw new ApiError('MissingRequired', 'username is required', 'username');
+    if (typeof input.password !== 'string' || !input.password)
+      throw new ApiError('MissingRequired', 'password is required', 'password');
+    const userKey = `${scope}${input.username.toLowerCase()}`;
+    const clientKey = `${remoteAddress}|${userKey}`;
+    refuseWhileLimited(this.perClient, clientKey, this.perUser, userKey);
+    return {
+      username: input.username,
+      password: input.password,
+      /** Counts the failure and answers with the one message for a wrong name or password. */
+      failed: (): never => {
+        this.perClient.fail(clientKey);
+        this.perUser.fail(userKey);
+        throw new ApiError('Unauthorized', 'wrong username or password');
+      },
+      succeeded: () => this.perClient.reset(clientKey),
+    };
+  }
+}
+
+/** Local username/password login. */
+export class LocalLogin {
+  private readonly attempts = new PasswordAttempts();
 
   constructor(
     private readonly store: Store,
@@ -38,25 +65,14 @@ export class LocalLogin {
   ) {}
 
   async login(input: LoginInput, remoteAddress: string): Promise<LoginResult> {
-    if (typeof input.username !== 'string' || !input.username)
-      throw new ApiError('MissingRequired', 'username is required', 'username');
-    if (typeof input.password !== 'string' || !input.password)
-      throw new ApiError('MissingRequired', 'password is required', 'password');
+    const attempt = this.attempts.begin(input, remoteAddress);
     const options = loginOptions(input);
-    const username = input.username;
-    const clientKey = `${remoteAddress}|${username.toLowerCase()}`;
-    const userKey = username.toLowerCase();
-    refuseWhileLimited(this.perClient, clientKey, this.perUser, userKey);
-    const userId = await userIdForUsername(this.store, username);
+    const userId = await userIdForUsername(this.store, attempt.username);
     const user = userId ? await this.store.get('user', userId).catch(() => undefined) : undefined;
-    const ok = await verifyPassword(user?.spec.passwordHash as string | undefined, input.password);
-    if (!ok || !user) {
-      this.perClient.fail(clientKey);
-      this.perUser.fail(userKey);
-      throw new ApiError('Unauthorized', 'wrong username or password');
-    }
+    const ok = await verifyPassword(user?.spec.passwordHash as string | undefined, attempt.password);
+    if (!ok || !user) return attempt.failed();
     if (user.spec.enabled === false) throw new ApiError('Unauthorized', 'this user is disabled; ask an administrator');
-    this.perClient.reset(clientKey);
+    attempt.succeeded();
     return sessionReply(this.store, this.settings, user, options, {
       provider: 'local',
       principalId: `local://${user.id}`,
@@ -89,7 +105,7 @@ export function loginOptions(input: LoginInput): LoginOptions {
 }
 
 /** 429 with Retry-After while either limiter refuses more attempts. */
-export function refuseWhileLimited(a: FailureLimiter, aKey: string, b: FailureLimiter, bKey: string): void {
+function refuseWhileLimited(a: FailureLimiter, aKey: string, b: FailureLimiter, bKey: string): void {
   const wait = Math.max(a.retryAfterMs(aKey), b.retryAfterMs(bKey));
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
