@@ -8,7 +8,7 @@ import { kubectlWith, registerDirect } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
 import { ADMIN_PASSWORD, adminToken, startTestServer, type TestServer } from './helpers/server.js';
-import { entry, startSlapd, SUFFIX, type Slapd } from './helpers/slapd.js';
+import { entry, openLdapConfigFor, startSlapd, SUFFIX, type Slapd } from './helpers/slapd.js';
 
 const SERVICE_DN = `cn=corral-svc,ou=services,${SUFFIX}`;
 const SERVICE_PASSWORD = 'service-account-secret-Xq7';
@@ -43,19 +43,8 @@ const DIRECTORY =
   entry(group('platform'), { objectClass: 'groupOfNames', cn: 'platform', member: group('devs') }) +
   entry(group('ops'), { objectClass: 'groupOfNames', cn: 'ops', member: person('bob') });
 
-function ldapConfig(slapd: Slapd, over: Record<string, unknown> = {}) {
-  return {
-    servers: ['127.0.0.1'],
-    port: slapd.port,
-    startTLS: true,
-    certificate: slapd.caPem,
-    serviceAccountDistinguishedName: SERVICE_DN,
-    serviceAccountPassword: SERVICE_PASSWORD,
-    userSearchBase: `ou=people,${SUFFIX}`,
-    groupSearchBase: `ou=groups,${SUFFIX}`,
-    ...over,
-  };
-}
+const ldapConfig = (slapd: Slapd, over: Record<string, unknown> = {}) =>
+  openLdapConfigFor(slapd, { dn: SERVICE_DN, password: SERVICE_PASSWORD }, over);
 
 async function testAndApply(server: TestServer, token: string, config: Record<string, unknown>) {
   return server.call('/v3/openLdapConfigs/openldap?action=testAndApply', {

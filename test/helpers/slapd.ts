@@ -148,3 +148,22 @@ export function entry(dn: string, attrs: Record<string, string | string[]>): str
   for (const [k, v] of Object.entries(attrs)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
   return lines.join('\n') + '\n\n';
 }
+
+/** An openLdapConfig for this slapd over StartTLS with its CA, bound as `serviceDn`. */
+export function openLdapConfigFor(
+  slapd: Slapd,
+  service: { dn: string; password: string },
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    servers: ['127.0.0.1'],
+    port: slapd.port,
+    startTLS: true,
+    certificate: slapd.caPem,
+    serviceAccountDistinguishedName: service.dn,
+    serviceAccountPassword: service.password,
+    userSearchBase: `ou=people,${SUFFIX}`,
+    groupSearchBase: `ou=groups,${SUFFIX}`,
+    ...over,
+  };
+}

@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { enableOidc, startOidcProvider } from '../helpers/oidc-provider.js';
 import { adminToken, startTestServer } from '../helpers/server.js';
-import { entry, startSlapd, SUFFIX } from '../helpers/slapd.js';
+import { entry, openLdapConfigFor, startSlapd, SUFFIX } from '../helpers/slapd.js';
 import { goto } from './navigation.js';
 
 // Needs `npm run build:ui` (npm test runs it), `npm run build` and `npm run sso:build`.
@@ -54,15 +54,8 @@ test('the login page offers the enabled providers: an LDAP login and an OpenID C
   const ldap = await server.call('/v3/openLdapConfigs/openldap?action=testAndApply', {
     token: admin,
     body: {
-      ldapConfig: {
-        servers: ['127.0.0.1'],
-        port: slapd.port,
-        startTLS: true,
-        certificate: slapd.caPem,
-        serviceAccountDistinguishedName: SERVICE_DN,
-        serviceAccountPassword: SERVICE_PASSWORD,
-        userSearchBase: `ou=people,${SUFFIX}`,
-      },
+      // This directory has no groups.
+      ldapConfig: openLdapConfigFor(slapd, { dn: SERVICE_DN, password: SERVICE_PASSWORD }, { groupSearchBase: '' }),
       username: 'tester',
       password: 'tester-pass-Qa1',
     },
