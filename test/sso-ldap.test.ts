@@ -476,6 +476,15 @@ test("Active Directory's schema: sAMAccountName logins, nested groups, userAccou
   // Disabled in the directory: refused with the same answer as a wrong password.
   expect((await login('old', PASSWORDS.bob)).status).toBe(401);
 
+  // Rancher's refreshauthprovideraccess reads the groups now, not at the next refresh (an hour here).
+  await slapd.modify(`dn: ${g('Developers')}\nchangetype: modify\nreplace: member\nmember: ${u('Ada Admin')}\n`);
+  const refreshed = await server.call(`/v3/users/${me.id}?action=refreshauthprovideraccess`, {
+    token: admin,
+    body: {},
+  });
+  expect(refreshed.status, refreshed.text).toBe(200);
+  expect(refreshed.json.groupPrincipalIds).toEqual([]);
+
   // Disabled in AD after logging in: the session ends within one refresh.
   await server.call('/v3/settings/auth-user-info-max-age-seconds', {
     method: 'PUT',

@@ -26,6 +26,8 @@ export const CALLBACK_PATH = '/verify-auth';
 const BROWSER_COOKIE = 'R_OIDC';
 /** A login not finished in this time is refused (and its request removed at the next start). */
 const REQUEST_TTL_MS = 10 * 60_000;
+/** Logins in progress at once, over all providers. */
+const MAX_PENDING = 1000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -148,7 +150,11 @@ export class OidcLogin {
   async start(provider: OidcProviderName, baseUrl: string, opts: { cli?: boolean } = {}) {
     const config = await this.enabledConfig(provider);
     const oidc = await discover(config.spec, this.box);
-    await this.removeExpired();
+    // Starting is unauthenticated: bound what anyone can make the server keep.
+    if ((await this.removeExpired()) >= MAX_PENDING)
+      throw new ApiError('TooManyRequests', 'too many logins in progress; try again in a few minutes', undefined, {
+        'retry-after': '60',
+      });
     const requestId = `oidc-${randomSuffix(12)}`;
     const verifier = client.randomPKCECodeVerifier();
     const state = `${requestId}.${client.randomState()}`;
@@ -218,10 +224,12 @@ export class OidcLogin {
     return req;
   }
 
-  private async removeExpired(): Promise<void> {
+  /** Removes logins past their time; returns how many are still in progress. */
+  private async removeExpired(): Promise<number> {
     const all = await listAll(this.store, 'oidcLoginRequest');
     const old = all.filter((r) => Date.parse(String(r.spec.expiresAt)) <= Date.now());
     await Promise.all(old.map((r) => this.store.delete(r.type, r.id).catch(() => undefined)));
+    return all.length - old.length;
   }
 
   /**

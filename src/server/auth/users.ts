@@ -9,6 +9,7 @@ import { ApiError } from '../http/errors.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { randomSuffix } from './token-secret.js';
 import { releasePrincipals } from './providers.js';
+import { refreshDirectoryUser } from './group-refresh.js';
 
 /**
  * Usernames are unique: a claim object keyed by a hash of the username is created first, and the
@@ -160,8 +161,10 @@ export function userBehavior(rules: UserRules): TypeBehavior {
         });
         return updated;
       },
-      async refreshauthprovideraccess(obj) {
-        return obj;
+      /** Rancher's: read the user's groups from their provider now, instead of at the next refresh. */
+      async refreshauthprovideraccess(obj, _input, ctx) {
+        await refreshDirectoryUser(ctx.store, ctx.services.secretBox, obj.id);
+        return ctx.store.get('user', obj.id);
       },
     },
     collectionActions: {
