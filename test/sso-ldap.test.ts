@@ -151,6 +151,7 @@ test('OpenLDAP over StartTLS: login, groups, search, access modes, refresh and d
     ['activedirectory', false],
     ['genericoidc', false],
     ['keycloakoidc', false],
+    ['github', false],
   ]);
   expect((await server.call('/v3-public/authProviders')).json.data.map((p: { id: string }) => p.id)).toEqual([
     'local',

@@ -71,7 +71,7 @@ test('OpenID Connect: code flow with PKCE against a real provider, groups claim,
 
   // The browser's way: Corral → provider (PKCE S256) → its login page → back to /verify-auth.
   const web = new WebSession([server.ca, idp.caPem]);
-  const start = await web.send('GET', `${server.url}/v3-public/oidcLogin/genericoidc`);
+  const start = await web.send('GET', `${server.url}/v3-public/browserLogin/genericoidc`);
   expect(start.status).toBe(302);
   const authorize = new URL(String(start.headers.location));
   expect(authorize.origin + '/').toBe(idp.issuer);
@@ -98,7 +98,7 @@ test('OpenID Connect: code flow with PKCE against a real provider, groups claim,
 
   // A login finished in another browser (no binding cookie) is refused; a used one cannot be replayed.
   const other = new WebSession([server.ca, idp.caPem]);
-  const started = await other.send('GET', `${server.url}/v3-public/oidcLogin/genericoidc`);
+  const started = await other.send('GET', `${server.url}/v3-public/browserLogin/genericoidc`);
   const page = await other.go('GET', String(started.headers.location));
   const id = /name="id" value="([^"]+)"/.exec(page.body)![1]!;
   const atIdp = await other.send('POST', new URL('/login/username', page.url).href, {
@@ -143,7 +143,7 @@ test('OpenID Connect: code flow with PKCE against a real provider, groups claim,
     200,
   );
   expect((await server.call('/v3/users?me=true', { token: session! })).status).toBe(401);
-  expect((await web.send('GET', `${server.url}/v3-public/oidcLogin/genericoidc`)).status).toBe(422);
+  expect((await web.send('GET', `${server.url}/v3-public/browserLogin/genericoidc`)).status).toBe(422);
   expect((await server.call('/v3/users?me=true', { token: admin })).status).toBe(200);
 
   const files = await readdir(server.dataDir, { recursive: true });
@@ -176,7 +176,7 @@ test('corral login --auth-provider keycloakoidc prints a URL; logging in there i
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   const loginUrl = await eventually(async () => {
-    const m = /(https:\/\/\S+\/v3-public\/oidcLogin\/keycloakoidc\?request=\S+)/.exec(out);
+    const m = /(https:\/\/\S+\/v3-public\/browserLogin\/keycloakoidc\?request=\S+)/.exec(out);
     if (!m) throw new Error(`no URL yet: ${out}`);
     return m[1]!;
   }, 'the CLI to print the login URL');

@@ -10,6 +10,7 @@ import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import {
   activeDirectoryConfig,
   authConfig,
+  githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
   openLdapConfig,
@@ -43,8 +44,8 @@ import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
 import { LocalLogin } from './auth/login.js';
 import { authConfigBehavior, directoryConfigBehavior, DirectoryLogin, publicProviders } from './auth/directory.js';
-import { DIRECTORY_PROVIDERS, type DirectoryProviderName } from './auth/providers.js';
-import { CALLBACK_PATH, isOidcProvider, OidcLogin, oidcConfigBehavior } from './auth/oidc.js';
+import { DIRECTORY_PROVIDERS, isBrowserProvider, type DirectoryProviderName } from './auth/providers.js';
+import { BrowserLogin, CALLBACK_PATH, githubConfigBehavior, oidcConfigBehavior } from './auth/oidc.js';
 import { principalBehavior } from './auth/principals.js';
 import { tokenBehavior } from './auth/tokens.js';
 import { userBehavior } from './auth/users.js';
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps) {
     serve(activeDirectoryConfig, directoryConfigBehavior('activedirectory')),
     serve(oidcConfig, oidcConfigBehavior('genericoidc')),
     serve(keyCloakOIDCConfig, oidcConfigBehavior('keycloakoidc')),
+    serve(githubConfig, githubConfigBehavior),
     serve(cluster, clusterBehavior),
     serve(clusterRegistrationToken, registrationTokenBehavior),
     serve(clusterRoleTemplateBinding, crtbBehavior),
@@ -161,10 +163,10 @@ export function createApp(deps: AppDeps) {
   const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
   const directoryLogin = new DirectoryLogin(deps.store, deps.settings, deps.services.secretBox);
-  const oidcLogin = new OidcLogin(deps.store, deps.settings, deps.services.secretBox);
-  const oidcProvider = (name: string) => {
-    if (!isOidcProvider(name))
-      throw new ApiError('NotFound', `no OpenID provider "${name}" (genericoidc, keycloakoidc)`);
+  const browserLogin = new BrowserLogin(deps.store, deps.settings, deps.services.secretBox);
+  const browserProvider = (name: string) => {
+    if (!isBrowserProvider(name))
+      throw new ApiError('NotFound', `no browser login "${name}" (genericoidc, keycloakoidc, github)`);
     return name;
   };
   const proxy = k8sProxy({
@@ -298,32 +300,32 @@ export function createApp(deps: AppDeps) {
           return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
         },
       })),
-      // OpenID Connect: the login page's button (or the CLI's printed URL) starts here and goes
+      // OpenID Connect and GitHub: the login page's button (or the CLI's printed URL) starts here and goes
       // on to the provider; the provider sends the browser back to /verify-auth.
       {
         methods: GET,
-        path: '/v3-public/oidcLogin/:provider',
+        path: '/v3-public/browserLogin/:provider',
         ignoreCase: true,
         auth: 'public',
         handle: async ({ req, url, params }) => {
-          const provider = oidcProvider(params.provider!);
+          const provider = browserProvider(params.provider!);
           const requestId = url.searchParams.get('request');
           const started = requestId
-            ? await oidcLogin.resume(requestId)
-            : await oidcLogin.start(provider, await baseUrlFor(req));
+            ? await browserLogin.resume(requestId)
+            : await browserLogin.start(provider, await baseUrlFor(req));
           return reply(302, '', { location: started.authorizationUrl, 'set-cookie': [started.cookie] });
         },
       },
       {
         methods: ['POST'],
-        path: '/v3-public/oidcLogin/:provider',
+        path: '/v3-public/browserLogin/:provider',
         ignoreCase: true,
         auth: 'public',
         handle: async ({ req, url, params }) => {
-          const provider = oidcProvider(params.provider!);
+          const provider = browserProvider(params.provider!);
           const action = url.searchParams.get('action');
           if (action === 'cliStart') {
-            const started = await oidcLogin.start(provider, await baseUrlFor(req), { cli: true });
+            const started = await browserLogin.start(provider, await baseUrlFor(req), { cli: true });
             return reply(201, {
               requestId: started.requestId,
               pollSecret: started.pollSecret,
@@ -332,7 +334,7 @@ export function createApp(deps: AppDeps) {
           }
           if (action === 'cliPoll') {
             const body = await readJsonObject(req, 4096);
-            const r = await oidcLogin.poll(String(body.requestId ?? ''), String(body.pollSecret ?? ''));
+            const r = await browserLogin.poll(String(body.requestId ?? ''), String(body.pollSecret ?? ''));
             return r.done ? reply(200, { token: r.token }) : reply(202, { state: 'pending' });
           }
           throw new ApiError('InvalidAction', 'the actions here are cliStart and cliPoll');
@@ -343,7 +345,7 @@ export function createApp(deps: AppDeps) {
         path: CALLBACK_PATH,
         auth: 'public',
         handle: async ({ req, url }) => {
-          const done = await oidcLogin.callback(url, req.headers.cookie, await baseUrlFor(req));
+          const done = await browserLogin.callback(url, req.headers.cookie, await baseUrlFor(req));
           if (done.cli)
             return {
               status: 200,

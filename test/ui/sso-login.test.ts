@@ -76,20 +76,24 @@ test('the login page offers the enabled providers: an LDAP login and an OpenID C
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.getByRole('heading', { name: 'Clusters', level: 1 }).waitFor();
   await page.getByText('Dana Directory').first().waitFor();
-  await page.getByRole('button', { name: /log out/i }).click();
-
-  // OpenID Connect: the button leaves for the provider's own login page and comes back signed in.
-  await page.getByRole('link', { name: 'Log in with OpenID Connect' }).click();
-  await page.waitForURL((u) => u.href.startsWith(idp.issuer));
-  await page.locator('input[name="username"]').fill('olga');
-  await page.locator('input[name="password"]').fill('olga-pass-Zx7');
-  await screenshot(page, 'login-oidc-provider');
-  await page.locator('button[type="submit"], input[type="submit"]').first().click();
-  await page.getByRole('heading', { name: 'Clusters', level: 1 }).waitFor();
-  expect(new URL(page.url()).origin).toBe(server.url);
-  await page.getByText('Olga Connect').first().waitFor();
   // 401s (the signed-out start, the wrong password) are answers, not page errors.
   expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
+
+  // OpenID Connect, in another browser: the button leaves for the provider's own login page and
+  // comes back signed in.
+  const second = await launchBrowser({ baseURL: server.url });
+  const other = second.page;
+  await goto(other, '/');
+  await other.getByRole('link', { name: 'Log in with OpenID Connect' }).click();
+  await other.waitForURL((u) => u.href.startsWith(idp.issuer));
+  await other.locator('input[name="username"]').fill('olga');
+  await other.locator('input[name="password"]').fill('olga-pass-Zx7');
+  await screenshot(other, 'login-oidc-provider');
+  await other.locator('button[type="submit"], input[type="submit"]').first().click();
+  await other.getByRole('heading', { name: 'Clusters', level: 1 }).waitFor();
+  expect(new URL(other.url()).origin).toBe(server.url);
+  await other.getByText('Olga Connect').first().waitFor();
+  expect(second.errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
 });
 
 test('an admin sees the providers on the Authentication page and disables one there', async () => {

@@ -86,8 +86,8 @@ const LOGIN_PATHS: Record<string, string> = {
   activedirectory: '/v3-public/activeDirectoryProviders/activedirectory',
 };
 
-/** OpenID Connect providers: the login happens in a browser, the CLI waits for its token. */
-const BROWSER_PROVIDERS = ['genericoidc', 'keycloakoidc'];
+/** OpenID Connect and GitHub: the login happens in a browser, the CLI waits for its token. */
+const BROWSER_PROVIDERS = ['genericoidc', 'keycloakoidc', 'github'];
 
 function loginPath(provider: string): string {
   const path = LOGIN_PATHS[provider];
@@ -103,17 +103,17 @@ function loginPath(provider: string): string {
  * browser, finishes this login; the CLI polls with a secret only it holds until the token comes.
  */
 async function browserLogin(conn: V3Client, provider: string): Promise<string> {
-  const started = await conn.call<Row>('POST', `/v3-public/oidcLogin/${provider}?action=cliStart`, {});
+  const started = await conn.call<Row>('POST', `/v3-public/browserLogin/${provider}?action=cliStart`, {});
   say(`Open this URL in a browser to log in (it is valid for 10 minutes):\n  ${String(started.loginUrl)}`);
   say('Waiting for the login to finish…');
   const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
-    const r = await conn.request('POST', `/v3-public/oidcLogin/${provider}?action=cliPoll`, {
+    const r = await conn.request('POST', `/v3-public/browserLogin/${provider}?action=cliPoll`, {
       requestId: started.requestId,
       pollSecret: started.pollSecret,
     });
     if (r.status === 200) return String((JSON.parse(r.body.toString('utf8')) as Row).token);
-    if (r.status !== 202) throw errorOf(r, 'POST', `/v3-public/oidcLogin/${provider}`);
+    if (r.status !== 202) throw errorOf(r, 'POST', `/v3-public/browserLogin/${provider}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   throw new Error('the browser login did not finish within 10 minutes');

@@ -244,3 +244,36 @@ export const oidcTestAndApplyInput = defineSubtype({
     enabled: f.boolean({ default: true }),
   },
 });
+
+/** Rancher's githubConfig: github.com or a GitHub Enterprise Server by host name. */
+export const githubConfig = providerConfigType(
+  'githubConfig',
+  'githubConfigs',
+  {
+    ...accessFields,
+    hostname: f.string({
+      default: 'github.com',
+      maxLength: 253,
+      pattern: /^[A-Za-z0-9.-]+(:\d+)?$/,
+      patternHint: 'must be a host name (github.com, or your GitHub Enterprise Server), optionally with :port',
+    }),
+    tls: f.boolean({ default: true, label: 'TLS', description: 'https (turn off only for a test server)' }),
+    clientId: f.string({ default: '', maxLength: 256, label: 'Client ID' }),
+    clientSecret: f.password({ writeOnly: true, description: 'stored encrypted; never shown' }),
+    rancherUrl: f.string({
+      readOnly: true,
+      description: "the OAuth app's callback URL to register: <server-url>/verify-auth",
+    }),
+  },
+  'githubTestAndApplyInput',
+  'hostname',
+);
+
+/** Checks that the GitHub host answers before saving and enabling. */
+export const githubTestAndApplyInput = defineSubtype({
+  id: 'githubTestAndApplyInput',
+  fields: {
+    githubConfig: f.json<Record<string, unknown>>({ required: true }),
+    enabled: f.boolean({ default: true }),
+  },
+});

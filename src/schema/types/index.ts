@@ -1,5 +1,12 @@
 import type { TypeDef } from '../schema.js';
-import { activeDirectoryConfig, authConfig, keyCloakOIDCConfig, oidcConfig, openLdapConfig } from './auth-config.js';
+import {
+  activeDirectoryConfig,
+  authConfig,
+  githubConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
+} from './auth-config.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
@@ -30,6 +37,7 @@ export const TYPES: TypeDef[] = [
   activeDirectoryConfig,
   oidcConfig,
   keyCloakOIDCConfig,
+  githubConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -52,6 +60,7 @@ export const TYPES: TypeDef[] = [
 export {
   activeDirectoryConfig,
   authConfig,
+  githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
   openLdapConfig,

@@ -46,24 +46,26 @@ export async function refreshDirectoryUser(
   if (!principal) return 'none';
   const config = await readProviderConfig(store, principal.provider);
   let found: DirectoryUser | undefined;
+  let principals: { user: string; groups: string[] } | undefined;
   if (config.spec.enabled !== true) found = undefined;
-  else if (isDirectoryProvider(principal.provider))
+  else if (isDirectoryProvider(principal.provider)) {
     found = await directoryFor(principal.provider, config, box).lookup(principal.dn);
-  else {
-    // An OpenID provider has no directory to ask between logins: the groups of the last login stand.
-    const groups = ((user.spec.groupPrincipalIds as string[] | undefined) ?? []).map((g) => {
-      const key = parsePrincipalId(g)?.key ?? g;
-      return { dn: key, name: key, loginName: key };
-    });
-    found = { dn: principal.dn, name: String(user.spec.name ?? ''), loginName: '', groups };
+    if (found) principals = principalsOf(principal.provider, found);
+  } else {
+    // OpenID and GitHub have no directory to ask between logins: the groups of the last login stand.
+    found = { dn: principal.dn, name: String(user.spec.name ?? ''), loginName: '', groups: [] };
+    principals = {
+      user: `${principal.provider}_user://${principal.dn}`,
+      groups: (user.spec.groupPrincipalIds as string[] | undefined) ?? [],
+    };
   }
-  const allowed = found && (await accessAllowed(store, config.spec, principalsOf(principal.provider, found), userId));
+  const allowed = found && principals && (await accessAllowed(store, config.spec, principals, userId));
   if (!found || !allowed) {
     await revokeProviderTokens(store, principal.provider, userId);
     await updateGroups(store, userId, undefined, []);
     return 'revoked';
   }
-  await updateGroups(store, userId, found.name, principalsOf(principal.provider, found).groups);
+  await updateGroups(store, userId, found.name, principals!.groups);
   return 'kept';
 }
 

@@ -38,6 +38,8 @@ export interface DirectoryEntry {
   name: string;
   /** What the person types to log in (userLoginAttribute); the group's name for groups. */
   loginName: string;
+  /** A group's principal id where it is not `<provider>_group://<dn>` (GitHub's orgs and teams). */
+  principalId?: string;
 }
 
 export interface DirectoryUser extends DirectoryEntry {

@@ -11,12 +11,14 @@ import { parseCookies } from './credentials.js';
 import { sessionReply, type LoginResult } from './login.js';
 import {
   accessAllowed,
-  OIDC_PROVIDERS,
   principalsOf,
   readProviderConfig,
   userIdForPrincipal,
+  type BrowserProviderName,
   type OidcProviderName,
 } from './providers.js';
+import type { DirectoryUser } from './ldap.js';
+import { checkGithub, githubFlow } from './github.js';
 import { providerConfigBehavior, syncDirectoryUser } from './directory.js';
 import { randomSuffix } from './token-secret.js';
 
@@ -79,7 +81,7 @@ function causes(err: unknown): { code: string; message: string } {
 }
 
 /** What went wrong reaching a provider, in words and with a status a client can act on. */
-export function providerError(err: unknown, issuer: string): ApiError {
+export function providerError(err: unknown, issuer: string, what = 'the OpenID provider'): ApiError {
   if (err instanceof ApiError) return err;
   const { code, message } = causes(err);
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code))
@@ -89,10 +91,10 @@ export function providerError(err: unknown, issuer: string): ApiError {
       'certificate',
     );
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code))
-    return new ApiError('BadGateway', `cannot reach the OpenID provider at ${issuer} (${code}); check issuer`);
+    return new ApiError('BadGateway', `cannot reach ${what} at ${issuer} (${code}); check its address`);
   if (/issuer/i.test(message) && /mismatch|unexpected|does not match/i.test(message))
     return new ApiError('InvalidValue', `the provider at ${issuer} names another issuer: ${message}`, 'issuer');
-  return new ApiError('BadGateway', `the OpenID provider at ${issuer} answered with an error: ${message}`);
+  return new ApiError('BadGateway', `${what} at ${issuer} answered with an error: ${message}`);
 }
 
 /** Reads the provider's discovery document and makes a client for it. */
@@ -119,6 +121,74 @@ export async function discover(spec: Record<string, unknown>, box: SecretBox): P
   }
 }
 
+/** One provider's side of a browser login: where to send the person, and who came back. */
+export interface RedirectFlow {
+  authorizationUrl(p: {
+    redirectUri: string;
+    state: string;
+    nonce: string;
+    codeChallenge: string;
+    scope: string;
+  }): Promise<string>;
+  /** Exchanges what the provider sent back (code, state) for the person and their groups. */
+  finish(p: {
+    currentUrl: URL;
+    redirectUri: string;
+    verifier: string;
+    state: string;
+    nonce: string;
+  }): Promise<DirectoryUser>;
+}
+
+/**
+ * OpenID Connect through openid-client: PKCE, state and nonce checked, the ID token's signature
+ * and claims verified, then userinfo for the profile and the groups claim.
+ */
+async function oidcFlow(spec: Record<string, unknown>, box: SecretBox): Promise<RedirectFlow> {
+  const oidc = await discover(spec, box);
+  const issuer = String(spec.issuer);
+  return {
+    async authorizationUrl(p) {
+      return client.buildAuthorizationUrl(oidc, {
+        redirect_uri: p.redirectUri,
+        scope: p.scope || 'openid',
+        state: p.state,
+        nonce: p.nonce,
+        code_challenge: p.codeChallenge,
+        code_challenge_method: 'S256',
+      }).href;
+    },
+    async finish(p) {
+      let claims: Record<string, unknown>;
+      try {
+        const tokens = await client.authorizationCodeGrant(oidc, p.currentUrl, {
+          pkceCodeVerifier: p.verifier,
+          expectedState: p.state,
+          expectedNonce: p.nonce,
+          idTokenExpected: true,
+        });
+        const idClaims = tokens.claims()!;
+        const info = await client.fetchUserInfo(oidc, tokens.access_token, idClaims.sub);
+        claims = { ...idClaims, ...info };
+      } catch (err) {
+        throw providerError(err, issuer);
+      }
+      const rawGroups = claims[String(spec.groupsClaim || 'groups')];
+      const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : [];
+      const loginName = String(claims.preferred_username ?? claims.email ?? claims.sub);
+      const name =
+        String(claims.name ?? '') ||
+        [claims.given_name, claims.family_name].filter((x) => typeof x === 'string' && x).join(' ') ||
+        loginName;
+      return { dn: String(claims.sub), name, loginName, groups: groups.map((g) => ({ dn: g, name: g, loginName: g })) };
+    },
+  };
+}
+
+function flowFor(provider: BrowserProviderName, spec: Record<string, unknown>, box: SecretBox): Promise<RedirectFlow> {
+  return provider === 'github' ? Promise.resolve(githubFlow(spec, box)) : oidcFlow(spec, box);
+}
+
 export interface StartedLogin {
   requestId: string;
   /** Where the browser goes: the provider's authorization endpoint. */
@@ -128,18 +198,18 @@ export interface StartedLogin {
 }
 
 /**
- * OpenID Connect logins: authorization code flow with PKCE (S256), state and nonce. A login in
+ * Browser logins (OpenID Connect, GitHub): authorization code flow with PKCE (S256), state and nonce. A login in
  * progress is a store object (any replica may receive the callback) holding the PKCE verifier
  * sealed, and hashes of the browser binding and, for the CLI, of its poll secret.
  */
-export class OidcLogin {
+export class BrowserLogin {
   constructor(
     private readonly store: Store,
     private readonly settings: SettingsReader,
     private readonly box: SecretBox,
   ) {}
 
-  private async enabledConfig(provider: OidcProviderName): Promise<StoredObject> {
+  private async enabledConfig(provider: BrowserProviderName): Promise<StoredObject> {
     const config = await readProviderConfig(this.store, provider);
     if (config.spec.enabled !== true)
       throw new ApiError('InvalidAction', `${provider} login is not enabled on this server; log in another way`);
@@ -147,30 +217,29 @@ export class OidcLogin {
   }
 
   /** Starts a login; `cli` also returns a secret the CLI polls with for the resulting token. */
-  async start(provider: OidcProviderName, baseUrl: string, opts: { cli?: boolean } = {}) {
+  async start(provider: BrowserProviderName, baseUrl: string, opts: { cli?: boolean } = {}) {
     const config = await this.enabledConfig(provider);
-    const oidc = await discover(config.spec, this.box);
+    const flow = await flowFor(provider, config.spec, this.box);
     // Starting is unauthenticated: bound what anyone can make the server keep.
     if ((await this.removeExpired()) >= MAX_PENDING)
       throw new ApiError('TooManyRequests', 'too many logins in progress; try again in a few minutes', undefined, {
         'retry-after': '60',
       });
-    const requestId = `oidc-${randomSuffix(12)}`;
+    const requestId = `login-${randomSuffix(12)}`;
     const verifier = client.randomPKCECodeVerifier();
     const state = `${requestId}.${client.randomState()}`;
     const nonce = client.randomNonce();
-    const authorizationUrl = client.buildAuthorizationUrl(oidc, {
-      redirect_uri: `${baseUrl}${CALLBACK_PATH}`,
-      scope: String(config.spec.scope || 'openid'),
+    const authorizationUrl = await flow.authorizationUrl({
+      redirectUri: `${baseUrl}${CALLBACK_PATH}`,
+      scope: String(config.spec.scope ?? ''),
       state,
       nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    }).href;
+      codeChallenge: await client.calculatePKCECodeChallenge(verifier),
+    });
     const browserKey = randomBytes(24).toString('hex');
     const pollSecret = opts.cli ? randomBytes(24).toString('hex') : '';
     await this.store.create({
-      type: 'oidcLoginRequest',
+      type: 'browserLoginRequest',
       id: requestId,
       metadata: { name: requestId },
       spec: {
@@ -191,7 +260,7 @@ export class OidcLogin {
       authorizationUrl,
       cookie: this.browserCookie(requestId, browserKey),
       pollSecret,
-      loginUrl: `${baseUrl}/v3-public/oidcLogin/${provider}?request=${requestId}`,
+      loginUrl: `${baseUrl}/v3-public/browserLogin/${provider}?request=${requestId}`,
     };
   }
 
@@ -213,7 +282,7 @@ export class OidcLogin {
   private async request(requestId: string): Promise<StoredObject> {
     let req: StoredObject;
     try {
-      req = await this.store.get('oidcLoginRequest', requestId);
+      req = await this.store.get('browserLoginRequest', requestId);
     } catch (err) {
       if (err instanceof StoreError && err.code === 'NotFound')
         throw new ApiError('NotFound', 'this login is unknown or finished; start again');
@@ -226,7 +295,7 @@ export class OidcLogin {
 
   /** Removes logins past their time; returns how many are still in progress. */
   private async removeExpired(): Promise<number> {
-    const all = await listAll(this.store, 'oidcLoginRequest');
+    const all = await listAll(this.store, 'browserLoginRequest');
     const old = all.filter((r) => Date.parse(String(r.spec.expiresAt)) <= Date.now());
     await Promise.all(old.map((r) => this.store.delete(r.type, r.id).catch(() => undefined)));
     return all.length - old.length;
@@ -265,38 +334,16 @@ export class OidcLogin {
     const claimed = await this.store.update({ ...req, spec: { ...req.spec, used: true } }).catch(() => {
       throw new ApiError('Conflict', 'this login was already used; start again');
     });
-    const provider = String(req.spec.provider) as OidcProviderName;
+    const provider = String(req.spec.provider) as BrowserProviderName;
     const config = await this.enabledConfig(provider);
-    const oidc = await discover(config.spec, this.box);
-    const current = new URL(`${baseUrl}${CALLBACK_PATH}${url.search}`);
-    let claims: Record<string, unknown>;
-    try {
-      const tokens = await client.authorizationCodeGrant(oidc, current, {
-        pkceCodeVerifier: this.box.decrypt(String(req.spec.verifier)),
-        expectedState: state,
-        expectedNonce: String(req.spec.nonce),
-        idTokenExpected: true,
-      });
-      const idClaims = tokens.claims()!;
-      const info = await client.fetchUserInfo(oidc, tokens.access_token, idClaims.sub);
-      claims = { ...idClaims, ...info };
-    } catch (err) {
-      throw providerError(err, String(config.spec.issuer));
-    }
-    const groupsClaim = String(config.spec.groupsClaim || 'groups');
-    const rawGroups = claims[groupsClaim];
-    const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : [];
-    const loginName = String(claims.preferred_username ?? claims.email ?? claims.sub);
-    const name =
-      String(claims.name ?? '') ||
-      [claims.given_name, claims.family_name].filter((x) => typeof x === 'string' && x).join(' ') ||
-      loginName;
-    const found = {
-      dn: String(claims.sub),
-      name,
-      loginName,
-      groups: groups.map((g) => ({ dn: g, name: g, loginName: g })),
-    };
+    const flow = await flowFor(provider, config.spec, this.box);
+    const found = await flow.finish({
+      currentUrl: new URL(`${baseUrl}${CALLBACK_PATH}${url.search}`),
+      redirectUri: `${baseUrl}${CALLBACK_PATH}`,
+      verifier: this.box.decrypt(String(req.spec.verifier)),
+      state,
+      nonce: String(req.spec.nonce),
+    });
     const principals = principalsOf(provider, found);
     if (
       !(await accessAllowed(this.store, config.spec, principals, await userIdForPrincipal(this.store, principals.user)))
@@ -338,8 +385,6 @@ export class OidcLogin {
   }
 }
 
-export const isOidcProvider = (name: string): name is OidcProviderName => Object.hasOwn(OIDC_PROVIDERS, name);
-
 /**
  * oidcConfig / keyCloakOIDCConfig. testAndApply checks discovery (reachable, trusted, the issuer
  * it claims) and fills in the redirect URI to register; the client secret is first used at the
@@ -356,3 +401,14 @@ export function oidcConfigBehavior(provider: OidcProviderName): TypeBehavior {
     },
   });
 }
+
+/** githubConfig: testAndApply checks the host answers as GitHub's API, and gives the callback URL to register. */
+export const githubConfigBehavior: TypeBehavior = providerConfigBehavior('github', {
+  connectionFields: ['hostname', 'tls', 'clientId', 'clientSecret'],
+  secretField: 'clientSecret',
+  inputField: 'githubConfig',
+  async test(candidate, _input, ctx) {
+    await checkGithub(candidate.spec);
+    return { ...candidate.spec, rancherUrl: `${ctx.baseUrl}${CALLBACK_PATH}` };
+  },
+});

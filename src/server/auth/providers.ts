@@ -5,6 +5,7 @@ import { listAll } from '../../store/list-all.js';
 import {
   activeDirectoryConfig,
   authConfig,
+  githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
   openLdapConfig,
@@ -40,8 +41,16 @@ export const OIDC_PROVIDERS = {
 } as const;
 export type OidcProviderName = keyof typeof OIDC_PROVIDERS;
 
+/** Providers whose login happens on their own site, in a browser, and comes back to /verify-auth. */
+export const BROWSER_PROVIDERS = {
+  ...OIDC_PROVIDERS,
+  github: { schema: githubConfig, publicType: 'githubProvider', publicPlural: 'githubProviders' },
+} as const;
+export type BrowserProviderName = keyof typeof BROWSER_PROVIDERS;
+export const isBrowserProvider = (name: string): name is BrowserProviderName => Object.hasOwn(BROWSER_PROVIDERS, name);
+
 /** Every provider besides local, by name. */
-export const EXTERNAL_PROVIDERS = { ...DIRECTORY_PROVIDERS, ...OIDC_PROVIDERS };
+export const EXTERNAL_PROVIDERS = { ...DIRECTORY_PROVIDERS, ...BROWSER_PROVIDERS };
 export type ExternalProviderName = keyof typeof EXTERNAL_PROVIDERS;
 export const isExternalProvider = (name: string): name is ExternalProviderName =>
   Object.hasOwn(EXTERNAL_PROVIDERS, name);
@@ -51,8 +60,9 @@ export const userPrincipalId = (provider: string, dn: string) => `${provider}_us
 export const groupPrincipalId = (provider: string, dn: string) => `${provider}_group://${dn}`;
 
 export function parsePrincipalId(id: string): { provider: string; kind: 'user' | 'group'; key: string } | undefined {
-  const m = /^([a-z]+)_(user|group):\/\/(.+)$/.exec(id);
-  if (m) return { provider: m[1]!, kind: m[2] as 'user' | 'group', key: m[3]! };
+  // GitHub's groups are organizations and teams (github_org://<id>, github_team://<id>), as in Rancher.
+  const m = /^([a-z]+)_(user|group|org|team):\/\/(.+)$/.exec(id);
+  if (m) return { provider: m[1]!, kind: m[2] === 'user' ? 'user' : 'group', key: m[3]! };
   const local = /^local:\/\/(.+)$/.exec(id);
   return local ? { provider: 'local', kind: 'user', key: local[1]! } : undefined;
 }
@@ -146,7 +156,10 @@ export function directoryFor(provider: DirectoryProviderName, config: StoredObje
 
 /** The principal ids a directory user holds: their own, then their groups'. */
 export function principalsOf(provider: string, u: DirectoryUser): { user: string; groups: string[] } {
-  return { user: userPrincipalId(provider, u.dn), groups: u.groups.map((g) => groupPrincipalId(provider, g.dn)) };
+  return {
+    user: userPrincipalId(provider, u.dn),
+    groups: u.groups.map((g) => g.principalId ?? groupPrincipalId(provider, g.dn)),
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { useApi } from '../api/useApi';
 import type { V3Resource } from '../api/types';
 import {
   activeDirectoryConfig,
+  githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
   openLdapConfig,
@@ -15,11 +16,12 @@ import { Field } from '../components/Field';
 import { SchemaForm } from '../components/SchemaForm';
 
 /** Each provider's page: its type (one declaration, forms derived) and what testAndApply wants. */
-const PROVIDERS: { id: string; title: string; type: TypeDef; kind: 'directory' | 'oidc' }[] = [
+const PROVIDERS: { id: string; title: string; type: TypeDef; kind: 'directory' | 'oidc' | 'github' }[] = [
   { id: 'openldap', title: 'OpenLDAP', type: openLdapConfig, kind: 'directory' },
   { id: 'activedirectory', title: 'Active Directory', type: activeDirectoryConfig, kind: 'directory' },
   { id: 'genericoidc', title: 'OpenID Connect', type: oidcConfig, kind: 'oidc' },
   { id: 'keycloakoidc', title: 'Keycloak (OIDC)', type: keyCloakOIDCConfig, kind: 'oidc' },
+  { id: 'github', title: 'GitHub', type: githubConfig, kind: 'github' },
 ];
 
 type AuthConfig = V3Resource & { enabled?: boolean; accessMode?: string };
@@ -146,7 +148,9 @@ function ConfigureDialog(props: { provider: (typeof PROVIDERS)[number]; onClose:
           }
           onSubmit={async (body) => {
             const input =
-              provider.kind === 'directory' ? { ldapConfig: body, username, password } : { oidcConfig: body };
+              provider.kind === 'directory'
+                ? { ldapConfig: body, username, password }
+                : { [provider.kind === 'oidc' ? 'oidcConfig' : 'githubConfig']: body };
             await api('POST', `/v3/${provider.type.plural}/${provider.id}?action=testAndApply`, input);
             props.onClose();
           }}

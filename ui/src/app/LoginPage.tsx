@@ -11,6 +11,7 @@ const PROVIDER_NAMES: Record<string, { title: string; redirect?: boolean }> = {
   activedirectory: { title: 'Active Directory' },
   genericoidc: { title: 'OpenID Connect', redirect: true },
   keycloakoidc: { title: 'Keycloak', redirect: true },
+  github: { title: 'GitHub', redirect: true },
 };
 
 export function LoginPage() {
@@ -94,7 +95,7 @@ export function LoginPage() {
         </Button>
         {redirects.map((p) => (
           // A plain link: the server sends the browser on to the provider and back.
-          <a key={p} className="btn" href={`/v3-public/oidcLogin/${p}`}>
+          <a key={p} className="btn" href={`/v3-public/browserLogin/${p}`}>
             Log in with {PROVIDER_NAMES[p]!.title}
           </a>
         ))}
