@@ -182,12 +182,24 @@ test('corral login --auth-provider keycloakoidc prints a URL; logging in there i
   }, 'the CLI to print the login URL');
 
   const web = new WebSession([server.ca, idp.caPem]);
-  const page = await web.go('GET', loginUrl);
+  // First a page saying what this is; its link works only in the browser that saw the page.
+  const confirm = await web.send('GET', loginUrl);
+  expect(confirm.status).toBe(200);
+  expect(confirm.body).toMatch(/Continue only if you just ran it yourself/);
+  const next = new URL(/href="([^"]+)"/.exec(confirm.body)![1]!.replaceAll('&amp;', '&'), server.url).href;
+  const skipper = new WebSession([server.ca]);
+  const skipped = await skipper.send('GET', next);
+  expect(skipped.status).toBe(200);
+  expect(skipped.body).toMatch(/Log in the Corral command line\?/);
+  const page = await web.go('GET', next);
   const finished = await signIn(web, page, 'alice', USERS['sub-alice'].password);
   expect(finished.status).toBe(200);
   expect(finished.body).toMatch(/go back to the terminal/);
-  // The URL works once: another browser cannot take the login over.
-  expect((await new WebSession([server.ca]).send('GET', loginUrl)).status).toBeGreaterThanOrEqual(400);
+  // The login is bound to the first browser: another one cannot take it over, even through the page.
+  const late = new WebSession([server.ca]);
+  const latePage = await late.send('GET', loginUrl);
+  const lateNext = new URL(/href="([^"]+)"/.exec(latePage.body)![1]!.replaceAll('&amp;', '&'), server.url).href;
+  expect((await late.send('GET', lateNext)).status).toBeGreaterThanOrEqual(400);
 
   expect(await exited, out).toBe(0);
   expect(out).toMatch(/Logged in to/);

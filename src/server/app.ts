@@ -310,9 +310,22 @@ export function createApp(deps: AppDeps) {
         handle: async ({ req, url, params }) => {
           const provider = browserProvider(params.provider!);
           const requestId = url.searchParams.get('request');
-          const started = requestId
-            ? await browserLogin.resume(requestId)
-            : await browserLogin.start(provider, await baseUrlFor(req));
+          if (requestId) {
+            // A CLI's login URL: first a page that says so, so a link sent by someone else is not
+            // followed blindly (see cliConfirmation).
+            const step = browserLogin.cliConfirmation(provider, requestId, url, req.headers.cookie);
+            if (step.page)
+              return {
+                status: 200,
+                body: step.page,
+                contentType: 'text/html; charset=utf-8',
+                headers: { 'set-cookie': [step.cookie], 'content-security-policy': "default-src 'none'" },
+              };
+            await browserLogin.checkRequest(requestId);
+            const resumed = await browserLogin.resume(requestId);
+            return reply(302, '', { location: resumed.authorizationUrl, 'set-cookie': [resumed.cookie] });
+          }
+          const started = await browserLogin.start(provider, await baseUrlFor(req));
           return reply(302, '', { location: started.authorizationUrl, 'set-cookie': [started.cookie] });
         },
       },

@@ -26,6 +26,10 @@ import { randomSuffix } from './token-secret.js';
 export const CALLBACK_PATH = '/verify-auth';
 /** Binds a login to the browser that started it, so nobody can finish it in someone else's. */
 const BROWSER_COOKIE = 'R_OIDC';
+/** Set by the CLI login's confirmation page; its button works only with it. */
+const CLI_COOKIE = 'R_CLILOGIN';
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** A login not finished in this time is refused (and its request removed at the next start). */
 const REQUEST_TTL_MS = 10 * 60_000;
 /** Logins in progress at once, over all providers. */
@@ -267,6 +271,40 @@ export class BrowserLogin {
   private browserCookie(requestId: string, key: string): string {
     const maxAge = Math.floor(REQUEST_TTL_MS / 1000);
     return `${BROWSER_COOKIE}=${requestId}.${key}; Path=${CALLBACK_PATH}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Lax`;
+  }
+
+  /**
+   * Someone could run `corral login` and send its URL to another person, who would then log the
+   * sender in. So the URL first shows a page saying a command line asks to log in, with a button;
+   * the button's link works only with a cookie that showing the page set (double submit), so a
+   * link straight past the page does not work in anyone else's browser.
+   */
+  cliConfirmation(
+    provider: string,
+    requestId: string,
+    url: URL,
+    cookieHeader: string | undefined,
+  ): { page?: string; cookie: string } {
+    const given = url.searchParams.get('confirm') ?? '';
+    const held = parseCookies(cookieHeader).get(CLI_COOKIE) ?? '';
+    if (given && held && same(sha256(given), sha256(held))) return { cookie: '' };
+    const nonce = randomBytes(18).toString('hex');
+    const next = `/v3-public/browserLogin/${encodeURIComponent(provider)}?request=${encodeURIComponent(requestId)}&confirm=${nonce}`;
+    const page = `<!doctype html><meta charset="utf-8"><title>Corral: command-line login</title>
+<h1>Log in the Corral command line?</h1>
+<p>A <code>corral login</code> command asks to log in as you through ${escapeHtml(provider)}.
+Continue only if you just ran it yourself: whoever ran it gets your access.</p>
+<p><a href="${escapeHtml(next)}">Continue to ${escapeHtml(provider)}</a></p>
+`;
+    return {
+      page,
+      cookie: `${CLI_COOKIE}=${nonce}; Path=/v3-public/browserLogin; Max-Age=600; HttpOnly; Secure; SameSite=Strict`,
+    };
+  }
+
+  /** Refuses an unknown or expired login before anything else happens to it. */
+  async checkRequest(requestId: string): Promise<void> {
+    await this.request(requestId);
   }
 
   /** The CLI's URL opened in a browser: binds the login to that browser, once, and goes on to the provider. */
