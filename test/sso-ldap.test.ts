@@ -130,6 +130,23 @@ test('OpenLDAP: a misconfigured directory is refused with a plain error, and not
     ).status,
   ).toBe(201);
   expect(await everythingWritten(server)).not.toContain(SERVICE_PASSWORD);
+
+  // Hardening (issue 18): names with control or format characters are refused over HTTP, and
+  // nothing is stored or claimed (the clean name stays free).
+  const before = (await server.call('/v3/users', { token: admin })).json.data.length;
+  for (const username of ['eve\u0000', 'eve\u202egnp.exe']) {
+    const r = await server.call('/v3/users', { token: admin, body: { username, password: 'a-long-enough-password' } });
+    expect(r.status, r.text).toBe(422);
+    expect(r.json.fieldName).toBe('username');
+  }
+  const project = await server.call('/v3/projects', { token: admin, body: { name: 'a\u200bb', clusterId: 'c-none' } });
+  expect(project.status).toBe(422);
+  expect(project.json.fieldName).toBe('name');
+  expect((await server.call('/v3/users', { token: admin })).json.data.length).toBe(before);
+  expect(
+    (await server.call('/v3/users', { token: admin, body: { username: 'eve', password: 'a-long-enough-password' } }))
+      .status,
+  ).toBe(201);
 });
 
 test('OpenLDAP over StartTLS: login, groups, search, access modes, refresh and disabling', async () => {
