@@ -1,4 +1,12 @@
 import type { TypeDef } from '../schema.js';
+import {
+  activeDirectoryConfig,
+  authConfig,
+  githubConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
+} from './auth-config.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
 import './common.js';
@@ -24,6 +32,12 @@ export const TYPES: TypeDef[] = [
   roleTemplate,
   setting,
   principal,
+  authConfig,
+  openLdapConfig,
+  activeDirectoryConfig,
+  oidcConfig,
+  keyCloakOIDCConfig,
+  githubConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -44,6 +58,12 @@ export const TYPES: TypeDef[] = [
 ];
 
 export {
+  activeDirectoryConfig,
+  authConfig,
+  githubConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
   app,
   appRevision,
   catalog,
