@@ -98,6 +98,9 @@ export function SessionProvider(props: { children: ReactNode }) {
   );
 
   const logOut = useCallback(async () => {
+    // The socket goes first: were it still open when the server ends the session, its watches
+    // would fail with 401 and the lists still on screen would list again, into more 401s.
+    closeLiveSocket();
     try {
       await api('POST', '/v3/tokens?action=logout', {});
     } finally {
