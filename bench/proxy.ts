@@ -1,11 +1,13 @@
 // The authentication proxy side by side with its baselines, in one run: the same requests straight
 // to kube-apiserver, through `kubectl proxy` (a Go proxy: TLS and credentials upstream, no
-// authentication of its own), through Corral to a directly registered cluster, and through Corral
-// and an agent's tunnel. GET one object, LIST 1,000 ConfigMaps, 1,000 watch events; and the CPU
+// authentication of its own, plain HTTP to the client), through a Go proxy doing Corral's work
+// (`tools/bench-proxy`: TLS on both sides, a bearer token, Impersonate-User; built here with the
+// machine's Go), through Corral to a directly registered cluster, and through Corral and an agent's
+// tunnel. GET one object, LIST 1,000 ConfigMaps, 1,000 watch events; and the CPU
 // each proxy process spends per GET (from /proc, over the 4,000 GETs).
 // Usage: npm run bench:proxy
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,8 @@ import { promisify } from 'node:util';
 import { startAgent } from '../src/agent/agent.js';
 import { binaryPath } from '../src/kube/binaries.js';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
+import { createCA, issueCertificate, writeCertificate } from '../src/pki/index.js';
+import { packageRoot } from '../src/util/package-root.js';
 import {
   followWatch,
   benchAgentKubeconfig,
@@ -126,6 +130,68 @@ const cp = await startControlPlane({ dir: join(root, 'cp'), name: 'bench' });
 const server = await startBenchServer(join(root, 'server'));
 let agent: ReturnType<typeof startAgent> | undefined;
 let kubectlProxy: ReturnType<typeof spawn> | undefined;
+const baselineProxies: ReturnType<typeof spawn>[] = [];
+
+/**
+ * Starts the two same-work baselines: tools/bench-proxy (Go, built here) and bench/lib/node-proxy
+ * (Node's own modules); resolves with their URLs and pids, and the CA both serve from.
+ */
+async function startBaselineProxies(
+  upstream: string,
+  direct: { ca: string; cert: string; key: string },
+  token: string,
+  user: string,
+): Promise<{ ca: string; go: { url: string; pid: number }; node: { url: string; pid: number } }> {
+  const dir = join(root, 'baseline-proxies');
+  const binary = join(dir, 'bench-proxy');
+  await mkdir(dir, { recursive: true });
+  await execFileP('go', ['build', '-o', binary, '.'], {
+    cwd: join(packageRoot(), 'tools', 'bench-proxy'),
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  // The serving certificate is what Corral's would be: ECDSA P-256 from a CA of its own.
+  const ca = await createCA({ commonName: 'bench-go-proxy-ca' });
+  const serving = await issueCertificate(ca, { commonName: '127.0.0.1', usages: ['server'], altNames: ['127.0.0.1'] });
+  await writeCertificate(serving, { cert: join(dir, 'serving.crt'), key: join(dir, 'serving.key') });
+  await Promise.all([
+    writeFile(join(dir, 'upstream-ca.crt'), direct.ca),
+    writeFile(join(dir, 'client.crt'), direct.cert),
+    writeFile(join(dir, 'client.key'), direct.key, { mode: 0o600 }),
+  ]);
+  const start = async (command: string, args: string[]) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    baselineProxies.push(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /serving on (https:\/\/[\d.]+:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`${command} exited ${code}: ${out}`)));
+    });
+    return { url, pid: child.pid! };
+  };
+  const go = await start(binary, [
+    `--upstream=${upstream}`,
+    `--upstream-ca=${join(dir, 'upstream-ca.crt')}`,
+    `--client-cert=${join(dir, 'client.crt')}`,
+    `--client-key=${join(dir, 'client.key')}`,
+    `--tls-cert=${join(dir, 'serving.crt')}`,
+    `--tls-key=${join(dir, 'serving.key')}`,
+    `--token=${token}`,
+    `--user=${user}`,
+  ]);
+  const node = await start(process.execPath, [
+    join(packageRoot(), 'dist', 'bench', 'lib', 'node-proxy.js'),
+    upstream,
+    dir,
+    token,
+    user,
+  ]);
+  return { ca: ca.certPem, go, node };
+}
+
 try {
   const kubectl = await binaryPath('kubectl');
   const k = (...a: string[]) =>
@@ -214,6 +280,9 @@ try {
     kubectlProxy!.once('exit', (code) => reject(new Error(`kubectl proxy exited ${code}: ${out}`)));
   });
 
+  const goToken = `bench-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const baselines = await startBaselineProxies(cp.server, direct, goToken, adminId);
+
   const results: PathResult[] = [];
   results.push(await measure('kube-apiserver (baseline)', straight, watcher(cp.server, direct), patcher));
   results.push(
@@ -223,6 +292,24 @@ try {
       watcher(kubectlProxyUrl, {}),
       patcher,
       kubectlProxy.pid,
+    ),
+  );
+  results.push(
+    await measure(
+      'Go TLS proxy (same work)',
+      jsonClient(baselines.go.url, { ca: baselines.ca }, goToken),
+      watcher(baselines.go.url, { ca: baselines.ca }, goToken),
+      patcher,
+      baselines.go.pid,
+    ),
+  );
+  results.push(
+    await measure(
+      'Node TLS proxy (same work)',
+      jsonClient(baselines.node.url, { ca: baselines.ca }, goToken),
+      watcher(baselines.node.url, { ca: baselines.ca }, goToken),
+      patcher,
+      baselines.node.pid,
     ),
   );
   const via = (id: string) => jsonClient(`${server.url}/k8s/clusters/${id}/`, { ca: server.ca }, token);
@@ -254,7 +341,8 @@ try {
   );
 
   const base = results[0]!;
-  const goProxy = results[1]!;
+  const kubectlR = results[1]!;
+  const goTls = results[2]!;
   console.log(`\nproxy paths, ${GETS} GETs, ${CONFIGMAPS} ConfigMaps (2-core machine; everything on one host)`);
   console.log(
     'path                         GET p50 / p99          GET/s (8 in flight)   LIST 1000 p50 / p99       1000 watch events   proxy CPU/GET',
@@ -263,7 +351,8 @@ try {
     const cpu =
       r.cpuPerGet === undefined
         ? '-'
-        : `${ms(r.cpuPerGet)} (${(r.cpuPerGet / goProxy.cpuPerGet!).toFixed(2)}x kubectl proxy)`;
+        : `${ms(r.cpuPerGet)} (${(r.cpuPerGet / kubectlR.cpuPerGet!).toFixed(2)}x kubectl proxy, ` +
+          `${(r.cpuPerGet / goTls.cpuPerGet!).toFixed(2)}x Go TLS proxy)`;
     console.log(
       r.name.padEnd(29) +
         `${ms(pct(r.getLatencies, 50))} / ${ms(pct(r.getLatencies, 99))}`.padEnd(23) +
@@ -273,24 +362,33 @@ try {
         cpu,
     );
   }
-  const directR = results[2]!;
-  const tunnel = results[3]!;
+  const nodeTls = results[3]!;
+  const directR = results[4]!;
+  const tunnel = results[5]!;
   const added = (r: PathResult) => ms(pct(r.getLatencies, 50) - pct(base.getLatencies, 50));
   console.log(
-    `\nadded GET p50: kubectl proxy ${added(goProxy)}, direct ${added(directR)}, tunnel ${added(tunnel)} (aim: under 0.5 ms)`,
+    `\nadded GET p50: kubectl proxy ${added(kubectlR)}, Go TLS proxy ${added(goTls)}, direct ${added(directR)}, tunnel ${added(tunnel)} (aim: under 0.5 ms)`,
   );
   console.log(
-    `GET throughput / kube-apiserver alone: kubectl proxy ${((goProxy.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%, ` +
+    `GET throughput / kube-apiserver alone: kubectl proxy ${((kubectlR.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%, ` +
+      `Go TLS proxy ${((goTls.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%, ` +
       `direct ${((directR.getPerSecond / base.getPerSecond) * 100).toFixed(0)}%, ` +
       `tunnel ${((tunnel.getPerSecond / base.getPerSecond) * 100).toFixed(0)}% (aim: at least 80%)`,
   );
   console.log(
-    `Corral CPU per GET / kubectl proxy's: direct ${(directR.cpuPerGet! / goProxy.cpuPerGet!).toFixed(2)}x, ` +
-      `tunnel ${(tunnel.cpuPerGet! / goProxy.cpuPerGet!).toFixed(2)}x (aim: at most 1.2x; the tunnel figure includes ` +
+    `Corral CPU per GET / kubectl proxy's: direct ${(directR.cpuPerGet! / kubectlR.cpuPerGet!).toFixed(2)}x, ` +
+      `tunnel ${(tunnel.cpuPerGet! / kubectlR.cpuPerGet!).toFixed(2)}x (aim: at most 1.2x; the tunnel figure includes ` +
       `the server's end of the tunnel only, the agent runs in this benchmark's process)`,
+  );
+  console.log(
+    `Corral CPU per GET / the Go TLS proxy's (the same work: TLS both sides, token, impersonation): ` +
+      `direct ${(directR.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x, tunnel ${(tunnel.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x; ` +
+      `the same in Node's own modules: ${(nodeTls.cpuPerGet! / goTls.cpuPerGet!).toFixed(2)}x (Node's floor); ` +
+      `Corral direct / that floor: ${(directR.cpuPerGet! / nodeTls.cpuPerGet!).toFixed(2)}x`,
   );
 } finally {
   kubectlProxy?.kill();
+  for (const p of baselineProxies) p.kill();
   await agent?.stop();
   await server.stop();
   await cp.stop();

@@ -37,6 +37,8 @@ if (!run('build Kubernetes binaries (npm run k8s:build)', 'bash', ['tools/k8s/bu
 // The container runtime for real worker nodes (containerd, runc, CNI, ...): only the runtime test
 // needs it, so a failed build fails that test (it says what is missing), not the whole suite.
 run('build container runtime (npm run runtime:build)', 'bash', ['tools/runtime/build.sh'], { counts: false });
+// The OpenID provider the single sign-on tests log in through; only those tests need it.
+run('build identity providers (npm run sso:build)', 'bash', ['tools/sso/build.sh'], { counts: false });
 // mailpit, the real SMTP server of the notifier tests: only those tests need it.
 run('build monitoring test parts (npm run monitoring:build)', 'bash', ['tools/monitoring/build.sh'], { counts: false });
 run('typecheck (tsc)', ...npx('tsc', '-p', 'tsconfig.json'));

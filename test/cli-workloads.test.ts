@@ -1,8 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { CORRAL_BIN, runProgram } from './helpers/cli.js';
+import { loggedInCli } from './helpers/cli.js';
 import { registerDirect } from './helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
@@ -19,19 +17,7 @@ test('import YAML, then list, get, roll back, pause, resume, redeploy and remove
     token: admin,
     body: { name: 'apps-web', projectId: project.json.id },
   });
-  const home = await testDir('cli-wl');
-  await mkdir(join(home, 'tmp'));
-  const ca = join(home, 'ca.pem');
-  await writeFile(ca, server.ca);
-  const env = { ...process.env, CORRAL_CONFIG: join(home, 'config'), HOME: home, TMPDIR: join(home, 'tmp') };
-  const run = (args: string[], input?: string) =>
-    runProgram(process.execPath, [CORRAL_BIN, ...args], { env, ...(input === undefined ? {} : { input }) });
-  const ok = async (args: string[], input?: string) => {
-    const r = await run(args, input);
-    if (r.code !== 0) throw new Error(`corral ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
-  await ok(['login', server.url, '--token', admin, '--cacert', ca, '--name', 'test']);
+  const { run, ok } = await loggedInCli(server, { test: admin }, await testDir('cli-wl'));
   const where = ['--cluster', 'cliwl', '--project', 'apps'];
 
   const deployment = `apiVersion: apps/v1

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { kubectl, startTestControlPlane } from './helpers/control-plane.js';
 import { generatedKubeconfig, importWithAgent, kubectlWith, registerDirect } from './helpers/clusters.js';
@@ -342,14 +343,21 @@ describe('project-scoped secrets', () => {
     });
     expect(mismatched.status).toBe(422);
     expect(mismatched.json.fieldName).toBe('key');
-    expect(
-      (
-        await server.call('/v3/projectSecrets', {
-          token: admin,
-          body: { projectId: p, name: 'tls', kind: 'certificate', certs: leaf.certPem, key: leaf.keyPem },
-        })
-      ).status,
-    ).toBe(201);
+    const tls = await server.call('/v3/projectSecrets', {
+      token: admin,
+      body: { projectId: p, name: 'tls', kind: 'certificate', certs: leaf.certPem, key: leaf.keyPem },
+    });
+    expect(tls.status).toBe(201);
+    // Rancher's certificate fields, read from the PEM; the key is never returned.
+    const leafCert = new X509Certificate(leaf.certPem);
+    expect(tls.json).toMatchObject({
+      cn: 'web',
+      issuer: 'ca',
+      subjectAlternativeNames: ['web.example'],
+      expiresAt: new Date(leafCert.validTo).toISOString(),
+      certFingerprint: leafCert.fingerprint256,
+    });
+    expect(tls.text).not.toContain('PRIVATE KEY');
     expect(
       (
         await server.call('/v3/projectSecrets', {

@@ -348,6 +348,54 @@ describe('workloads of a project', () => {
     expect(pauseCron.json.message).toBe('only a Deployment can pause its rollout');
   });
 
+  test('a StatefulSet and a DaemonSet roll back to an earlier revision (their ControllerRevisions)', async () => {
+    for (const [id, kind, name] of [
+      ['statefulset:apps-web:db', 'statefulset', 'db'],
+      ['daemonset:apps-web:agent', 'daemonset', 'agent'],
+    ] as const) {
+      const image = () => get(kind, name, '-n', 'apps-web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+      const current = (await server.call(`${base()}/${id}`, { token: alice })).json;
+      expect(current.links.revisions, id).toBeDefined();
+      expect(current.actions.rollback, id).toBeDefined();
+      const changed = await server.call(`${base()}/${id}`, {
+        method: 'PUT',
+        token: alice,
+        body: { ...current, containers: [{ ...current.containers[0], image: 'busybox:1.37' }] },
+      });
+      expect(changed.status, changed.text).toBe(200);
+      const revisions = await eventually(async () => {
+        const r = await server.call(`${base()}/${id}/revisions`, { token: alice });
+        expect(r.status, r.text).toBe(200);
+        if (r.json.data.length < 2) throw new Error(`revisions so far: ${r.text}`);
+        return r.json.data as { revision: number; replicaSetId: string; current: boolean; template: any }[];
+      }, `the ControllerRevisions of ${id}`);
+      expect(revisions.map((r) => [r.revision, r.current])).toEqual([
+        [2, true],
+        [1, false],
+      ]);
+      expect(revisions[1]!.template.spec.containers[0].image).toBe('busybox');
+      expect(revisions[1]!.template.$patch).toBeUndefined();
+
+      const missing = await server.call(`${base()}/${id}?action=rollback`, { token: alice, body: { revision: 9 } });
+      expect(missing.status).toBe(422);
+      expect(missing.json.message).toContain('its revisions: 2 (');
+      // No revision named: the one before the current, as kubectl rollout undo.
+      const back = await server.call(`${base()}/${id}?action=rollback`, { token: alice, body: {} });
+      expect(back.status, back.text).toBe(200);
+      expect(await image()).toBe('busybox');
+      // The controller renumbers the revision it went back to: it is the current one again.
+      await eventually(async () => {
+        const r = await server.call(`${base()}/${id}/revisions`, { token: alice });
+        const now = (r.json.data as { revision: number; current: boolean; template: any }[]).find((x) => x.current);
+        expect(now?.revision).toBe(3);
+        expect(now?.template.spec.containers[0].image).toBe('busybox');
+      }, `${id} to record the rollback`);
+    }
+    const job = await server.call(`${base()}/job:apps-web:once?action=rollback`, { token: alice, body: {} });
+    expect(job.status).toBe(422);
+    expect(job.json.message).toContain('only Deployments, StatefulSets and DaemonSets can be rolled back');
+  });
+
   test('delete removes the workload and its Services', async () => {
     const del = await server.call(`${base()}/deployment:apps-web:web`, { method: 'DELETE', token: alice });
     expect(del.status, del.text).toBe(200);

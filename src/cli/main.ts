@@ -8,6 +8,8 @@ import { devCommand } from './dev.js';
 import { clustersCommand } from './clusters.js';
 import { namespacesCommand } from './namespaces.js';
 import { workloadsCommand } from './workloads.js';
+import { logsCommand } from './logs.js';
+import { secretsCommand } from './secrets.js';
 import { projectsCommand } from './projects.js';
 import { alertsCommand, monitoringCommand, notifiersCommand } from './alerts.js';
 import { appsCommand, catalogCommand } from './catalog.js';
@@ -50,6 +52,8 @@ export function buildProgram(): Command {
   program.addCommand(monitoringCommand());
   program.addCommand(namespacesCommand());
   program.addCommand(workloadsCommand());
+  program.addCommand(logsCommand());
+  program.addCommand(secretsCommand());
   program.addCommand(usersCommand());
   program.addCommand(tokensCommand());
   program.addCommand(rolesCommand());

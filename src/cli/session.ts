@@ -12,6 +12,11 @@ export function loginCommand(): Command {
       .option('--token <token>', 'an API token (token-xxxxx:secret)')
       .option('--username <name>', 'log in with a username; the password is asked on the terminal')
       .option('--password-stdin', 'read the password from stdin (with --username)')
+      .option(
+        '--auth-provider <name>',
+        'local, openldap, activedirectory (with --username), or genericoidc, keycloakoidc, github (prints a URL to log in at in a browser)',
+        'local',
+      )
       .option('--cacert <file>', "the server's CA certificate (PEM)")
       .option('--ca-checksum <sha256>', "the expected SHA-256 of the server's /cacerts (trust on first use)")
       .option('--skip-verify', "do not verify the server's certificate (unsafe)")
@@ -21,6 +26,8 @@ export function loginCommand(): Command {
     'corral login https://corral.example.com:8443 --username admin',
     'echo "$PASSWORD" | corral login https://10.0.0.5:8443 --username ci --password-stdin --cacert ca.pem',
     'corral login https://10.0.0.5:8443 --token token-abcde:s3cr3t --yes --ca-checksum 4f1c…',
+    'corral login https://corral.example.com:8443 --auth-provider openldap --username alice',
+    'corral login https://corral.example.com:8443 --auth-provider keycloakoidc',
   );
 }
 

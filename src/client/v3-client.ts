@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { TypeDef } from '../schema/schema.js';
 
@@ -214,6 +215,43 @@ export class V3Client {
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => reject(connectionError(o, e)));
       req.end(payload);
+    });
+  }
+
+  /**
+   * A GET whose answer is read as it arrives (followed pod logs): resolves with the response once
+   * its head is in, with no deadline on the body; a non-2xx answer is read whole and thrown as a
+   * V3Error, as `call` does.
+   */
+  stream(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    const o = this.options;
+    const headers: Record<string, string> = { accept: '*/*' };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, this.url + '/'),
+        {
+          headers,
+          ca: o.ca,
+          cert: o.cert,
+          key: o.key,
+          rejectUnauthorized: !o.insecure,
+          signal,
+          ...(o.noServername ? { servername: '' } : {}),
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(res);
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            reject(errorOf({ status, headers: res.headers, body: Buffer.concat(chunks) }, 'GET', path, this.url)),
+          );
+          res.on('error', (e) => reject(connectionError(o, e)));
+        },
+      );
+      req.on('error', (e) => reject(connectionError(o, e)));
+      req.end();
     });
   }
 

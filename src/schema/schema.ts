@@ -37,6 +37,24 @@ export interface FieldDef {
   format?: 'quantity';
 }
 
+/**
+ * Name fields (`name`, `username`, `displayName`, `clusterName`, …: any key ending in "name") take
+ * no Unicode control (Cc: NUL, newline, escape) or format (Cf: bidi overrides such as U+202E,
+ * zero-width characters) characters: they let one name pass for another in lists, logs and
+ * RBAC subjects. Checked once here for every type, by the validator and the UI alike.
+ */
+export function isNameKey(key: string): boolean {
+  return /name$/i.test(key);
+}
+
+const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
+
+/** The first control or format character in `value`, as `U+XXXX`, or undefined. */
+export function controlCharacterIn(value: string): string | undefined {
+  const m = CONTROL_OR_FORMAT.exec(value);
+  return m ? `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : undefined;
+}
+
 export interface ActionDef {
   /** Subtype id of the input body. */
   input?: string;

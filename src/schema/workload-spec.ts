@@ -308,3 +308,68 @@ export function editVersion(obj: KubeObject): string {
 
 export const revisionOf = (rs: KubeObject) =>
   Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+
+/**
+ * Where a workload keeps its earlier pod templates: a Deployment in its ReplicaSets, a StatefulSet
+ * or DaemonSet in ControllerRevisions (as `kubectl rollout history` reads them).
+ */
+export const HISTORY_KINDS = {
+  deployment: 'replicasets',
+  statefulSet: 'controllerrevisions',
+  daemonSet: 'controllerrevisions',
+} as const satisfies Partial<Record<WorkloadKind, string>>;
+
+export interface HistoryEntry {
+  name: string;
+  revision: number;
+  created: string | null;
+  /** Pods of a ReplicaSet; undefined for a ControllerRevision, which owns none. */
+  replicas?: number;
+  template: Record<string, unknown>;
+}
+
+/**
+ * A ControllerRevision's pod template. Its `data` is the strategic merge patch the controller would
+ * apply (`{spec: {template: {..., $patch: replace}}}`); the template alone, without the directive,
+ * replaces the workload's.
+ */
+export function templateFromControllerRevision(cr: KubeObject): Record<string, unknown> {
+  const data = (cr as { data?: { spec?: { template?: Record<string, unknown> } } }).data;
+  const tpl = structuredClone(data?.spec?.template ?? {});
+  delete tpl.$patch;
+  return tpl;
+}
+
+/** The revisions owned by `obj` among `items` (ReplicaSets or ControllerRevisions), newest first. */
+export function historyOf(obj: KubeObject, items: KubeObject[]): HistoryEntry[] {
+  return items
+    .filter((r) => r.metadata.ownerReferences?.some((o) => o.uid === obj.metadata.uid))
+    .map((r) =>
+      r.kind === 'ControllerRevision' || (r as { revision?: unknown }).revision !== undefined
+        ? {
+            name: r.metadata.name,
+            revision: Number((r as { revision?: number }).revision ?? 0),
+            created: r.metadata.creationTimestamp ?? null,
+            template: templateFromControllerRevision(r),
+          }
+        : {
+            name: r.metadata.name,
+            revision: revisionOf(r),
+            created: r.metadata.creationTimestamp ?? null,
+            replicas: Number(r.status?.replicas ?? 0),
+            template: templateFromReplicaSet(r),
+          },
+    )
+    .sort((a, b) => b.revision - a.revision);
+}
+
+/**
+ * The revision the workload runs now: a Deployment says so in an annotation; a StatefulSet's and a
+ * DaemonSet's controller gives the revision matching the template the highest number (a rollback
+ * renumbers the old one), so it is the newest.
+ */
+export function currentRevision(obj: KubeObject, history: HistoryEntry[]): number {
+  const annotated = obj.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  if (annotated !== undefined) return Number(annotated);
+  return history[0]?.revision ?? 0;
+}

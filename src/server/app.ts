@@ -8,6 +8,12 @@ import { v3Router } from './api/router.js';
 import { schemasHeader, schemasReply } from './api/schemas-endpoint.js';
 import { isStored, isTopLevel, type TypeDef } from '../schema/schema.js';
 import {
+  activeDirectoryConfig,
+  authConfig,
+  githubConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
   app as appType,
   appRevision,
   catalog,
@@ -42,6 +48,9 @@ import { serve, v3Registry } from './api/registry.js';
 import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
 import { LocalLogin } from './auth/login.js';
+import { authConfigBehavior, directoryConfigBehavior, DirectoryLogin, publicProviders } from './auth/directory.js';
+import { DIRECTORY_PROVIDERS, isBrowserProvider, type DirectoryProviderName } from './auth/providers.js';
+import { BrowserLogin, CALLBACK_PATH, githubConfigBehavior, oidcConfigBehavior } from './auth/oidc.js';
 import { principalBehavior } from './auth/principals.js';
 import { tokenBehavior } from './auth/tokens.js';
 import { userBehavior } from './auth/users.js';
@@ -129,6 +138,12 @@ export function createApp(deps: AppDeps) {
     serve(roleTemplate, roleTemplateBehavior),
     serve(setting, settingBehavior),
     serve(principal, principalBehavior),
+    serve(authConfig, authConfigBehavior),
+    serve(openLdapConfig, directoryConfigBehavior('openldap')),
+    serve(activeDirectoryConfig, directoryConfigBehavior('activedirectory')),
+    serve(oidcConfig, oidcConfigBehavior('genericoidc')),
+    serve(keyCloakOIDCConfig, oidcConfigBehavior('keycloakoidc')),
+    serve(githubConfig, githubConfigBehavior),
     serve(cluster, clusterBehavior),
     serve(clusterRegistrationToken, registrationTokenBehavior),
     serve(clusterRoleTemplateBinding, crtbBehavior),
@@ -165,6 +180,13 @@ export function createApp(deps: AppDeps) {
   const namespaces = namespacesApi((clusterId) => void deps.projects.kick(clusterId));
   const projectResources = projectResourcesApi();
   const login = new LocalLogin(deps.store, deps.settings);
+  const directoryLogin = new DirectoryLogin(deps.store, deps.settings, deps.services.secretBox);
+  const browserLogin = new BrowserLogin(deps.store, deps.settings, deps.services.secretBox);
+  const browserProvider = (name: string) => {
+    if (!isBrowserProvider(name))
+      throw new ApiError('NotFound', `no browser login "${name}" (genericoidc, keycloakoidc, github)`);
+    return name;
+  };
   const proxy = k8sProxy({
     hot: deps.hot,
     connections: deps.services.connections,
@@ -280,7 +302,89 @@ export function createApp(deps: AppDeps) {
         path: '/v3-public/authProviders',
         ignoreCase: true,
         auth: 'public',
-        handle: () => reply(200, { type: 'collection', data: [{ id: 'local', type: 'localProvider' }] }),
+        handle: async () => reply(200, { type: 'collection', data: await publicProviders(deps.store) }),
+      },
+      // Rancher's directory logins: /v3-public/openLdapProviders/openldap?action=login and the AD one.
+      ...(Object.keys(DIRECTORY_PROVIDERS) as DirectoryProviderName[]).map((name): Route<AuthInfo> => ({
+        methods: ['POST'],
+        path: `/v3-public/${DIRECTORY_PROVIDERS[name].publicPlural}/${name}`,
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url }) => {
+          if (url.searchParams.get('action') !== 'login')
+            throw new ApiError('InvalidAction', `the ${name} provider has only the action "login"`);
+          const input = await readJsonObject(req, 64 * 1024);
+          const result = await directoryLogin.login(name, input, req.socket.remoteAddress ?? '');
+          return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
+        },
+      })),
+      // OpenID Connect and GitHub: the login page's button (or the CLI's printed URL) starts here and goes
+      // on to the provider; the provider sends the browser back to /verify-auth.
+      {
+        methods: GET,
+        path: '/v3-public/browserLogin/:provider',
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url, params }) => {
+          const provider = browserProvider(params.provider!);
+          const requestId = url.searchParams.get('request');
+          if (requestId) {
+            // A CLI's login URL: first a page that says so, so a link sent by someone else is not
+            // followed blindly (see cliConfirmation).
+            const step = browserLogin.cliConfirmation(provider, requestId, url, req.headers.cookie);
+            if (step.page)
+              return {
+                status: 200,
+                body: step.page,
+                contentType: 'text/html; charset=utf-8',
+                headers: { 'set-cookie': [step.cookie], 'content-security-policy': "default-src 'none'" },
+              };
+            await browserLogin.checkRequest(requestId);
+            const resumed = await browserLogin.resume(requestId);
+            return reply(302, '', { location: resumed.authorizationUrl, 'set-cookie': [resumed.cookie] });
+          }
+          const started = await browserLogin.start(provider, await baseUrlFor(req));
+          return reply(302, '', { location: started.authorizationUrl, 'set-cookie': [started.cookie] });
+        },
+      },
+      {
+        methods: ['POST'],
+        path: '/v3-public/browserLogin/:provider',
+        ignoreCase: true,
+        auth: 'public',
+        handle: async ({ req, url, params }) => {
+          const provider = browserProvider(params.provider!);
+          const action = url.searchParams.get('action');
+          if (action === 'cliStart') {
+            const started = await browserLogin.start(provider, await baseUrlFor(req), { cli: true });
+            return reply(201, {
+              requestId: started.requestId,
+              pollSecret: started.pollSecret,
+              loginUrl: started.loginUrl,
+            });
+          }
+          if (action === 'cliPoll') {
+            const body = await readJsonObject(req, 4096);
+            const r = await browserLogin.poll(String(body.requestId ?? ''), String(body.pollSecret ?? ''));
+            return r.done ? reply(200, { token: r.token }) : reply(202, { state: 'pending' });
+          }
+          throw new ApiError('InvalidAction', 'the actions here are cliStart and cliPoll');
+        },
+      },
+      {
+        methods: GET,
+        path: CALLBACK_PATH,
+        auth: 'public',
+        handle: async ({ req, url }) => {
+          const done = await browserLogin.callback(url, req.headers.cookie, await baseUrlFor(req));
+          if (done.cli)
+            return {
+              status: 200,
+              body: 'Logged in. You can close this window and go back to the terminal.\n',
+              contentType: 'text/plain; charset=utf-8',
+            };
+          return reply(302, '', { location: '/', 'set-cookie': done.result.cookies });
+        },
       },
       {
         methods: GET,
@@ -476,7 +580,9 @@ export function createApp(deps: AppDeps) {
 
   function listener(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
-    const requestId = randomUUID();
+    // Only failures and writes name their request: a proxied GET does not pay for an id.
+    let id: string | undefined;
+    const requestId = () => (id ??= randomUUID());
     // Read now: the socket is gone once a client hangs up, and the audit entry still needs it.
     const remoteAddress = req.socket.remoteAddress ?? '';
     let url: URL;
@@ -491,7 +597,7 @@ export function createApp(deps: AppDeps) {
         const status = sendError(res, err);
         if (status >= 500)
           deps.log.error('request failed', {
-            requestId,
+            requestId: requestId(),
             path: url.pathname,
             error: String((err as Error)?.stack ?? err),
           });
@@ -502,7 +608,7 @@ export function createApp(deps: AppDeps) {
         // The entry is written whatever happened to the request; a failure here must not take the server down.
         deps.audit.record({
           time: new Date().toISOString(),
-          requestId,
+          requestId: requestId(),
           userId: tracked.get(req),
           method,
           ...AuditLog.describePath(url),

@@ -13,6 +13,7 @@ import { Memberships } from './clusters/memberships.js';
 import { HotObjects } from './hot-objects.js';
 import { StoreInformer } from './controllers/kit/store-informer.js';
 import { startTokenCleanup } from './controllers/token-cleanup.js';
+import { startGroupRefresh } from './auth/group-refresh.js';
 import { startCatalogController } from './catalog/sync.js';
 import { listenHttps, type Listening } from './http/server.js';
 import type { Logger } from './log.js';
@@ -213,6 +214,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           startPresenceController({ store, connections, ownership, clusters, leases, log: opts.log, registry }),
         ];
         // Started asynchronously (its informers list first); stopped with the others.
+        void startGroupRefresh({ store, follower, secretBox, settings, log: opts.log, registry })
+          .then((c) => (signal.aborted ? void c.stop() : leading.push(c)))
+          .catch((err: unknown) => opts.log.warn('group refresh did not start', { error: String(err) }));
         void startCatalogController({ store, follower, secretBox, dataDir: opts.dataDir, log: opts.log, registry })
           .then((c) => (signal.aborted ? void c.controller.stop() : leading.push(c.controller)))
           .catch((err: unknown) => opts.log.warn('catalog controller did not start', { error: String(err) }));

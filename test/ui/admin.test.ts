@@ -126,6 +126,8 @@ test('admin manages users (create, disable, enable, reset password, global roles
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   const minLength = page.getByRole('row').filter({ hasText: 'password-min-length' });
+  // The heading comes before the list: wait for the row, then read its cells.
+  await minLength.waitFor();
   expect(await minLength.getByRole('cell').allTextContents()).toEqual(
     expect.arrayContaining(['password-min-length', '12', 'no']),
   );

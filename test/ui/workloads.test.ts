@@ -207,6 +207,69 @@ describe('cluster view', () => {
     await page.getByRole('button', { name: 'Follow' }).waitFor();
   });
 
+  test("a pod's logs take timestamps, last lines and an init container; its shell runs commands in the browser", async () => {
+    const { page } = b;
+    // The default ServiceAccount comes a moment after the control plane (when this test runs alone).
+    await eventually(
+      () =>
+        kubectl(
+          cp,
+          'run',
+          'shell-pod',
+          '--image=busybox',
+          '-n',
+          'default',
+          '--overrides={"spec":{"initContainers":[{"name":"prepare","image":"busybox"}]}}',
+        ),
+      'shell-pod to be created',
+    );
+    await eventually(async () => {
+      const phase = await get('pod', 'shell-pod', '-n', 'default', '-o', 'jsonpath={.status.phase}');
+      if (phase !== 'Running') throw new Error(phase);
+    }, 'shell-pod to run');
+    await page.goto(`/c/${clusterId}/pods/default/shell-pod`);
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    const log = page.getByRole('log', { name: 'Logs of container shell-pod' });
+    await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('kwok pod log line 2');
+    expect(await log.textContent()).not.toMatch(/Z kwok pod log/);
+    await page.getByLabel('Timestamps').check();
+    await expect
+      .poll(() => log.textContent())
+      .toMatch(/^\d{4}-\d\d-\d\dT\S+Z kwok pod log line 1\n\S+Z kwok pod log line 2/);
+    const asked = page.waitForRequest((r) => r.url().includes('/log?') && r.url().includes('tailLines=100&'));
+    await page.getByLabel('Last lines').selectOption('100');
+    await asked;
+    await page.getByLabel('Container', { exact: true }).selectOption({ label: 'prepare (init)' });
+    await page.getByRole('log', { name: 'Logs of container prepare' }).filter({ hasText: 'line 2' }).waitFor();
+
+    // Following streams until the page leaves it: the request is aborted, not left open.
+    await page.getByRole('button', { name: 'Follow' }).click();
+    await page.getByRole('status').filter({ hasText: 'Following…' }).waitFor();
+    const stopped = page.waitForEvent(
+      'requestfailed',
+      (r) => r.url().includes('/log?') && r.url().includes('follow=true'),
+    );
+    await page.getByRole('tab', { name: 'Shell' }).click();
+    expect((await stopped).failure()?.errorText).toBe('net::ERR_ABORTED');
+
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+    const terminal = page.getByRole('group', { name: 'Shell in container shell-pod' });
+    await terminal.click();
+    await page.keyboard.type('echo shell-$((6*7))\n');
+    await expect.poll(() => terminal.locator('.xterm-rows').textContent(), { timeout: 30_000 }).toContain('shell-42');
+    // xterm's own styles apply under the server's strict CSP, which reports nothing.
+    const span = terminal.locator('.xterm-rows span').first();
+    const display = (el: unknown) =>
+      (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(el).display;
+    expect(await span.evaluate(display)).toBe('inline-block');
+    expect(b.errors.filter((e) => e.includes('Content Security Policy'))).toEqual([]);
+    await screenshot(page, 'pod-shell');
+    await page.keyboard.type('exit\n');
+    await page.getByRole('status').filter({ hasText: 'The shell ended.' }).waitFor();
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  });
+
   test('workloads of every kind are listed with their status; secrets stay hidden until revealed', async () => {
     const { page } = b;
     await kubectl(cp, 'create', 'secret', 'generic', 'db', '--from-literal=password=s3cret-value', '-n', 'default');
@@ -257,6 +320,16 @@ describe('cluster view', () => {
       for (const name of ['Edit YAML', 'Scale', 'Redeploy', 'Delete'])
         expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
       expect(await page.getByLabel('Replicas').count()).toBe(0);
+
+      // No pods/exec: the Shell tab says so in words instead of opening a dead terminal.
+      await eventually(() => kubectl(cp, 'run', 'viewed', '--image=busybox', '-n', 'default'), 'a pod to look at');
+      await page.goto(`/c/${clusterId}/pods/default/viewed`);
+      await page.getByRole('tab', { name: 'Shell' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Your roles do not allow opening a shell in pods of namespace default' })
+        .waitFor({ timeout: 60_000 });
+      expect(await page.locator('.xterm').count()).toBe(0);
 
       // The admin, asked the same questions, gets every action.
       await b.page.goto(deploymentPage());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cluster as clusterType } from '../../schema/types/cluster.js';
 import { project as projectType } from '../../schema/types/project.js';
-import { V3Client } from '../../client/v3-client.js';
+import { V3Client, errorOf } from '../../client/v3-client.js';
 import { clientOf, describeError, fetchCa } from '../client.js';
 import { configPath, currentServer, loadConfig, saveConfig, type ServerEntry } from '../config.js';
 import { printListing, type Column, type OutputFormat } from '../output.js';
@@ -79,11 +79,57 @@ async function chooseCa(url: string, opts: Opts): Promise<{ cacert?: string; ski
   return { cacert: ca.pem };
 }
 
+/** Rancher's public login path of each password provider. */
+const LOGIN_PATHS: Record<string, string> = {
+  local: '/v3-public/localProviders/local',
+  openldap: '/v3-public/openLdapProviders/openldap',
+  activedirectory: '/v3-public/activeDirectoryProviders/activedirectory',
+};
+
+/** OpenID Connect and GitHub: the login happens in a browser, the CLI waits for its token. */
+const BROWSER_PROVIDERS = ['genericoidc', 'keycloakoidc', 'github'];
+
+function loginPath(provider: string): string {
+  const path = LOGIN_PATHS[provider];
+  if (!path && !BROWSER_PROVIDERS.includes(provider))
+    throw new UsageError(
+      `--auth-provider must be one of ${[...Object.keys(LOGIN_PATHS), ...BROWSER_PROVIDERS].join(', ')}`,
+    );
+  return path ?? '';
+}
+
+/**
+ * A browser login for the CLI: the server gives a URL to open; whoever logs in there, in a
+ * browser, finishes this login; the CLI polls with a secret only it holds until the token comes.
+ */
+async function browserLogin(conn: V3Client, provider: string): Promise<string> {
+  const started = await conn.call<Row>('POST', `/v3-public/browserLogin/${provider}?action=cliStart`, {});
+  say(`Open this URL in a browser to log in (it is valid for 10 minutes):\n  ${String(started.loginUrl)}`);
+  say('Waiting for the login to finish…');
+  const deadline = Date.now() + 10 * 60_000;
+  while (Date.now() < deadline) {
+    const r = await conn.request('POST', `/v3-public/browserLogin/${provider}?action=cliPoll`, {
+      requestId: started.requestId,
+      pollSecret: started.pollSecret,
+    });
+    if (r.status === 200) return String((JSON.parse(r.body.toString('utf8')) as Row).token);
+    if (r.status !== 202) throw errorOf(r, 'POST', `/v3-public/browserLogin/${provider}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error('the browser login did not finish within 10 minutes');
+}
+
 export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
   const url = normalizeUrl(String(rawUrl));
   if (opts.token && opts.username) throw new UsageError('give either --token or --username, not both');
-  if (!opts.token && !opts.username) throw new UsageError('give --token <token> or --username <name>');
+  const provider = String(opts.authProvider ?? 'local');
+  const viaBrowser = BROWSER_PROVIDERS.includes(provider);
+  if (!opts.token && !opts.username && !viaBrowser)
+    throw new UsageError('give --token <token> or --username <name> (or a browser --auth-provider)');
+  if (viaBrowser && (opts.token || opts.username))
+    throw new UsageError(`--auth-provider ${provider} logs in through a browser: give no --token or --username`);
   if (opts.passwordStdin && !opts.username) throw new UsageError('--password-stdin goes with --username');
+  loginPath(String(opts.authProvider ?? 'local'));
   if (opts.token && !/^token-[a-z0-9]+:\S+$/.test(String(opts.token)))
     throw new UsageError('a token looks like token-xxxxx:secret');
   if (opts.username && !opts.passwordStdin && !process.stdin.isTTY)
@@ -93,10 +139,13 @@ export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
   let token: string;
   let kind: ServerEntry['tokenKind'];
   let mustChange = false;
-  if (opts.username) {
+  if (viaBrowser) {
+    token = await browserLogin(conn, provider);
+    kind = 'session';
+  } else if (opts.username) {
     const password = opts.passwordStdin ? await readStdin() : await askSecret(`Password for ${opts.username}: `);
     if (!password) throw new UsageError('empty password');
-    const r = await conn.call<Row>('POST', '/v3-public/localProviders/local?action=login', {
+    const r = await conn.call<Row>('POST', `${loginPath(String(opts.authProvider ?? 'local'))}?action=login`, {
       username: opts.username,
       password,
       description: 'corral CLI login',
@@ -124,7 +173,8 @@ export async function login([rawUrl]: unknown[], opts: Opts): Promise<void> {
     token,
     tokenKind: kind,
     userId,
-    username: user ? String(user.username) : (opts.username as string | undefined),
+    // Directory users have no local username; their login name is what they typed.
+    username: user && user.username ? String(user.username) : (opts.username as string | undefined),
     ...(old && old.url === url ? { cluster: old.cluster, project: old.project } : {}),
   };
   config.servers = [...config.servers.filter((s) => s.name !== name), entry];

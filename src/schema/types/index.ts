@@ -1,4 +1,12 @@
 import type { TypeDef } from '../schema.js';
+import {
+  activeDirectoryConfig,
+  authConfig,
+  githubConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
+} from './auth-config.js';
 import { clusterAlertGroup, clusterAlertRule, notifier, projectAlertGroup, projectAlertRule } from './alerting.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
@@ -25,6 +33,12 @@ export const TYPES: TypeDef[] = [
   roleTemplate,
   setting,
   principal,
+  authConfig,
+  openLdapConfig,
+  activeDirectoryConfig,
+  oidcConfig,
+  keyCloakOIDCConfig,
+  githubConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -50,6 +64,12 @@ export const TYPES: TypeDef[] = [
 ];
 
 export {
+  activeDirectoryConfig,
+  authConfig,
+  githubConfig,
+  keyCloakOIDCConfig,
+  oidcConfig,
+  openLdapConfig,
   clusterAlertGroup,
   clusterAlertRule,
   notifier,

@@ -38,9 +38,16 @@ export const projectSecret = defineType({
     key: f.password({ writeOnly: true, maxLength: 65536 }),
     /** The keys the Secret has (values are never returned). */
     keys: f.array(f.string(), { readOnly: true }),
+    // kind certificate: read from `certs` by the server (Rancher's certificate fields).
+    cn: f.string({ readOnly: true }),
+    issuer: f.string({ readOnly: true }),
+    subjectAlternativeNames: f.array(f.string(), { readOnly: true }),
+    issuedAt: f.date({ readOnly: true }),
+    expiresAt: f.date({ readOnly: true }),
+    certFingerprint: f.string({ readOnly: true }),
   },
   collectionMethods: ['GET', 'POST'],
   resourceMethods: ['GET', 'PUT', 'DELETE'],
-  columns: ['id', 'name', 'projectId', 'kind', 'keys'],
+  columns: ['id', 'name', 'projectId', 'kind', 'keys', 'cn', 'expiresAt'],
   authz: { apiGroup: MANAGEMENT_GROUP, resource: 'secrets' },
 });

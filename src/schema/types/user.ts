@@ -34,6 +34,8 @@ export const user = defineType({
     enabled: f.boolean({ default: true }),
     mustChangePassword: f.boolean({ default: false, label: 'Must change the password at first login' }),
     principalIds: f.array(f.string(), { readOnly: true }),
+    /** The user's groups at their directory, as of the last login or refresh; the proxy impersonates them. */
+    groupPrincipalIds: f.array(f.string(), { readOnly: true }),
     me: f.boolean({ readOnly: true }),
   },
   resourceActions: {

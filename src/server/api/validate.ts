@@ -5,6 +5,8 @@ import {
   fieldCreatable,
   fieldReadOnly,
   fieldUpdatable,
+  controlCharacterIn,
+  isNameKey,
   subtype,
   type FieldDef,
   type TypeDef,
@@ -95,6 +97,14 @@ function checkString(field: FieldDef, value: string, path: string): string {
   }
   if (field.options && !field.options.includes(value)) {
     throw new ApiError('InvalidOption', `${path} must be one of ${field.options.join(', ')}, not "${value}"`, path);
+  }
+  const bad = field.type === 'string' && isNameKey(path.slice(path.lastIndexOf('.') + 1)) && controlCharacterIn(value);
+  if (bad) {
+    throw new ApiError(
+      'InvalidFormat',
+      `${path} must not contain control or invisible formatting characters (found ${bad}); use plain printable text`,
+      path,
+    );
   }
   if (field.format === 'quantity') {
     if (!isQuantity(value)) {

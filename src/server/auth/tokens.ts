@@ -15,6 +15,9 @@ export interface IssueTokenOptions {
   ttlMs: number;
   description?: string;
   clusterId?: string | null;
+  /** The provider the user logged in through (default local), and their principal there. */
+  authProvider?: string;
+  userPrincipal?: string;
 }
 
 /** Clamps a requested lifetime to the server's maximum; sessions get the session lifetime. */
@@ -39,8 +42,8 @@ export async function newToken(settings: SettingsReader, opts: IssueTokenOptions
     ttl,
     expiresAt: ttl ? new Date(Date.now() + ttl).toISOString() : '',
     clusterId: opts.clusterId ?? null,
-    authProvider: 'local',
-    userPrincipal: `local://${opts.userId}`,
+    authProvider: opts.authProvider ?? 'local',
+    userPrincipal: opts.userPrincipal ?? `local://${opts.userId}`,
     isDerived: opts.kind === 'apikey',
     enabled: true,
   };
@@ -76,6 +79,9 @@ export const tokenBehavior: TypeBehavior = {
       ttlMs: Number(fields.ttl ?? 0),
       description: fields.description as string | undefined,
       clusterId: fields.clusterId as string | null | undefined,
+      // A key made from a directory session goes when that provider is disabled or drops the user.
+      authProvider: ctx.auth.token.spec.authProvider as string | undefined,
+      userPrincipal: ctx.auth.token.spec.userPrincipal as string | undefined,
     });
     return { id: t.id, spec: t.spec, labels: t.labels, responseExtra: { token: t.value } };
   },

@@ -8,6 +8,8 @@ import { GLOBAL_ROLE_LABEL, USER_ID_LABEL, type UserRules } from '../authz/user-
 import { ApiError } from '../http/errors.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { randomSuffix } from './token-secret.js';
+import { releasePrincipals } from './providers.js';
+import { refreshDirectoryUser } from './group-refresh.js';
 
 /**
  * Usernames are unique: a claim object keyed by a hash of the username is created first, and the
@@ -98,7 +100,7 @@ export async function createUser(
 }
 
 /** Bindings to every global role marked newUserDefault. */
-async function bindDefaultRoles(store: Store, userId: string, creatorId: string): Promise<void> {
+export async function bindDefaultRoles(store: Store, userId: string, creatorId: string): Promise<void> {
   const roles = await listAll(store, 'globalRole');
   await Promise.all(
     roles.filter((r) => r.spec.newUserDefault === true).map((r) => bindGlobalRole(store, userId, r.id, creatorId)),
@@ -145,7 +147,8 @@ export function userBehavior(rules: UserRules): TypeBehavior {
         listAll(ctx.store, 'globalRoleBinding', `${USER_ID_LABEL}=${existing.id}`),
       ]);
       await Promise.all([...tokens, ...bindings].map((o) => ctx.store.delete(o.type, o.id).catch(() => undefined)));
-      await releaseUsername(ctx.store, String(existing.spec.username));
+      if (existing.spec.username) await releaseUsername(ctx.store, String(existing.spec.username));
+      await releasePrincipals(ctx.store, existing);
     },
     resourceActions: {
       async setpassword(obj, input, ctx) {
@@ -158,8 +161,10 @@ export function userBehavior(rules: UserRules): TypeBehavior {
         });
         return updated;
       },
-      async refreshauthprovideraccess(obj) {
-        return obj;
+      /** Rancher's: read the user's groups from their provider now, instead of at the next refresh. */
+      async refreshauthprovideraccess(obj, _input, ctx) {
+        await refreshDirectoryUser(ctx.store, ctx.services.secretBox, obj.id);
+        return ctx.store.get('user', obj.id);
       },
     },
     collectionActions: {

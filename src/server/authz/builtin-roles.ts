@@ -528,6 +528,8 @@ export const BUILTIN_ROLE_TEMPLATES: readonly RoleTemplate[] = deepFreeze([
       ],
       ALL,
     ),
+    // A StatefulSet's and a DaemonSet's revisions (rollback reads them), as Kubernetes' view has.
+    rule(['apps'], ['controllerrevisions'], READ),
     rule(['autoscaling'], ['horizontalpodautoscalers'], ALL),
     rule(['batch'], ['cronjobs', 'jobs'], ALL),
     rule(
@@ -559,6 +561,7 @@ export const BUILTIN_ROLE_TEMPLATES: readonly RoleTemplate[] = deepFreeze([
         'replicasets',
         'replicasets/scale',
         'statefulsets',
+        'controllerrevisions',
       ],
       READ,
     ),

@@ -13,6 +13,12 @@ async function rolesByScope(
   userId: string,
 ): Promise<Map<string, Set<string>>> {
   const bindings = await listAll(store, bindingType, `${USER_ID_LABEL}=${userId}`);
+  // Bindings to the user's directory groups count too. Rarely many groups: read all and filter.
+  const groups = await groupsOf(store, userId);
+  if (groups.size) {
+    const all = await listAll(store, bindingType);
+    bindings.push(...all.filter((b) => groups.has(String(b.spec.groupPrincipalId ?? ''))));
+  }
   const out = new Map<string, Set<string>>();
   for (const b of bindings) {
     const scope = String(b.spec[scopeField]);
@@ -20,6 +26,11 @@ async function rolesByScope(
     out.get(scope)!.add(String(b.spec.roleTemplateId));
   }
   return out;
+}
+
+async function groupsOf(store: Store, userId: string): Promise<Set<string>> {
+  const user = await store.get('user', userId).catch(() => undefined);
+  return new Set((user?.spec.groupPrincipalIds as string[] | undefined) ?? []);
 }
 
 export const isMember = (m: Map<string, Set<string>>, clusterId: string) => m.has(clusterId);
@@ -42,11 +53,18 @@ export class Memberships implements FollowerListener {
 
   onEvent(event: WatchEvent): void {
     if (BINDING_TYPES.has(event.object.type)) this.onReset();
+    // A user's directory groups changed (login or refresh): their group bindings may differ.
+    else if (event.object.type === 'user') this.forget(event.object.id);
   }
 
   onReset(): void {
     this.generation++;
     this.cache.clear();
+  }
+
+  private forget(userId: string): void {
+    this.generation++;
+    for (const t of BINDING_TYPES) this.cache.delete(`${t}/${userId}`);
   }
 
   /** The cluster role templates the user is bound to, by cluster id. Do not modify the result. */

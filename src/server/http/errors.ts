@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   UnsupportedMediaType: 415,
   TooManyRequests: 429,
   ServerError: 500,
+  /** Something Corral depends on (a directory, an identity provider) cannot be reached or failed. */
+  BadGateway: 502,
   ServiceUnavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -51,6 +51,27 @@ function checkValues(kind: string, values: SecretValues, certs: string | undefin
   return ['tls.crt', 'tls.key'];
 }
 
+/** Rancher's certificate fields, read from the leaf (the first certificate of the chain). */
+export function certificateInfo(certs: string): Record<string, unknown> {
+  const cert = new X509Certificate(certs);
+  const field = (dn: string, name: string) =>
+    dn
+      .split('\n')
+      .find((l) => l.startsWith(`${name}=`))
+      ?.slice(name.length + 1);
+  return {
+    cn: field(cert.subject, 'CN') ?? cert.subject.replace(/\n/g, ', '),
+    issuer: field(cert.issuer, 'CN') ?? cert.issuer.replace(/\n/g, ', '),
+    subjectAlternativeNames: (cert.subjectAltName ?? '')
+      .split(', ')
+      .filter(Boolean)
+      .map((n) => n.replace(/^(DNS|IP Address):/, '')),
+    issuedAt: new Date(cert.validFrom).toISOString(),
+    expiresAt: new Date(cert.validTo).toISOString(),
+    certFingerprint: cert.fingerprint256,
+  };
+}
+
 function valuesOf(fields: Record<string, unknown>): SecretValues {
   return {
     data: fields.data as SecretValues['data'],
@@ -81,7 +102,13 @@ export const projectSecretBehavior: TypeBehavior = {
     const { data: _d, registries: _r, key: _k, ...plain } = fields;
     return {
       id: `ps-${randomSuffix(5)}`,
-      spec: { ...plain, kind, keys, valuesEncrypted: ctx.services.secretBox.encrypt(JSON.stringify(values)) },
+      spec: {
+        ...plain,
+        kind,
+        keys,
+        ...(kind === 'certificate' ? certificateInfo(String(fields.certs)) : {}),
+        valuesEncrypted: ctx.services.secretBox.encrypt(JSON.stringify(values)),
+      },
       labels: { [PROJECT_ID_LABEL]: projectId.replace(':', '.'), [CLUSTER_ID_LABEL]: clusterOfProject(projectId) },
     };
   },
@@ -103,6 +130,7 @@ export const projectSecretBehavior: TypeBehavior = {
       ...existing.spec,
       ...plain,
       keys,
+      ...(existing.spec.kind === 'certificate' ? certificateInfo(certs!) : {}),
       valuesEncrypted: ctx.services.secretBox.encrypt(JSON.stringify(values)),
     };
   },

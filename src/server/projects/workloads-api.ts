@@ -22,13 +22,14 @@ import { downstreamHeaders } from '../proxy/impersonation.js';
 import { apiErrorFromUpstream, callerClient, connectedOr503 } from '../proxy/upstream-errors.js';
 import { projectOf, type KubeNamespace } from './namespaces.js';
 import {
+  currentRevision,
   editVersion,
+  HISTORY_KINDS,
+  historyOf,
   planServices,
   REDEPLOY_ANNOTATION,
-  revisionOf,
   SERVICE_OWNER_LABEL,
   servicesFor,
-  templateFromReplicaSet,
   toKube,
   WORKLOAD_KINDS,
   type KubeObject,
@@ -186,8 +187,12 @@ export function projectResourcesApi() {
 
     if (sub !== undefined) {
       if (sub !== 'revisions' || method !== 'GET') throw new ApiError('NotFound', `workloads have no "${sub}"`);
-      if (type !== 'deployment') throw new ApiError('NotFound', 'only Deployments keep revisions here');
-      return { status: 200, body: { type: 'collection', resourceType: 'revision', data: await revisions(current) } };
+      if (!(type in HISTORY_KINDS))
+        throw new ApiError('NotFound', 'only Deployments, StatefulSets and DaemonSets keep revisions');
+      return {
+        status: 200,
+        body: { type: 'collection', resourceType: 'revision', data: await revisions(type, current) },
+      };
     }
 
     const action = url.searchParams.get('action');
@@ -263,29 +268,28 @@ export function projectResourcesApi() {
       for (const svc of plan.remove) await asCaller('DELETE', `/api/v1/namespaces/${ns}/services/${svc.metadata.name}`);
     }
 
-    async function replicaSetsOf(dep: KubeObject) {
-      const rs = (
-        await asCaller<{ items: KubeObject[] }>(
-          'GET',
-          `/apis/apps/v1/namespaces/${encodeURIComponent(dep.metadata.namespace!)}/replicasets`,
-        )
-      ).items;
-      return rs
-        .filter((r) => r.metadata.ownerReferences?.some((o) => o.uid === dep.metadata.uid))
-        .sort((a, b) => revisionOf(b) - revisionOf(a));
+    async function historyFor(t: WorkloadKind, obj: KubeObject) {
+      const plural = HISTORY_KINDS[t as keyof typeof HISTORY_KINDS];
+      const list = await asCaller<{ items: KubeObject[] }>(
+        'GET',
+        `/apis/apps/v1/namespaces/${encodeURIComponent(obj.metadata.namespace!)}/${plural}`,
+      );
+      return historyOf(obj, list.items);
     }
 
-    async function revisions(dep: KubeObject) {
-      const current = Number(dep.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
-      return (await replicaSetsOf(dep)).map((rs) => ({
+    async function revisions(t: WorkloadKind, obj: KubeObject) {
+      const history = await historyFor(t, obj);
+      const current = currentRevision(obj, history);
+      return history.map((h) => ({
         type: 'revision',
-        id: rs.metadata.name,
-        replicaSetId: rs.metadata.name,
-        revision: revisionOf(rs),
-        current: revisionOf(rs) === current,
-        created: rs.metadata.creationTimestamp ?? null,
-        replicas: Number(rs.status?.replicas ?? 0),
-        template: templateFromReplicaSet(rs),
+        id: h.name,
+        // Rancher's name for a Deployment's; for a StatefulSet or DaemonSet, its ControllerRevision.
+        replicaSetId: h.name,
+        revision: h.revision,
+        current: h.revision === current,
+        created: h.created,
+        replicas: h.replicas ?? null,
+        template: h.template,
       }));
     }
 
@@ -305,32 +309,33 @@ export function projectResourcesApi() {
           if (t !== 'deployment') throw new ApiError('InvalidAction', `only a Deployment can ${a} its rollout`);
           return asCaller<KubeObject>('PATCH', p, { spec: { paused: a === 'pause' } }, MERGE);
         case 'rollback': {
-          if (t !== 'deployment') throw new ApiError('InvalidAction', 'only a Deployment can be rolled back here');
+          if (!(t in HISTORY_KINDS))
+            throw new ApiError('InvalidAction', 'only Deployments, StatefulSets and DaemonSets can be rolled back');
           const body = validateInput(subtypeAsType(rollbackRevision.id), await readJsonObject(req), 'create').fields;
-          const sets = await replicaSetsOf(obj);
-          const now = Number(obj.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+          const history = await historyFor(t, obj);
+          const now = currentRevision(obj, history);
           const target =
             body.replicaSetId !== undefined && body.replicaSetId !== null
-              ? sets.find((rs) => rs.metadata.name === body.replicaSetId)
+              ? history.find((h) => h.name === body.replicaSetId)
               : body.revision !== undefined && body.revision !== null
-                ? sets.find((rs) => revisionOf(rs) === body.revision)
-                : sets.find((rs) => revisionOf(rs) < now);
+                ? history.find((h) => h.revision === body.revision)
+                : history.find((h) => h.revision < now);
           if (!target) {
-            const known = sets.map((rs) => `${revisionOf(rs)} (${rs.metadata.name})`).join(', ') || 'none';
+            const known = history.map((h) => `${h.revision} (${h.name})`).join(', ') || 'none';
             throw new ApiError(
               'InvalidValue',
-              `deployment ${obj.metadata.name} has no such revision to roll back to; its revisions: ${known}`,
+              `${t} ${obj.metadata.name} has no such revision to roll back to; its revisions: ${known}`,
               body.replicaSetId ? 'replicaSetId' : 'revision',
             );
           }
-          // As `kubectl rollout undo`: the old ReplicaSet's template replaces the current one,
+          // As `kubectl rollout undo`: the old revision's template replaces the current one,
           // guarded by the version read, so a concurrent change is not overwritten.
           return asCaller<KubeObject>(
             'PATCH',
             p,
             [
               { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
-              { op: 'replace', path: '/spec/template', value: templateFromReplicaSet(target) },
+              { op: 'replace', path: '/spec/template', value: target.template },
             ],
             JSON_PATCH,
           );

@@ -1,5 +1,6 @@
 import { workloadContainer } from '../../schema/types/workload.js';
 import {
+  HISTORY_KINDS,
   editVersion,
   podTemplateOf,
   PORTS_ANNOTATION,
@@ -62,10 +63,10 @@ export function renderWorkload(
   const self = `${baseUrl}/v3/projects/${projectId}/workloads/${id}`;
   const actions: Record<string, string> = {};
   if (type !== 'job') actions.redeploy = `${self}?action=redeploy`;
-  if (type === 'deployment') {
+  if (type === 'deployment')
     actions[spec.paused === true ? 'resume' : 'pause'] = `${self}?action=${spec.paused === true ? 'resume' : 'pause'}`;
-    actions.rollback = `${self}?action=rollback`;
-  }
+  const history = type in HISTORY_KINDS;
+  if (history) actions.rollback = `${self}?action=rollback`;
   const base = common(baseUrl, projectId, 'workloads', id, obj);
   const strategy = spec.strategy as { type?: string; rollingUpdate?: Record<string, unknown> } | undefined;
   const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
@@ -78,7 +79,7 @@ export function renderWorkload(
       ...base.links,
       update: self,
       remove: self,
-      ...(type === 'deployment' ? { revisions: `${self}/revisions` } : {}),
+      ...(history ? { revisions: `${self}/revisions` } : {}),
     },
     actions,
     volumes: podSpec.volumes ?? null,

@@ -4,7 +4,7 @@ import { downstreamHeaders } from './impersonation.js';
 
 const auth = {
   user: { id: 'u-bob12', spec: { username: 'bob' } },
-  token: { id: 'token-abcde' },
+  token: { id: 'token-abcde', spec: {} },
   via: 'bearer',
 } as unknown as AuthInfo;
 
@@ -46,4 +46,32 @@ test('headers named in Connection are dropped before impersonation is added (CVE
   expect(out['x-kept']).toBe('y');
   expect(out['impersonate-user']).toBe('u-bob12');
   expect(out['impersonate-group']).toEqual(['system:authenticated', 'system:cattle:authenticated']);
+});
+
+test('a directory user is impersonated with their groups and their directory principal', () => {
+  const dirUser = {
+    user: {
+      id: 'u-carl1',
+      spec: {
+        username: '',
+        name: 'Carl',
+        groupPrincipalIds: [
+          'openldap_group://cn=devs,ou=groups,dc=example,dc=org',
+          'openldap_group://cn=caf\u00e9',
+          'x\u4e16',
+        ],
+      },
+    },
+    token: { id: 'token-fghij', spec: { userPrincipal: 'openldap_user://uid=carl,ou=people,dc=example,dc=org' } },
+    via: 'bearer',
+  } as unknown as AuthInfo;
+  const out = downstreamHeaders({ 'impersonate-group': 'system:masters' }, dirUser);
+  expect(out['impersonate-group']).toEqual([
+    'system:authenticated',
+    'system:cattle:authenticated',
+    'openldap_group://cn=devs,ou=groups,dc=example,dc=org',
+    'openldap_group://cn=caf\u00e9',
+  ]);
+  expect(out['impersonate-extra-principalid']).toBe('openldap_user://uid=carl,ou=people,dc=example,dc=org');
+  expect(out['impersonate-extra-username']).toBe('Carl');
 });

@@ -36,6 +36,11 @@ export const SETTINGS: Record<string, SettingDefinition> = {
    * `corral up` loads onto the nodes it provisions (see src/images/agent-image.ts).
    */
   'agent-image': { default: '' },
+  /**
+   * How often a directory user's groups are read again (Rancher's name). A user the directory no
+   * longer has, or a disabled provider, loses every token within this time.
+   */
+  'auth-user-info-max-age-seconds': { default: '3600', validate: positiveInt },
   /** Lifetime of a login session. */
   'auth-user-session-ttl-minutes': { default: '960', validate: positiveInt },
   /** Upper bound for any token; API keys asking for more (or for 0, "no expiry") get this. Corral caps at 90 days, where Rancher defaults to none. */

@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { send, type Upstream } from '../../kube/forward.js';
+import { TABLE_ACCEPT } from '../../kube/table.js';
 
 export interface K8sWatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -18,6 +19,11 @@ export interface K8sWatchSpec {
   resourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Events as Kubernetes Tables (printed cells, and the object's metadata for its version) instead
+   * of whole objects: for list views.
+   */
+  table?: boolean;
 }
 
 export interface K8sWatchHandlers {
@@ -82,8 +88,10 @@ export function openK8sWatch(
     if (rv) query.set('resourceVersion', rv);
     if (spec.labelSelector) query.set('labelSelector', spec.labelSelector);
     if (spec.fieldSelector) query.set('fieldSelector', spec.fieldSelector);
+    if (spec.table) query.set('includeObject', 'Metadata');
     const openedAt = Date.now();
-    const req = send(upstream, 'GET', `${spec.path}?${query}`, { ...headers, accept: 'application/json' });
+    const accept = spec.table ? TABLE_ACCEPT : 'application/json';
+    const req = send(upstream, 'GET', `${spec.path}?${query}`, { ...headers, accept });
     current = req;
     req.on('response', (res) => {
       if (res.statusCode !== 200) return readStatus(res, (status, message) => failed(status, message));

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { downstreamHeaders } from '../proxy/impersonation.js';
 import { Batcher, DEFAULT_BATCHING, type BatcherOptions } from './batcher.js';
 import { slimObject } from '../../kube/slim.js';
+import { tableRows, type Table } from '../../kube/table.js';
 import { openK8sWatch, type WatchFailure } from './k8s-watch.js';
 
 export const SUBSCRIBE_PATH = '/v3/subscribe';
@@ -49,6 +50,8 @@ type Target =
       fieldSelector?: string;
       /** A list view's watch: objects without managedFields. */
       slim?: boolean;
+      /** A list view's watch of rows: Kubernetes Table rows (`src/kube/table.ts`) instead of objects. */
+      table?: boolean;
     };
 
 interface WatchRequest {
@@ -242,11 +245,7 @@ export function subscribeHandler(deps: SubscribeDeps) {
       })();
     }
 
-    async function startK8s(
-      w: WatchRequest,
-      entry: Entry,
-      target: { cluster: string; path: string; labelSelector?: string; fieldSelector?: string; slim?: boolean },
-    ): Promise<void> {
+    async function startK8s(w: WatchRequest, entry: Entry, target: Extract<Target, { kind: 'k8s' }>): Promise<void> {
       const clusterId = String(target.cluster ?? '');
       if (!clusterId) throw new ApiError('MissingRequired', 'target.cluster is required', 'cluster');
       if (typeof target.path !== 'string' || !K8S_PATH.test(target.path) || /\/\.\.?(\/|$)/.test(target.path))
@@ -286,9 +285,15 @@ export function subscribeHandler(deps: SubscribeDeps) {
           resourceVersion: w.resourceVersion || undefined,
           labelSelector: target.labelSelector,
           fieldSelector: target.fieldSelector,
+          table: target.table === true,
         },
         {
           onEvent: (e) => {
+            if (target.table === true) {
+              // One object per event: its row, or nothing for a Table without one.
+              for (const row of tableRows(e.object as Table)) batcher.push({ type: e.type, object: row });
+              return;
+            }
             if (target.slim === true) slimObject(e.object);
             batcher.push(e);
           },

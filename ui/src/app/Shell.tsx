@@ -3,6 +3,7 @@ import type { Cluster } from '../api/types';
 import { AccountPage } from '../account/AccountPage';
 import { RolesPage } from '../admin/RolesPage';
 import { SettingsPage } from '../admin/SettingsPage';
+import { AuthProvidersPage } from '../admin/AuthProvidersPage';
 import { UsersPage } from '../admin/UsersPage';
 import { ClusterView } from '../cluster/ClusterView';
 import { AlertsPage } from '../alerts/AlertsPage';
@@ -152,6 +153,11 @@ export function Shell() {
                   Settings
                 </Link>
               </li>
+              <li>
+                <Link to="/admin/auth" aria-current={here('/admin/auth')}>
+                  Authentication
+                </Link>
+              </li>
             </ul>
           </>
         )}
@@ -198,6 +204,7 @@ function Page(props: { segments: string[]; isAdmin: boolean }) {
       if (second === 'users') return <UsersPage />;
       if (second === 'roles') return <RolesPage />;
       if (second === 'settings') return <SettingsPage />;
+      if (second === 'auth') return <AuthProvidersPage />;
       return <Redirect to="/admin/users" />;
     default:
       return <NotFound />;

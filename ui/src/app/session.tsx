@@ -19,11 +19,19 @@ interface SessionState {
   status: 'loading' | 'signedOut' | 'signedIn';
   session?: Session;
   refresh: () => Promise<void>;
-  logIn: (username: string, password: string) => Promise<void>;
+  /** `provider`: local (default), openldap or activedirectory. */
+  logIn: (username: string, password: string, provider?: string) => Promise<void>;
   logOut: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);
+
+/** Rancher's public login path of each password provider. */
+const LOGIN_PATHS: Record<string, string> = {
+  local: '/v3-public/localProviders/local',
+  openldap: '/v3-public/openLdapProviders/openldap',
+  activedirectory: '/v3-public/activeDirectoryProviders/activedirectory',
+};
 
 /**
  * After signing out, nothing of the last user may stay: not their lists, nor the socket that was
@@ -78,8 +86,8 @@ export function SessionProvider(props: { children: ReactNode }) {
   }, [refresh]);
 
   const logIn = useCallback(
-    async (username: string, password: string) => {
-      await api('POST', '/v3-public/localProviders/local?action=login', {
+    async (username: string, password: string, provider = 'local') => {
+      await api('POST', `${LOGIN_PATHS[provider] ?? LOGIN_PATHS.local}?action=login`, {
         username,
         password,
         responseType: 'cookie',
@@ -90,6 +98,9 @@ export function SessionProvider(props: { children: ReactNode }) {
   );
 
   const logOut = useCallback(async () => {
+    // The socket goes first: were it still open when the server ends the session, its watches
+    // would fail with 401 and the lists still on screen would list again, into more 401s.
+    closeLiveSocket();
     try {
       await api('POST', '/v3/tokens?action=logout', {});
     } finally {

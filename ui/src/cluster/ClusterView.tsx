@@ -20,6 +20,8 @@ import './cluster.css';
 const ObjectPage = lazy(() => import('./ObjectPage'));
 const WorkloadEditor = lazy(() => import('./WorkloadEditor'));
 const CreateFromYaml = lazy(() => import('./CreateFromYaml'));
+const ServiceForm = lazy(() => import('./DiscoveryForms').then((m) => ({ default: m.ServiceForm })));
+const IngressForm = lazy(() => import('./DiscoveryForms').then((m) => ({ default: m.IngressForm })));
 
 const SECTIONS = ['Cluster', 'Workloads', 'Service discovery', 'Config and storage', 'Events'] as const;
 
@@ -55,6 +57,13 @@ export function ClusterView(props: { clusterId: string; path: string[] }) {
           namespace={namespace}
           namespaces={namespaces.items.map((n) => n.name)}
         />
+      </Suspense>
+    );
+  } else if (rest[0] === '_new' && (kind.id === 'services' || kind.id === 'ingresses')) {
+    const Form = kind.id === 'services' ? ServiceForm : IngressForm;
+    content = (
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <Form clusterId={clusterId} namespace={namespace} namespaces={namespaces.items.map((n) => n.name)} />
       </Suspense>
     );
   } else if (rest[0] === '_new' && CREATABLE_FROM_YAML.has(kind.id)) {

@@ -1,7 +1,8 @@
 /**
- * Create an object of a kind that has no form of its own (Services and DNS records, Ingresses,
- * ConfigMaps, Secrets, PersistentVolumeClaims and PersistentVolumes, StorageClasses) from YAML,
- * starting from a commented template. Created through the proxy as the user.
+ * Create an object from YAML: of a kind that has no form of its own (ConfigMaps, Secrets,
+ * PersistentVolumeClaims and PersistentVolumes, StorageClasses), starting from a commented
+ * template, or what a Service or Ingress form built, taken on as YAML. Created through the proxy
+ * as the user.
  */
 import { useState, type FormEvent } from 'react';
 import { parseDocument } from 'yaml';
@@ -106,9 +107,15 @@ volumeBindingMode: WaitForFirstConsumer
 `,
 };
 
-export default function CreateFromYaml(props: { clusterId: string; kind: KindDef; namespace: string }) {
+export default function CreateFromYaml(props: {
+  clusterId: string;
+  kind: KindDef;
+  namespace: string;
+  /** What a form built, taken on as YAML; the kind's template otherwise. */
+  initialText?: string;
+}) {
   const { clusterId, kind } = props;
-  const [text, setText] = useState(() => TEMPLATES[kind.id]!(props.namespace || 'default'));
+  const [text, setText] = useState(() => props.initialText ?? TEMPLATES[kind.id]!(props.namespace || 'default'));
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 

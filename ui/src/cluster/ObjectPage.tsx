@@ -4,7 +4,8 @@
  * watch on its collection narrowed to its name), so the page never shows a stale state.
  */
 import { Age } from '../components/Age';
-import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { CertificateInfo } from './certificate';
 import { Link } from '../app/router';
 import { Button } from '../components/Button';
 import { StateBadge } from '../components/StateBadge';
@@ -22,10 +23,13 @@ import {
 import { LiveStatus } from './LiveStatus';
 import { ObjectActions, useObjectAccess } from './ObjectActions';
 import { PodLogs } from './PodLogs';
-import { ConditionsTable, Revisions, WorkloadDetail } from './WorkloadDetail';
+import { ConditionsTable, hasRevisions, Revisions, WorkloadDetail } from './WorkloadDetail';
 import { YamlEditor } from './YamlEditor';
 
-type Tab = 'summary' | 'yaml' | 'logs' | 'revisions';
+type Tab = 'summary' | 'yaml' | 'logs' | 'shell' | 'revisions';
+
+// The terminal (xterm) is loaded only when a shell is opened.
+const PodShell = lazy(() => import('./PodShell'));
 
 export default function ObjectPage(props: {
   clusterId: string;
@@ -50,7 +54,8 @@ export default function ObjectPage(props: {
     { id: 'summary', label: 'Summary' },
     { id: 'yaml', label: 'YAML' },
     ...(kind.logs ? [{ id: 'logs' as const, label: 'Logs' }] : []),
-    ...(kind.id === 'deployments' ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
+    ...(kind.id === 'pods' ? [{ id: 'shell' as const, label: 'Shell' }] : []),
+    ...(hasRevisions(kind.id) ? [{ id: 'revisions' as const, label: 'Revisions' }] : []),
   ];
   const [tab, setTab] = useState<Tab>('summary');
 
@@ -86,7 +91,14 @@ export default function ObjectPage(props: {
                 <YamlEditor obj={withTypeMeta(kind, obj)} url={url} kindLabel={kind.singular} canEdit={!!canEdit} />
               ))}
             {tab === 'logs' && <PodLogs clusterId={clusterId} pod={obj} />}
-            {tab === 'revisions' && <Revisions clusterId={clusterId} obj={obj} canEdit={!!access.patch} />}
+            {tab === 'shell' && (
+              <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
+                <PodShell clusterId={clusterId} pod={obj} />
+              </Suspense>
+            )}
+            {tab === 'revisions' && (
+              <Revisions clusterId={clusterId} kindId={kind.id} obj={obj} canEdit={!!access.patch} />
+            )}
           </Tabs>
         </>
       )}
@@ -359,6 +371,89 @@ function decodeBase64(value: string): string {
   }
 }
 
+const DAY = 86_400_000;
+
+/** A TLS Secret's certificate, parsed in the browser (the parser is loaded only here). */
+function TlsCertificate(props: { pem: string }) {
+  const [info, setInfo] = useState<{ ok?: CertificateInfo; error?: string }>();
+  useEffect(() => {
+    let live = true;
+    import('./certificate').then(
+      (m) => {
+        try {
+          if (live) setInfo({ ok: m.certificateInfo(props.pem) });
+        } catch (err) {
+          if (live) setInfo({ error: (err as Error).message });
+        }
+      },
+      (err: Error) => live && setInfo({ error: err.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.pem]);
+  if (!info) return <p className="muted">Reading the certificate…</p>;
+  if (info.error) return <p className="error">The certificate cannot be read: {info.error}</p>;
+  const c = info.ok!;
+  const days = Math.floor((c.notAfter.getTime() - Date.now()) / DAY);
+  return (
+    <>
+      <h3>Certificate</h3>
+      <dl className="facts" aria-label="Certificate">
+        <dt>Subject</dt>
+        <dd className="mono">{c.subject}</dd>
+        <dt>Issuer</dt>
+        <dd className="mono">{c.issuer}</dd>
+        <dt>Names</dt>
+        <dd className="mono">{c.names.join(', ') || '–'}</dd>
+        <dt>Valid from</dt>
+        <dd>{c.notBefore.toISOString()}</dd>
+        <dt>Expires</dt>
+        <dd>
+          {c.notAfter.toISOString()}{' '}
+          {days < 0 ? (
+            <StateBadge state="Expired" tone="bad" />
+          ) : (
+            <span className={days < 30 ? 'warn' : 'muted'}>
+              (in {days} day{days === 1 ? '' : 's'})
+            </span>
+          )}
+        </dd>
+      </dl>
+    </>
+  );
+}
+
+/** A registry credential's registries and users; the passwords stay behind Reveal. */
+function Registries(props: { dockerconfigjson: string }) {
+  let auths: Record<string, { username?: string; auth?: string }> = {};
+  try {
+    auths = (JSON.parse(atob(props.dockerconfigjson)) as { auths?: typeof auths }).auths ?? {};
+  } catch {
+    return <p className="error">.dockerconfigjson is not valid JSON.</p>;
+  }
+  const user = (a: { username?: string; auth?: string }) => {
+    if (a.username) return a.username;
+    try {
+      return atob(a.auth ?? '').split(':')[0] ?? '';
+    } catch {
+      return '';
+    }
+  };
+  return (
+    <>
+      <h3>Registries</h3>
+      <ul aria-label="Registries">
+        {Object.entries(auths).map(([host, a]) => (
+          <li key={host}>
+            <span className="mono">{host}</span> as <span className="mono">{user(a) || '(no user)'}</span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** Keys are listed; each value stays hidden until revealed on purpose, one key at a time. */
 function SecretData(props: { secret: KubeObject }) {
   const data = (props.secret.data ?? {}) as Record<string, string>;
@@ -376,6 +471,12 @@ function SecretData(props: { secret: KubeObject }) {
       <p>
         Type <span className="mono">{props.secret.type}</span>
       </p>
+      {props.secret.type === 'kubernetes.io/tls' && data['tls.crt'] && (
+        <TlsCertificate pem={decodeBase64(data['tls.crt'])} />
+      )}
+      {props.secret.type === 'kubernetes.io/dockerconfigjson' && data['.dockerconfigjson'] && (
+        <Registries dockerconfigjson={data['.dockerconfigjson']} />
+      )}
       {Object.keys(data).length ? (
         <table className="simple-table" aria-label="Secret data">
           <thead>

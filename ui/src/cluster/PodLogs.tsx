@@ -1,5 +1,6 @@
 /**
- * A pod's logs: choose the container, the previous (crashed) instance, and follow. Following is a
+ * A pod's logs: choose the container (app or init), the previous (crashed) instance, how many of
+ * the last lines, timestamps, and follow. Following is a
  * streamed fetch of `…/log?follow=true`: chunks are appended as they arrive, the text is capped
  * (the oldest lines go first) so a chatty container cannot eat the tab's memory, and rendering is
  * throttled to one update per frame. Stop aborts the request.
@@ -11,7 +12,8 @@ import { proxyBase, type KubeObject } from './k8s';
 
 /** Kept characters; the oldest whole lines are dropped beyond this. */
 const MAX_CHARS = 1 << 20;
-const TAIL_LINES = 1000;
+/** Choices for "last lines"; 0 is all of them (still capped at MAX_CHARS). */
+const TAIL_CHOICES = [100, 1000, 10000, 0];
 
 function cap(text: string): string {
   if (text.length <= MAX_CHARS) return text;
@@ -19,22 +21,47 @@ function cap(text: string): string {
   return cut < 0 ? text.slice(-MAX_CHARS) : text.slice(cut + 1);
 }
 
+/** The container a pod view shows (logs, shell). */
+export function ContainerSelect(props: {
+  containers: string[];
+  label?: (name: string) => string;
+  value: string;
+  onChange(name: string): void;
+}) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id}>Container</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.containers.map((c) => (
+          <option key={c} value={c}>
+            {props.label ? props.label(c) : c}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
 export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   const { clusterId, pod } = props;
+  const initContainers = new Set(((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name));
   const containers: string[] = [
     ...((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name),
-    ...((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name),
+    ...initContainers,
   ];
   const [container, setContainer] = useState(containers[0] ?? '');
   const [previous, setPrevious] = useState(false);
   const [follow, setFollow] = useState(false);
+  const [tail, setTail] = useState(1000);
+  const [timestamps, setTimestamps] = useState(false);
   const [text, setText] = useState('');
   const [status, setStatus] = useState<{
     kind: 'idle' | 'loading' | 'following' | 'ended' | 'error';
     message?: string;
   }>({ kind: 'idle' });
   const [generation, setGeneration] = useState(0);
-  const containerId = useId();
+  const tailId = useId();
   const logRef = useRef<HTMLPreElement>(null);
   const stickToBottom = useRef(true);
   const { namespace = 'default', name } = pod.metadata;
@@ -42,7 +69,9 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   useEffect(() => {
     if (!container) return;
     const abort = new AbortController();
-    const q = new URLSearchParams({ container, tailLines: String(TAIL_LINES) });
+    const q = new URLSearchParams({ container });
+    if (tail) q.set('tailLines', String(tail));
+    if (timestamps) q.set('timestamps', 'true');
     if (previous) q.set('previous', 'true');
     const url = `${proxyBase(clusterId)}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
     setText('');
@@ -97,7 +126,7 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
       abort.abort();
       if (frame) cancelAnimationFrame(frame);
     };
-  }, [clusterId, namespace, name, container, previous, follow, generation]);
+  }, [clusterId, namespace, name, container, previous, follow, tail, timestamps, generation]);
 
   // Keep the newest line in view while following, unless the user scrolled up to read.
   useEffect(() => {
@@ -108,14 +137,23 @@ export function PodLogs(props: { clusterId: string; pod: KubeObject }) {
   return (
     <div className="pod-logs">
       <div className="toolbar">
-        <label htmlFor={containerId}>Container</label>
-        <select id={containerId} value={container} onChange={(e) => setContainer(e.target.value)}>
-          {containers.map((c) => (
-            <option key={c} value={c}>
-              {c}
+        <ContainerSelect
+          containers={containers}
+          label={(c) => (initContainers.has(c) ? `${c} (init)` : c)}
+          value={container}
+          onChange={setContainer}
+        />
+        <label htmlFor={tailId}>Last lines</label>
+        <select id={tailId} value={tail} onChange={(e) => setTail(Number(e.target.value))}>
+          {TAIL_CHOICES.map((n) => (
+            <option key={n} value={n}>
+              {n ? n.toLocaleString('en') : 'All'}
             </option>
           ))}
         </select>
+        <label className="checkbox">
+          <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
+        </label>
         <label className="checkbox">
           <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} /> Previous
           container

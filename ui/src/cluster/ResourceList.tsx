@@ -2,10 +2,13 @@ import { useMemo } from 'react';
 import { DataTable } from '../components/DataTable';
 import { useLiveLists, type LiveSource } from '../live/useLiveList';
 import { keyOf, type KubeObject } from './k8s';
-import { collectionPath, CREATABLE_FROM_YAML, WORKLOAD_TYPES, type KindDef } from './kinds';
+import { collectionPath, CREATABLE_FROM_YAML, serverTableColumns, WORKLOAD_TYPES, type KindDef } from './kinds';
 import { LiveStatus } from './LiveStatus';
 import { useCan } from './useCan';
 import { Link } from '../app/router';
+
+/** Rows listed carry no uid, rows watched do: one key for both. */
+const rowKeyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /**
  * The live table of one kind, in one namespace or all of them. "All namespaces" means all the
@@ -21,7 +24,9 @@ export function ResourceList(props: {
   namespaces: string[];
 }) {
   const { clusterId, kind, namespace, search } = props;
-  // The table needs no managedFields in its watch events; the object page watches its object whole.
+  // The table needs no managedFields in its watch events, and big kinds need only the API server's
+  // printed rows; the object page watches its object whole.
+  const view = kind.serverTable ? { table: true } : { slim: true };
   const allNamespaces = kind.namespaced && !namespace;
   const mayListAll = useCan(clusterId, { verb: 'list', group: kind.apiGroup, resource: kind.resource });
   const perNamespace = allNamespaces && mayListAll === false;
@@ -34,17 +39,20 @@ export function ResourceList(props: {
           ? nsKey
               .split(',')
               .filter(Boolean)
-              .map((ns) => ({ kind: 'k8s', cluster: clusterId, path: collectionPath(kind, ns), slim: true }))
-          : [{ kind: 'k8s', cluster: clusterId, path: collectionPath(kind, namespace || undefined), slim: true }],
+              .map((ns) => ({ kind: 'k8s', cluster: clusterId, path: collectionPath(kind, ns), ...view }))
+          : [{ kind: 'k8s', cluster: clusterId, path: collectionPath(kind, namespace || undefined), ...view }],
+    // view follows from kind.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
     [clusterId, kind, namespace, nsKey, perNamespace, allNamespaces, mayListAll],
   );
   const live = useLiveLists<KubeObject>(sources);
   const asking = mayListAll === undefined && allNamespaces;
   const state = asking ? 'loading' : live.state;
-  const columns = useMemo(
-    () => kind.columns({ clusterId, showNamespace: allNamespaces, search }),
-    [kind, clusterId, allNamespaces, search],
-  );
+  const serverColumns = live.columns;
+  const columns = useMemo(() => {
+    const ctx = { clusterId, showNamespace: allNamespaces, search };
+    return kind.serverTable ? serverTableColumns(kind, ctx, serverColumns ?? []) : kind.columns(ctx);
+  }, [kind, clusterId, allNamespaces, search, serverColumns]);
   const where = kind.namespaced
     ? namespace
       ? ` in ${namespace}`
@@ -90,7 +98,7 @@ export function ResourceList(props: {
       <DataTable
         rows={live.items}
         columns={columns}
-        rowKey={keyOf}
+        rowKey={kind.serverTable ? rowKeyOf : keyOf}
         label={kind.label}
         initialSort={kind.initialSort ?? { id: 'name' }}
         emptyText={

@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { stringify } from 'yaml';
-import { revisionOf, templateFromReplicaSet } from '../../../src/schema/workload-spec.js';
+import { currentRevision, historyOf } from '../../../src/schema/workload-spec.js';
 import { api, errorMessage } from '../api/http';
 import { Link } from '../app/router';
 import { Age } from '../components/Age';
@@ -252,26 +252,49 @@ export function lineDiff(a: string, b: string): { op: ' ' | '-' | '+'; line: str
 }
 
 /** A Deployment's revisions (its ReplicaSets): pick one, see what rolling back would change, roll back. */
-export function Revisions(props: { clusterId: string; obj: KubeObject; canEdit: boolean }) {
+/** Where each kind keeps its revisions, and its API path (Deployments: ReplicaSets; others: ControllerRevisions). */
+const HISTORY: Record<string, { plural: string; revisions: string }> = {
+  deployments: { plural: 'deployments', revisions: 'replicasets' },
+  statefulsets: { plural: 'statefulsets', revisions: 'controllerrevisions' },
+  daemonsets: { plural: 'daemonsets', revisions: 'controllerrevisions' },
+};
+
+export const hasRevisions = (kindId: string) => kindId in HISTORY;
+
+const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `value` with its keys in the order `model` has them (others after): a ControllerRevision keeps
+ * its template with sorted keys, which would otherwise show as changes in the diff.
+ */
+function orderLike(value: unknown, model: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => orderLike(v, Array.isArray(model) ? model[i] : undefined));
+  if (!isMap(value)) return value;
+  const keys = isMap(model)
+    ? [...Object.keys(model).filter((k) => k in value), ...Object.keys(value)]
+    : Object.keys(value);
+  return Object.fromEntries(
+    [...new Set(keys)].map((k) => [k, orderLike(value[k], isMap(model) ? model[k] : undefined)]),
+  );
+}
+
+export function Revisions(props: { clusterId: string; kindId: string; obj: KubeObject; canEdit: boolean }) {
   const { clusterId, obj } = props;
   const ns = obj.metadata.namespace ?? 'default';
+  const where = HISTORY[props.kindId]!;
   const { items } = useLiveList<KubeObject>({
     kind: 'k8s',
     cluster: clusterId,
-    path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`,
+    path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/${where.revisions}`,
   });
-  const sets = items
-    .filter((rs) =>
-      (rs.metadata.ownerReferences as { uid?: string }[] | undefined)?.some((o) => o.uid === obj.metadata.uid),
-    )
-    .sort((a, b) => revisionOf(b as never) - revisionOf(a as never));
-  const current = Number(obj.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  const history = historyOf(obj as never, items as never);
+  const current = currentRevision(obj as never, history);
   const [picked, setPicked] = useState<string | null>(null);
   const [note, setNote] = useState<string>();
   const [error, setError] = useState<string>();
-  const chosen = sets.find((s) => s.metadata.name === picked);
+  const chosen = history.find((h) => h.name === picked);
   const now = stringify(obj.spec?.template ?? {});
-  const diff = chosen ? lineDiff(now, stringify(templateFromReplicaSet(chosen as never))) : [];
+  const diff = chosen ? lineDiff(now, stringify(orderLike(chosen.template, obj.spec?.template))) : [];
 
   const rollback = async () => {
     if (!chosen) return;
@@ -280,14 +303,14 @@ export function Revisions(props: { clusterId: string; obj: KubeObject; canEdit: 
       // As `kubectl rollout undo`, guarded by the version shown, so nothing newer is overwritten.
       await api(
         'PATCH',
-        `${proxyBase(clusterId)}/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(obj.metadata.name)}`,
+        `${proxyBase(clusterId)}/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/${where.plural}/${encodeURIComponent(obj.metadata.name)}`,
         [
           { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
-          { op: 'replace', path: '/spec/template', value: templateFromReplicaSet(chosen as never) },
+          { op: 'replace', path: '/spec/template', value: chosen.template },
         ],
         { headers: JSON_PATCH },
       );
-      setNote(`Rolled back to revision ${revisionOf(chosen as never)}.`);
+      setNote(`Rolled back to revision ${chosen.revision}.`);
       setPicked(null);
     } catch (e) {
       setError(errorMessage(e));
@@ -307,24 +330,23 @@ export function Revisions(props: { clusterId: string; obj: KubeObject; canEdit: 
           </tr>
         </thead>
         <tbody>
-          {sets.map((rs) => {
-            const rev = revisionOf(rs as never);
+          {history.map((h) => {
+            const rev = h.revision;
+            const tpl = h.template as { spec?: { containers?: { image?: string }[] } };
             return (
-              <tr key={rs.metadata.name} aria-selected={rs.metadata.name === picked}>
+              <tr key={h.name} aria-selected={h.name === picked}>
                 <th scope="row">
                   {rev}
                   {rev === current ? ' (current)' : ''}
                 </th>
-                <td className="mono">
-                  {((rs.spec?.template?.spec?.containers ?? []) as { image?: string }[]).map((c) => c.image).join(', ')}
-                </td>
+                <td className="mono">{(tpl.spec?.containers ?? []).map((c) => c.image).join(', ')}</td>
                 <td>
-                  <Age time={rs.metadata.creationTimestamp} suffix=" ago" />
+                  <Age time={h.created ?? undefined} suffix=" ago" />
                 </td>
-                <td>{Number(rs.status?.replicas ?? 0)}</td>
+                <td>{h.replicas ?? '–'}</td>
                 <td>
                   {rev !== current && (
-                    <Button className="btn-small" onClick={() => setPicked(rs.metadata.name)}>
+                    <Button className="btn-small" onClick={() => setPicked(h.name)}>
                       Compare revision {rev}
                     </Button>
                   )}
@@ -336,7 +358,7 @@ export function Revisions(props: { clusterId: string; obj: KubeObject; canEdit: 
       </table>
       {chosen && (
         <>
-          <h3>Rolling back to revision {revisionOf(chosen as never)} changes the pod template so:</h3>
+          <h3>Rolling back to revision {chosen.revision} changes the pod template so:</h3>
           <pre className="yaml diff" aria-label="Changes of the rollback" tabIndex={0}>
             {diff
               .filter((d) => d.op !== ' ')
@@ -348,7 +370,7 @@ export function Revisions(props: { clusterId: string; obj: KubeObject; canEdit: 
           </pre>
           {props.canEdit && (
             <Button variant="primary" onClick={() => void rollback()}>
-              Roll back to revision {revisionOf(chosen as never)}
+              Roll back to revision {chosen.revision}
             </Button>
           )}
         </>

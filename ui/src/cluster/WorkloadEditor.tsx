@@ -4,7 +4,9 @@
  * YAML tab shows it whole and what is typed there becomes the object the form shows. Saving goes
  * through the cluster proxy as the user (the cluster's RBAC decides), then makes the Services the
  * ports ask for, with the plan the server's workload API follows (src/schema/workload-spec.ts).
- * The form covers the first container; init containers and sidecars are edited in YAML.
+ * The form edits every container: the app containers, init containers and sidecars (init
+ * containers that keep running, `restartPolicy: Always`), one at a time, chosen at the top of its
+ * section.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { parseDocument } from 'yaml';
@@ -38,8 +40,19 @@ function podSpec(type: WorkloadKind, o: any): any {
   tpl.metadata ??= {};
   return (tpl.spec ??= {});
 }
-const container = (type: WorkloadKind, o: any): any =>
-  ((podSpec(type, o).containers ??= [{ name: 'container-0' }])[0] ??= {});
+/** Which container the form shows: an app container or an init container (sidecars are these too). */
+interface Sel {
+  list: 'containers' | 'initContainers';
+  index: number;
+}
+const FIRST: Sel = { list: 'containers', index: 0 };
+function container(type: WorkloadKind, o: any, sel: Sel = FIRST): any {
+  const p = podSpec(type, o);
+  const list = (p[sel.list] ??= sel.list === 'containers' ? [{ name: 'container-0' }] : []);
+  return (list[sel.index] ??= {});
+}
+const roleOf = (c: any, list: Sel['list']) =>
+  list === 'containers' ? 'container' : c.restartPolicy === 'Always' ? 'sidecar' : 'init container';
 const words = (s: string) => s.split(/\s+/).filter(Boolean);
 const noTagOrLatest = (image: string) => {
   const last = image.split('/').pop() ?? '';
@@ -86,6 +99,7 @@ export default function WorkloadEditor(props: {
   const [yaml, setYaml] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [sel, setSel] = useState<Sel>(FIRST);
   const url = (ns: string, name?: string) =>
     `${proxyBase(clusterId)}${name ? objectPath(kind, ns, name) : collectionPath(kind, ns)}`;
 
@@ -111,7 +125,7 @@ export default function WorkloadEditor(props: {
       return d;
     });
   const ps = podSpec(type, structuredClone(obj));
-  const c = container(type, structuredClone(obj));
+  const c = container(type, structuredClone(obj), sel);
   const ns = obj.metadata.namespace as string;
 
   const toYamlView = () => {
@@ -137,6 +151,8 @@ export default function WorkloadEditor(props: {
     const v = fromYaml();
     if (!v) return;
     setObj(v);
+    // The YAML may have removed the container the form showed.
+    setSel(FIRST);
     setMode('form');
   };
 
@@ -152,8 +168,10 @@ export default function WorkloadEditor(props: {
       setError('Give the workload a name.');
       return;
     }
-    if (!container(type, structuredClone(o)).image) {
-      setError('Give the container an image.');
+    const p = podSpec(type, structuredClone(o));
+    const missing = [...(p.initContainers ?? []), ...(p.containers ?? [])].find((x: any) => !x.image);
+    if (missing || !(p.containers ?? []).length) {
+      setError(`Give container ${missing?.name ?? 'container-0'} an image.`);
       return;
     }
     setBusy(true);
@@ -227,7 +245,7 @@ export default function WorkloadEditor(props: {
     tpl.metadata.labels = { ...tpl.metadata.labels, [SELECTOR_LABEL]: value };
     if (d.spec.selector) d.spec.selector = { matchLabels: { [SELECTOR_LABEL]: value } };
   };
-  const setC = (fn: (c: any, d: any) => void) => edit((d) => fn(container(type, d), d));
+  const setC = (fn: (c: any, d: any) => void) => edit((d) => fn(container(type, d, sel), d));
 
   return (
     <form className="workload-editor" onSubmit={(e) => void save(e)} aria-label={`${kind.singular} editor`}>
@@ -322,7 +340,45 @@ export default function WorkloadEditor(props: {
             )}
           </Section>
 
-          <Section title="Container">
+          <Section title="Containers">
+            <ContainerPicker
+              pod={ps}
+              sel={sel}
+              onSelect={setSel}
+              onAdd={(list, sidecar) => {
+                setSel({ list, index: (ps[list] ?? []).length });
+                edit((d) => {
+                  const p = podSpec(type, d);
+                  const all = [...(p.containers ?? []), ...(p.initContainers ?? [])].map((x: any) => x.name);
+                  let n = all.length;
+                  const prefix = list === 'containers' ? 'container' : sidecar ? 'sidecar' : 'init';
+                  while (all.includes(`${prefix}-${n}`)) n++;
+                  const added = { name: `${prefix}-${n}`, image: '', ...(sidecar ? { restartPolicy: 'Always' } : {}) };
+                  p[list] = [...(p[list] ?? []), added];
+                });
+              }}
+              onRemove={() => {
+                setSel(FIRST);
+                edit((d) => {
+                  const p = podSpec(type, d);
+                  p[sel.list].splice(sel.index, 1);
+                  if (!p[sel.list].length) delete p[sel.list];
+                  if (sel.list === 'containers') {
+                    const kinds = portKinds(d);
+                    if (kinds.length > sel.index) {
+                      kinds.splice(sel.index, 1);
+                      d.metadata.annotations = { ...d.metadata.annotations, [PORTS_ANNOTATION]: JSON.stringify(kinds) };
+                    }
+                  }
+                });
+              }}
+            />
+            <Field
+              label="Container name"
+              value={c.name ?? ''}
+              required
+              onChange={(e) => setC((x) => (x.name = e.target.value))}
+            />
             <Field
               label="Image"
               value={c.image ?? ''}
@@ -387,91 +443,95 @@ export default function WorkloadEditor(props: {
             />
           </Section>
 
-          <Section title="Ports">
-            <Rows
-              label="port"
-              items={(c.ports ?? []) as any[]}
-              onAdd={() =>
-                edit((d) => {
-                  const x = container(type, d);
-                  x.ports = [...(x.ports ?? []), { containerPort: 80 + (x.ports?.length ?? 0), protocol: 'TCP' }];
-                  writeKinds(d);
-                })
-              }
-              onRemove={(i) =>
-                edit((d) => {
-                  const x = container(type, d);
-                  const kinds = portKinds(d);
-                  kinds[0] = (kinds[0] ?? []).filter((k: any) => k.containerPort !== x.ports[i].containerPort);
-                  x.ports.splice(i, 1);
-                  if (!x.ports.length) delete x.ports;
-                  d.metadata.annotations = { ...d.metadata.annotations, [PORTS_ANNOTATION]: JSON.stringify(kinds) };
-                })
-              }
-              render={(p, i) => {
-                const k = (portKinds(obj)[0] ?? []).find((x: any) => x.containerPort === p.containerPort);
-                return (
-                  <>
-                    <Field
-                      label={`Port ${i + 1}`}
-                      type="number"
-                      min={1}
-                      max={65535}
-                      value={p.containerPort}
-                      onChange={(e) =>
-                        edit((d) => {
-                          const before = container(type, d).ports[i].containerPort;
-                          container(type, d).ports[i].containerPort = Number(e.target.value);
-                          const kinds = portKinds(d);
-                          for (const x of kinds[0] ?? [])
-                            if (x.containerPort === before) x.containerPort = Number(e.target.value);
-                          d.metadata.annotations = {
-                            ...d.metadata.annotations,
-                            [PORTS_ANNOTATION]: JSON.stringify(kinds),
-                          };
-                        })
-                      }
-                    />
-                    <SelectField
-                      label={`Protocol ${i + 1}`}
-                      value={p.protocol ?? 'TCP'}
-                      onChange={(e) => setC((x) => (x.ports[i].protocol = e.target.value))}
-                      options={['TCP', 'UDP', 'SCTP'].map((v) => ({ value: v, label: v }))}
-                    />
-                    <SelectField
-                      label={`Service ${i + 1}`}
-                      value={k?.kind ?? ''}
-                      onChange={(e) =>
-                        edit((d) => {
-                          const kinds = portKinds(d);
-                          const list = (kinds[0] ??= []) as any[];
-                          const port = container(type, d).ports[i];
-                          const at = list.findIndex((x) => x.containerPort === port.containerPort);
-                          const entry = {
-                            containerPort: port.containerPort,
-                            protocol: port.protocol ?? 'TCP',
-                            kind: e.target.value || null,
-                          };
-                          if (at >= 0) list[at] = { ...list[at], ...entry };
-                          else list.push(entry);
-                          d.metadata.annotations = {
-                            ...d.metadata.annotations,
-                            [PORTS_ANNOTATION]: JSON.stringify(kinds),
-                          };
-                        })
-                      }
-                      options={[
-                        { value: '', label: 'No Service' },
-                        { value: 'ClusterIP', label: 'Cluster IP (inside the cluster)' },
-                        { value: 'NodePort', label: 'Node port (on every node)' },
-                        { value: 'LoadBalancer', label: 'Load balancer' },
-                      ]}
-                    />
-                  </>
-                );
-              }}
-            />
-          </Section>
+          {sel.list === 'containers' && (
+            <Section title="Ports">
+              <Rows
+                label="port"
+                items={(c.ports ?? []) as any[]}
+                onAdd={() =>
+                  edit((d) => {
+                    const x = container(type, d, sel);
+                    x.ports = [...(x.ports ?? []), { containerPort: 80 + (x.ports?.length ?? 0), protocol: 'TCP' }];
+                    writeKinds(d);
+                  })
+                }
+                onRemove={(i) =>
+                  edit((d) => {
+                    const x = container(type, d, sel);
+                    const kinds = portKinds(d);
+                    kinds[sel.index] = (kinds[sel.index] ?? []).filter(
+                      (k: any) => k.containerPort !== x.ports[i].containerPort,
+                    );
+                    x.ports.splice(i, 1);
+                    if (!x.ports.length) delete x.ports;
+                    d.metadata.annotations = { ...d.metadata.annotations, [PORTS_ANNOTATION]: JSON.stringify(kinds) };
+                  })
+                }
+                render={(p, i) => {
+                  const k = (portKinds(obj)[sel.index] ?? []).find((x: any) => x.containerPort === p.containerPort);
+                  return (
+                    <>
+                      <Field
+                        label={`Port ${i + 1}`}
+                        type="number"
+                        min={1}
+                        max={65535}
+                        value={p.containerPort}
+                        onChange={(e) =>
+                          edit((d) => {
+                            const before = container(type, d, sel).ports[i].containerPort;
+                            container(type, d, sel).ports[i].containerPort = Number(e.target.value);
+                            const kinds = portKinds(d);
+                            for (const x of kinds[sel.index] ?? [])
+                              if (x.containerPort === before) x.containerPort = Number(e.target.value);
+                            d.metadata.annotations = {
+                              ...d.metadata.annotations,
+                              [PORTS_ANNOTATION]: JSON.stringify(kinds),
+                            };
+                          })
+                        }
+                      />
+                      <SelectField
+                        label={`Protocol ${i + 1}`}
+                        value={p.protocol ?? 'TCP'}
+                        onChange={(e) => setC((x) => (x.ports[i].protocol = e.target.value))}
+                        options={['TCP', 'UDP', 'SCTP'].map((v) => ({ value: v, label: v }))}
+                      />
+                      <SelectField
+                        label={`Service ${i + 1}`}
+                        value={k?.kind ?? ''}
+                        onChange={(e) =>
+                          edit((d) => {
+                            const kinds = portKinds(d);
+                            const list = (kinds[sel.index] ??= []) as any[];
+                            const port = container(type, d, sel).ports[i];
+                            const at = list.findIndex((x) => x.containerPort === port.containerPort);
+                            const entry = {
+                              containerPort: port.containerPort,
+                              protocol: port.protocol ?? 'TCP',
+                              kind: e.target.value || null,
+                            };
+                            if (at >= 0) list[at] = { ...list[at], ...entry };
+                            else list.push(entry);
+                            d.metadata.annotations = {
+                              ...d.metadata.annotations,
+                              [PORTS_ANNOTATION]: JSON.stringify(kinds),
+                            };
+                          })
+                        }
+                        options={[
+                          { value: '', label: 'No Service' },
+                          { value: 'ClusterIP', label: 'Cluster IP (inside the cluster)' },
+                          { value: 'NodePort', label: 'Node port (on every node)' },
+                          { value: 'LoadBalancer', label: 'Load balancer' },
+                        ]}
+                      />
+                    </>
+                  );
+                }}
+              />
+            </Section>
+          )}
 
           <Section title="Environment">
             <Rows
@@ -531,7 +591,7 @@ export default function WorkloadEditor(props: {
                   const p = podSpec(type, d);
                   const n = `vol-${(p.volumes?.length ?? 0) + 1}`;
                   p.volumes = [...(p.volumes ?? []), { name: n, emptyDir: {} }];
-                  const x = container(type, d);
+                  const x = container(type, d, sel);
                   x.volumeMounts = [...(x.volumeMounts ?? []), { name: n, mountPath: `/data/${n}` }];
                 })
               }
@@ -540,7 +600,7 @@ export default function WorkloadEditor(props: {
                   const p = podSpec(type, d);
                   const [gone] = p.volumes.splice(i, 1);
                   if (!p.volumes.length) delete p.volumes;
-                  const x = container(type, d);
+                  const x = container(type, d, sel);
                   x.volumeMounts = (x.volumeMounts ?? []).filter((m: any) => m.name !== gone.name);
                   if (!x.volumeMounts.length) delete x.volumeMounts;
                 })
@@ -553,7 +613,7 @@ export default function WorkloadEditor(props: {
                   onChange={(nv, mountPath) =>
                     edit((d) => {
                       podSpec(type, d).volumes[i] = nv;
-                      const x = container(type, d);
+                      const x = container(type, d, sel);
                       x.volumeMounts = (x.volumeMounts ?? []).filter((m: any) => m.name !== nv.name);
                       if (mountPath) x.volumeMounts.push({ name: nv.name, mountPath });
                     })
@@ -726,6 +786,50 @@ export default function WorkloadEditor(props: {
     const kinds = portKinds(d);
     d.metadata.annotations = { ...d.metadata.annotations, [PORTS_ANNOTATION]: JSON.stringify(kinds) };
   }
+}
+
+/** Which container the sections below edit, and adding or removing one. */
+function ContainerPicker(props: {
+  pod: any;
+  sel: Sel;
+  onSelect(sel: Sel): void;
+  onAdd(list: Sel['list'], sidecar: boolean): void;
+  onRemove(): void;
+}) {
+  const { pod, sel } = props;
+  const options = [
+    ...((pod.initContainers ?? []) as any[]).map((c, index) => ({
+      value: `initContainers:${index}`,
+      label: `${c.name || '(unnamed)'} (${roleOf(c, 'initContainers')})`,
+    })),
+    ...((pod.containers ?? []) as any[]).map((c, index) => ({
+      value: `containers:${index}`,
+      label: c.name || '(unnamed)',
+    })),
+  ];
+  const onlyApp = sel.list === 'containers' && (pod.containers ?? []).length <= 1;
+  return (
+    <div className="container-picker">
+      <SelectField
+        label="Container"
+        value={`${sel.list}:${sel.index}`}
+        onChange={(e) => {
+          const [list, index] = e.target.value.split(':');
+          props.onSelect({ list: list as Sel['list'], index: Number(index) });
+        }}
+        options={options}
+      />
+      <p className="muted">Init containers run, in order, before the others; sidecars start first and keep running.</p>
+      <div className="toolbar">
+        <Button onClick={() => props.onAdd('containers', false)}>Add container</Button>
+        <Button onClick={() => props.onAdd('initContainers', false)}>Add init container</Button>
+        <Button onClick={() => props.onAdd('initContainers', true)}>Add sidecar</Button>
+        <Button variant="danger" disabled={onlyApp} onClick={props.onRemove}>
+          Remove this container
+        </Button>
+      </div>
+    </div>
+  );
 }
 
 function Section(props: { title: string; children: ReactNode }) {

@@ -8,7 +8,15 @@
 
 export type WatchTarget =
   | { kind: 'v3'; type: string }
-  | { kind: 'k8s'; cluster: string; path: string; /** objects without managedFields */ slim?: boolean };
+  | {
+      kind: 'k8s';
+      cluster: string;
+      path: string;
+      /** objects without managedFields */
+      slim?: boolean;
+      /** Table rows (src/kube/table.ts) instead of objects */
+      table?: boolean;
+    };
 
 export interface WatchRequest {
   target: WatchTarget;

@@ -1,4 +1,5 @@
 import { api } from '../api/http';
+import { TABLE_ACCEPT, tableRows, type Table, type TableColumn } from '../../../src/kube/table.js';
 import { liveSocket, type WatchEvent, type WatchHandle, type WatchRequest } from './socket';
 import type { LiveSource, LiveState } from './useLiveList';
 
@@ -6,10 +7,17 @@ export interface LiveSnapshot<T> {
   items: T[];
   state: LiveState;
   error?: Error;
+  /** A table source's columns, as the API server defines them. */
+  columns?: TableColumn[];
 }
 
 /** Kubernetes' recommended page size; a v3 page may be larger (the server caps it at 5000). */
 const K8S_PAGE = 500;
+/**
+ * Table rows are a sixteenth of an object: after a first page of the usual size (first rows soon),
+ * the rest comes in fewer, larger pages, each a round trip less through the proxy.
+ */
+const TABLE_PAGE = 5000;
 const V3_PAGE = 1000;
 /** How long an unused list is kept, so a page switch or a remount does not list again. */
 const KEEP_UNUSED_MS = 5_000;
@@ -23,6 +31,7 @@ const PUBLISH_FALLBACK_MS = 250;
 interface Listed<T> {
   items: T[];
   resourceVersion?: string;
+  columns?: TableColumn[];
 }
 
 interface K8sObject {
@@ -33,7 +42,15 @@ interface K8sObject {
 export function objectKey(source: LiveSource, obj: unknown): string {
   if (source.kind === 'v3') return String((obj as { id?: string }).id);
   const m = (obj as K8sObject).metadata ?? {};
+  // A table's listed rows carry no uid (includeObject=None), its watched rows do: one key for both.
+  if (source.table) return `${m.namespace ?? ''}/${m.name ?? ''}`;
   return m.uid ?? `${m.namespace ?? ''}/${m.name ?? ''}`;
+}
+
+/** The namespace of a collection path (/api/v1/namespaces/<ns>/pods), if it names one. */
+function pathNamespace(path: string): string | undefined {
+  const m = /\/namespaces\/([^/]+)\/[^/]+$/.exec(path);
+  return m ? decodeURIComponent(m[1]!) : undefined;
 }
 
 /** Strip the origin from a link the server rendered, so it goes through the same client. */
@@ -49,7 +66,7 @@ function pathOf(link: string): string {
 export async function listSource<T>(
   source: LiveSource,
   signal: AbortSignal,
-  onPage?: (itemsSoFar: T[]) => void,
+  onPage?: (itemsSoFar: T[], columns?: TableColumn[]) => void,
 ): Promise<Listed<T>> {
   const items: T[] = [];
   if (source.kind === 'v3') {
@@ -73,30 +90,44 @@ export async function listSource<T>(
   }
   let cont = '';
   let rv: string | undefined;
+  let columns: TableColumn[] | undefined;
+  // One namespace's rows need only their cells (the namespace is known); across namespaces each
+  // row brings its object's metadata to say which namespace it is in.
+  const namespace = pathNamespace(source.path);
   do {
-    const q = new URLSearchParams({ limit: String(K8S_PAGE) });
+    const q = new URLSearchParams({ limit: String(source.table && cont ? TABLE_PAGE : K8S_PAGE) });
     if (cont) q.set('continue', cont);
     if (source.labelSelector) q.set('labelSelector', source.labelSelector);
     if (source.fieldSelector) q.set('fieldSelector', source.fieldSelector);
-    const page: { items: T[]; metadata?: { resourceVersion?: string; continue?: string } } = await api(
+    if (source.table) q.set('includeObject', namespace ? 'None' : 'Metadata');
+    const page: Table & { items?: T[] } = await api(
       'GET',
       `/k8s/clusters/${encodeURIComponent(source.cluster)}${source.path}?${q}`,
       undefined,
-      { signal },
+      { signal, ...(source.table && { headers: { accept: TABLE_ACCEPT } }) },
     );
-    items.push(...page.items);
+    if (page.kind === 'Table') {
+      columns ??= page.columnDefinitions ?? undefined;
+      items.push(...(tableRows(page, namespace) as T[]));
+    } else items.push(...(page.items ?? []));
     rv = page.metadata?.resourceVersion;
     cont = page.metadata?.continue ?? '';
-    if (cont) onPage?.(items);
+    if (cont) onPage?.(items, columns);
   } while (cont);
-  return { items, resourceVersion: rv };
+  return { items, resourceVersion: rv, ...(columns && { columns }) };
 }
 
 function watchRequest(source: LiveSource, resourceVersion: string | undefined): WatchRequest {
   if (source.kind === 'v3')
     return { target: { kind: 'v3', type: source.type }, resourceVersion, filter: source.filter };
   return {
-    target: { kind: 'k8s', cluster: source.cluster, path: source.path, ...(source.slim && { slim: true }) },
+    target: {
+      kind: 'k8s',
+      cluster: source.cluster,
+      path: source.path,
+      ...(source.slim && { slim: true }),
+      ...(source.table && { table: true }),
+    },
     resourceVersion,
     labelSelector: source.labelSelector,
     fieldSelector: source.fieldSelector,
@@ -193,10 +224,10 @@ export class LiveList<T> {
       let shown = 0;
       const progress =
         this.snapshot.items.length === 0
-          ? (items: T[]) => {
+          ? (items: T[], columns?: TableColumn[]) => {
               if (gen !== this.generation || performance.now() - shown < PROGRESS_MS) return;
               shown = performance.now();
-              this.emit({ items: items.slice() });
+              this.emit({ items: items.slice(), ...(columns && { columns }) });
             }
           : undefined;
       listed = await listSource<T>(this.source, abort.signal, progress);
@@ -223,7 +254,7 @@ export class LiveList<T> {
       },
       disconnected: () => gen === this.generation && this.emit({ state: 'resyncing' }),
     });
-    this.emit({ items: Array.from(map.values()), state: 'live' });
+    this.emit({ items: Array.from(map.values()), state: 'live', ...(listed.columns && { columns: listed.columns }) });
   }
 
   /** Keep what is shown, say why it is not live, and list again after a backoff. */

@@ -11,6 +11,11 @@ export type LiveSource =
       fieldSelector?: string;
       /** For list views: watch events without managedFields (less to send and parse on every change). */
       slim?: boolean;
+      /**
+       * For list views of big kinds: the API server's printed rows (Kubernetes Table output) instead
+       * of objects, listed and watched. Items are RowObjects; the snapshot carries the columns.
+       */
+      table?: boolean;
     };
 
 export type LiveState = 'loading' | 'live' | 'resyncing' | 'error';
@@ -31,6 +36,7 @@ export function sourceKey(source: LiveSource): string {
     source.labelSelector ?? '',
     source.fieldSelector ?? '',
     source.slim === true,
+    source.table === true,
   ]);
 }
 
@@ -39,7 +45,7 @@ export function sourceKey(source: LiveSource): string {
  * on the tab's socket. The array is replaced (at most once per animation frame) whenever anything
  * changed; unchanged objects keep their identity, so per-row memoization holds.
  */
-export function useLiveList<T>(source: LiveSource | null): { items: T[]; state: LiveState; error?: Error } {
+export function useLiveList<T>(source: LiveSource | null): LiveSnapshot<T> {
   const key = source ? sourceKey(source) : null;
   // The key captures everything about the source; the object itself changes identity every render.
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -56,7 +62,7 @@ export function useLiveList<T>(source: LiveSource | null): { items: T[]; state: 
  * Kubernetes refuses them a list across the cluster). The combined snapshot is rebuilt only when
  * one of its parts changed, so React sees a stable value between changes.
  */
-export function useLiveLists<T>(sources: LiveSource[]): { items: T[]; state: LiveState; error?: Error } {
+export function useLiveLists<T>(sources: LiveSource[]): LiveSnapshot<T> {
   const keys = JSON.stringify(sources.map(sourceKey));
   const lists = useMemo(
     () => sources.map((s) => acquireLiveList<T>(sourceKey(s), s)),
@@ -71,7 +77,7 @@ export function useLiveLists<T>(sources: LiveSource[]): { items: T[]; state: Liv
     },
     [lists],
   );
-  const cache = useRef<{ parts: LiveSnapshot<T>[]; combined: { items: T[]; state: LiveState; error?: Error } }>(null);
+  const cache = useRef<{ parts: LiveSnapshot<T>[]; combined: LiveSnapshot<T> }>(null);
   const getSnapshot = useCallback(() => {
     const parts = lists.map((l) => l.getSnapshot());
     const c = cache.current;
@@ -84,7 +90,14 @@ export function useLiveLists<T>(sources: LiveSource[]): { items: T[]; state: Liv
         : parts.some((p) => p.state === 'resyncing')
           ? 'resyncing'
           : 'live';
-    const combined = { items: parts.flatMap((p) => p.items), state, ...(error ? { error } : {}) };
+    // Every part lists the same kind, so any part's columns are the table's.
+    const columns = parts.find((p) => p.columns)?.columns;
+    const combined = {
+      items: parts.flatMap((p) => p.items),
+      state,
+      ...(error ? { error } : {}),
+      ...(columns ? { columns } : {}),
+    };
     cache.current = { parts, combined };
     return combined;
   }, [lists]);

@@ -1,0 +1,3 @@
+module corral.local/bench-proxy
+
+go 1.24
