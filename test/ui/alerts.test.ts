@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { launchBrowser, signIn, startUiServer } from '../helpers/browser.js';
+import { launchBrowser, screenshot, signIn, startUiServer } from '../helpers/browser.js';
 import { registerDirect } from '../helpers/clusters.js';
 import { kubectl, startTestControlPlane, testDir } from '../helpers/control-plane.js';
 import { httpsReceiver, loopbackTls } from '../helpers/receivers.js';
@@ -60,6 +60,7 @@ test('alerts and monitoring pages: add a notifier, see a rule fire and mute it, 
   await page.getByRole('button', { name: 'mute rule node-down' }).click();
   await row.filter({ hasText: 'muted' }).waitFor();
   await page.getByRole('table', { name: 'Alert groups' }).getByRole('row').filter({ hasText: 'ops-hook' }).waitFor();
+  await screenshot(page, 'alerts');
 
   // Monitoring: off, then on; the API server graph draws with its expression.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring' }).click();
@@ -91,4 +92,5 @@ test('alerts and monitoring pages: add a notifier, see a rule fire and mute it, 
     .toBe(true);
   await graph.getByText('PromQL').click();
   await graph.getByText('sum by (code) (rate(apiserver_request_total[5m]))').waitFor();
+  await screenshot(page, 'monitoring');
 });

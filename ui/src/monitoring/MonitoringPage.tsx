@@ -178,6 +178,14 @@ function Chart(props: { answer: QueryAnswer }) {
           </title>
         </polyline>
       ))}
+      {/* A series that only began (monitoring just enabled) is a few points at the right edge: dots show it. */}
+      {series.flatMap((s, i) =>
+        s.values.length > 10
+          ? []
+          : s.values.map(([t, v]) => (
+              <circle key={`${i}-${t}`} cx={x(t)} cy={y(v)} r="2.5" className={`dot series-${i % 6}`} />
+            )),
+      )}
       <text x="2" y="12" className="chart-label">
         {formatValue(max)}
       </text>
