@@ -394,4 +394,95 @@ describe('alerts', () => {
     );
     expect(server.stderr()).not.toMatch(/alert relay/);
   });
+  test('a node whose pods request more than the threshold of its CPU or memory fires, and resolves when they go', async () => {
+    const tls = await loopbackTls();
+    const recv = await httpsReceiver(tls);
+    const server = await startTestServer({
+      env: { NODE_EXTRA_CA_CERTS: tls.caFile, CORRAL_ALERT_EVAL_SECONDS: '1' },
+    });
+    onTestFinished(() => server.stop().then(() => undefined));
+    const admin = await adminToken(server);
+    const cp = await startTestControlPlane();
+    const clusterId = await registerDirect(server, admin, cp, 'reserved');
+    const call = (path: string, body?: unknown) =>
+      server.call(path, { token: admin, ...(body !== undefined ? { body } : {}) });
+    // A node that can allocate one CPU and 1 GiB, as a kubelet would report it.
+    const dir = await testDir('alerts-reserved');
+    await writeFile(join(dir, 'node.yaml'), 'apiVersion: v1\nkind: Node\nmetadata:\n  name: small-1\n');
+    await kubectl(cp, 'apply', '-f', join(dir, 'node.yaml'));
+    await kubectl(
+      cp,
+      'patch',
+      'node',
+      'small-1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { allocatable: { cpu: '1', memory: '1Gi', pods: '110' } } }),
+    );
+    const n = await call('/v3/notifiers', { clusterId, name: 'hook', webhookConfig: { url: `${recv.url}/reserved` } });
+    const g = await call('/v3/clusterAlertGroups', {
+      clusterId,
+      name: 'capacity',
+      groupWaitSeconds: 1,
+      recipients: [{ notifierId: n.json.id }],
+    });
+    const cpu = await call('/v3/clusterAlertRules', {
+      clusterId,
+      groupId: g.json.id,
+      name: 'cpu-reserved',
+      nodeRule: { condition: 'cpu', cpuThreshold: 80 },
+    });
+    expect(cpu.status, cpu.text).toBe(201);
+    const mem = await call('/v3/clusterAlertRules', {
+      clusterId,
+      groupId: g.json.id,
+      name: 'mem-reserved',
+      nodeRule: { condition: 'mem', nodeId: `${clusterId}:small-1`, memThreshold: 50 },
+    });
+    expect(mem.status, mem.text).toBe(201);
+    const state = async (id: string) => (await call(`/v3/clusterAlertRules/${id}`)).json;
+    await eventually(async () => {
+      for (const id of [cpu.json.id, mem.json.id])
+        if ((await state(id)).state !== 'active') throw new Error(`${id} not evaluated yet`);
+    }, 'both rules evaluated');
+
+    // Bound to the node as the scheduler would bind it: 900m of 1 CPU (90% > 80%), 256Mi of 1Gi (25% < 50%).
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hungry', namespace: 'default' },
+      spec: {
+        nodeName: 'small-1',
+        containers: [
+          { name: 'app', image: 'example/app:1', resources: { requests: { cpu: '900m', memory: '256Mi' } } },
+        ],
+      },
+    };
+    await writeFile(join(dir, 'pod.json'), JSON.stringify(pod));
+    // Pods are refused until the controller manager has made the namespace's default account.
+    await eventually(() => kubectl(cp, 'get', 'serviceaccount', 'default', '-n', 'default'), 'the default account');
+    await kubectl(cp, 'apply', '-f', join(dir, 'pod.json'));
+    const firing = await eventually(async () => {
+      const r = await state(cpu.json.id);
+      if (r.state !== 'alerting') throw new Error(`state ${r.state}`);
+      return r;
+    }, 'the CPU rule to fire');
+    expect(firing.firing.map((f: { message: string }) => f.message)).toEqual([
+      'node small-1: 90% of its allocatable CPU is requested (threshold 80%)',
+    ]);
+    const message = await eventually(async () => {
+      const m = recv.got.find((r) => r.path.endsWith('/reserved'));
+      if (!m) throw new Error('no notification yet');
+      return m;
+    }, 'the notification');
+    expect(hook(message).alerts.map((a) => a.labels.rule_name)).toEqual(['cpu-reserved']);
+    expect((await state(mem.json.id)).state).toBe('active');
+
+    await kubectl(cp, 'delete', 'pod', 'hungry', '-n', 'default', '--grace-period=0', '--force');
+    await eventually(async () => {
+      const r = await state(cpu.json.id);
+      if (r.state !== 'active') throw new Error(`state ${r.state}`);
+    }, 'the CPU rule to resolve');
+  });
 });

@@ -75,13 +75,6 @@ async function checkRule(schema: TypeDef, scope: AlertScope, spec: Record<string
       'project metric rules are not supported yet (an expression could read other projects’ metrics): use podRule or workloadRule, or a cluster metricRule',
       kind,
     );
-  const node = spec.nodeRule as { condition?: string } | undefined;
-  if (node && node.condition && node.condition !== 'notready')
-    throw new ApiError(
-      'InvalidOption',
-      `nodeRule.condition ${node.condition} needs cluster monitoring, which Corral does not run yet: use notready`,
-      'nodeRule.condition',
-    );
   const groupType = schema.id === 'clusterAlertRule' ? 'clusterAlertGroup' : 'projectAlertGroup';
   const group = await ctx.store.get(groupType, String(spec.groupId)).catch(() => undefined);
   if (!group || group.spec[scope.field] !== spec[scope.field])

@@ -20,6 +20,7 @@ import { Alertmanager, alertmanagerConfig, relayTokenFile, type PostableAlert } 
 import {
   RestartHistory,
   nodeNotReady,
+  nodeReservedOver,
   systemServiceUnhealthy,
   type ComponentHealth,
   type LeaseLike,
@@ -149,7 +150,10 @@ const ruleCluster = (rule: StoredObject) =>
 
 function kindsFor(rule: StoredObject): Kind[] {
   const s = rule.spec;
-  if (s.nodeRule) return ['nodes'];
+  if (s.nodeRule) {
+    const condition = (s.nodeRule as { condition?: string }).condition;
+    return condition === 'cpu' || condition === 'mem' ? ['nodes', 'pods'] : ['nodes'];
+  }
   if (s.eventRule) return ['events'];
   if (s.podRule) return ['pods', 'namespaces'];
   if (s.workloadRule) return ['deployments', 'namespaces'];
@@ -380,8 +384,16 @@ export class AlertsController {
         now,
       );
     if (s.nodeRule) {
-      const r = s.nodeRule as { nodeId?: string; selector?: Record<string, string>; condition?: string };
-      return r.condition === 'notready' || !r.condition ? nodeNotReady(w.list<NodeLike>('nodes'), r) : [];
+      const r = s.nodeRule as {
+        nodeId?: string;
+        selector?: Record<string, string>;
+        condition?: string;
+        cpuThreshold?: number;
+        memThreshold?: number;
+      };
+      if (r.condition === 'cpu' || r.condition === 'mem')
+        return nodeReservedOver(w.list<NodeLike>('nodes'), w.list<PodLike>('pods'), { ...r, condition: r.condition });
+      return nodeNotReady(w.list<NodeLike>('nodes'), r);
     }
     if (s.eventRule)
       return recentEvents(

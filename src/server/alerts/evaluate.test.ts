@@ -4,6 +4,7 @@ import { alertmanagerConfig } from './alertmanager.js';
 import {
   RestartHistory,
   nodeNotReady,
+  nodeReservedOver,
   podsNotRunning,
   podsNotScheduled,
   recentEvents,
@@ -164,4 +165,35 @@ describe('Alertmanager configuration', () => {
       http_config: { authorization: { type: 'Bearer', credentials_file: '/data/relay-token' } },
     });
   });
+});
+
+test('node CPU and memory: what pods on the node request against what it can allocate, finished pods left out', () => {
+  const nodes = [
+    { metadata: { name: 'a', labels: { pool: 'web' } }, status: { allocatable: { cpu: '2', memory: '4Gi' } } },
+    { metadata: { name: 'b', labels: { pool: 'db' } }, status: { allocatable: { cpu: '1', memory: '1Gi' } } },
+  ];
+  const pod = (node: string, cpu: string, memory: string, phase = 'Running') => ({
+    spec: { nodeName: node, containers: [{ resources: { requests: { cpu, memory } } }] },
+    status: { phase },
+  });
+  const pods = [
+    pod('a', '1500m', '1Gi'),
+    pod('a', '200m', '1Gi'),
+    pod('b', '500m', '900Mi'),
+    // Finished: holds nothing.
+    pod('b', '2', '2Gi', 'Succeeded'),
+    // Not placed yet: reserves nothing.
+    { spec: { containers: [{ resources: { requests: { cpu: '4' } } }] }, status: { phase: 'Pending' } },
+  ];
+  expect(nodeReservedOver(nodes, pods, { condition: 'cpu', cpuThreshold: 80 })).toEqual([
+    { key: 'node/a/cpu', message: 'node a: 85% of its allocatable CPU is requested (threshold 80%)' },
+  ]);
+  expect(nodeReservedOver(nodes, pods, { condition: 'cpu', cpuThreshold: 85 })).toEqual([]);
+  expect(nodeReservedOver(nodes, pods, { condition: 'mem', memThreshold: 70 }).map((i) => i.key)).toEqual([
+    'node/b/memory',
+  ]);
+  expect(nodeReservedOver(nodes, pods, { condition: 'mem', memThreshold: 40, selector: { pool: 'web' } })).toEqual([
+    { key: 'node/a/memory', message: 'node a: 50% of its allocatable memory is requested (threshold 40%)' },
+  ]);
+  expect(nodeReservedOver(nodes, pods, { condition: 'mem', memThreshold: 40, nodeId: 'c-x:b' })).toHaveLength(1);
 });

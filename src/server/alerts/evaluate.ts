@@ -1,3 +1,6 @@
+import { quantityMilliValue, quantityValue } from '../../schema/quantity.js';
+import { holdsNodeResources, podResources, type PodLike as ResourcePod } from '../clusters/pod-resources.js';
+
 /**
  * What each alert rule sees wrong right now, from a cluster's objects as its informers hold them.
  * Pure functions: the controller feeds them the caches and compares the answer with what the
@@ -73,6 +76,55 @@ export function nodeNotReady(
     out.push({
       key: `node/${name}`,
       message: `node ${name} is not ready${ready?.message ? `: ${ready.message}` : ready ? '' : ' (no Ready condition)'}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Rancher's node rule on CPU or memory: a node whose pods reserve (request) more than the
+ * threshold percent of what it can allocate, counted as the scheduler and the cluster's usage
+ * gauges count it (pods placed on the node and not finished).
+ */
+export function nodeReservedOver(
+  nodes: NodeLike[],
+  pods: ResourcePod[],
+  rule: {
+    nodeId?: string | null;
+    selector?: Record<string, string> | null;
+    condition: 'cpu' | 'mem';
+    cpuThreshold?: number | null;
+    memThreshold?: number | null;
+  },
+): Instance[] {
+  const resource = rule.condition === 'cpu' ? 'cpu' : 'memory';
+  const threshold = (rule.condition === 'cpu' ? rule.cpuThreshold : rule.memThreshold) ?? 70;
+  const reserved = new Map<string, number>();
+  for (const p of pods) {
+    if (!holdsNodeResources(p)) continue;
+    const node = p.spec!.nodeName!;
+    reserved.set(node, (reserved.get(node) ?? 0) + (podResources(p).requests[resource] ?? 0));
+  }
+  const only = rule.nodeId ? (rule.nodeId.split(':').pop() ?? '') : '';
+  const out: Instance[] = [];
+  for (const n of nodes) {
+    const name = n.metadata?.name ?? '';
+    if (only && name !== only) continue;
+    if (!matchesSelector(n.metadata?.labels, rule.selector)) continue;
+    const allocatable = n.status?.allocatable?.[resource];
+    if (!allocatable) continue;
+    let capacity: number;
+    try {
+      capacity = Number(resource === 'cpu' ? quantityMilliValue(allocatable) : quantityValue(allocatable));
+    } catch {
+      continue;
+    }
+    if (capacity <= 0) continue;
+    const percent = ((reserved.get(name) ?? 0) / capacity) * 100;
+    if (percent <= threshold) continue;
+    out.push({
+      key: `node/${name}/${resource}`,
+      message: `node ${name}: ${percent.toFixed(0)}% of its allocatable ${resource === 'cpu' ? 'CPU' : 'memory'} is requested (threshold ${threshold}%)`,
     });
   }
   return out;
