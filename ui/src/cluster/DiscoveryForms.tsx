@@ -156,6 +156,27 @@ function FormShell(props: {
   );
 }
 
+/** Every new object's first two fields. */
+function NameAndNamespace(props: {
+  name: string;
+  setName(name: string): void;
+  namespace: string;
+  setNamespace(namespace: string): void;
+  namespaces: string[];
+}) {
+  return (
+    <>
+      <Field label="Name" value={props.name} required onChange={(e) => props.setName(e.target.value)} />
+      <SelectField
+        label="Namespace"
+        value={props.namespace}
+        onChange={(e) => props.setNamespace(e.target.value)}
+        options={[...new Set([props.namespace, ...props.namespaces])].map((n) => ({ value: n, label: n }))}
+      />
+    </>
+  );
+}
+
 interface PortRow {
   name: string;
   port: string;
@@ -317,12 +338,12 @@ export function ServiceForm(props: { clusterId: string; namespace: string; names
       submit={submit}
     >
       <Section title="General">
-        <Field label="Name" value={name} required onChange={(e) => setName(e.target.value)} />
-        <SelectField
-          label="Namespace"
-          value={ns}
-          onChange={(e) => setNs(e.target.value)}
-          options={[...new Set([ns, ...props.namespaces])].map((n) => ({ value: n, label: n }))}
+        <NameAndNamespace
+          name={name}
+          setName={setName}
+          namespace={ns}
+          setNamespace={setNs}
+          namespaces={props.namespaces}
         />
         <SelectField
           label="Resolves to"
@@ -529,12 +550,12 @@ export function IngressForm(props: { clusterId: string; namespace: string; names
       submit={submit}
     >
       <Section title="General">
-        <Field label="Name" value={name} required onChange={(e) => setName(e.target.value)} />
-        <SelectField
-          label="Namespace"
-          value={ns}
-          onChange={(e) => setNs(e.target.value)}
-          options={[...new Set([ns, ...props.namespaces])].map((n) => ({ value: n, label: n }))}
+        <NameAndNamespace
+          name={name}
+          setName={setName}
+          namespace={ns}
+          setNamespace={setNs}
+          namespaces={props.namespaces}
         />
         <Field
           label="Ingress class"
