@@ -5,7 +5,9 @@ import {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
   openLdapConfig,
+  shibbolethConfig,
 } from './auth-config.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
 import { cluster, clusterRegistrationToken, clusterRoleTemplateBinding } from './cluster.js';
@@ -38,6 +40,8 @@ export const TYPES: TypeDef[] = [
   oidcConfig,
   keyCloakOIDCConfig,
   githubConfig,
+  shibbolethConfig,
+  oktaConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -63,7 +67,9 @@ export {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
   openLdapConfig,
+  shibbolethConfig,
   app,
   appRevision,
   catalog,
