@@ -397,7 +397,7 @@ export function createApp(deps: AppDeps) {
           const config = await readProviderConfig(deps.store, provider);
           return {
             status: 200,
-            body: spMetadata(provider, config.spec, await baseUrlFor(req)),
+            body: spMetadata(provider, config.spec, deps.services.secretBox, await baseUrlFor(req)),
             contentType: 'application/samlmetadata+xml',
           };
         },

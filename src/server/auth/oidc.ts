@@ -208,7 +208,9 @@ function flowFor(
  * to. SAML IdPs post there from their own site: only a SameSite=None cookie survives that POST.
  */
 function returnPath(provider: BrowserProviderName): { path: string; sameSite: 'Lax' | 'None' } {
-  return isSamlProvider(provider) ? { path: samlPaths(provider).acs, sameSite: 'None' } : { path: CALLBACK_PATH, sameSite: 'Lax' };
+  return isSamlProvider(provider)
+    ? { path: samlPaths(provider).acs, sameSite: 'None' }
+    : { path: CALLBACK_PATH, sameSite: 'Lax' };
 }
 
 export interface StartedLogin {
@@ -384,7 +386,10 @@ Continue only if you just ran it yourself: whoever ran it gets your access.</p>
     const requestId = state.split('.')[0] ?? '';
     const req = await this.request(requestId);
     if (posted ? req.spec.provider !== posted.provider : isSamlProvider(String(req.spec.provider)))
-      throw new ApiError('InvalidAction', `this login was started with ${String(req.spec.provider)}, not here; start again`);
+      throw new ApiError(
+        'InvalidAction',
+        `this login was started with ${String(req.spec.provider)}, not here; start again`,
+      );
     const [cookieId, key] = (parseCookies(cookieHeader).get(BROWSER_COOKIE) ?? '').split('.');
     if (
       cookieId !== requestId ||

@@ -20,10 +20,9 @@ interface XmlElement {
   getElementsByTagNameNS(ns: string, name: string): ArrayLike<XmlElement>;
 }
 interface XmlParser {
-  new (opts: {
-    locator: object;
-    errorHandler: Record<'warning' | 'error' | 'fatalError', (msg: string) => void>;
-  }): { parseFromString(xml: string, type: string): { documentElement: XmlElement | null } | undefined };
+  new (opts: { locator: object; errorHandler: Record<'warning' | 'error' | 'fatalError', (msg: string) => void> }): {
+    parseFromString(xml: string, type: string): { documentElement: XmlElement | null } | undefined;
+  };
 }
 const { DOMParser } = createRequire(import.meta.url)('@xmldom/xmldom') as { DOMParser: XmlParser };
 
@@ -105,7 +104,8 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
 function spKeyPair(spec: Record<string, unknown>, box: SecretBox): { cert: string; key: string } {
   const cert = String(spec.spCert ?? '').trim();
   const sealed = String(spec.spKey ?? '');
-  if (!cert) throw new ApiError('MissingRequired', 'spCert is required: a PEM certificate for Corral’s SAML key', 'spCert');
+  if (!cert)
+    throw new ApiError('MissingRequired', 'spCert is required: a PEM certificate for Corral’s SAML key', 'spCert');
   if (!sealed) throw new ApiError('MissingRequired', 'spKey is required: the PEM private key of spCert', 'spKey');
   let x509: X509Certificate;
   try {
@@ -147,7 +147,7 @@ function samlFor(
   nonce: string,
 ): SAML {
   const idp = parseIdpMetadata(String(spec.idpMetadataContent ?? ''));
-  const { key } = spKeyPair(spec, box);
+  spKeyPair(spec, box);
   const sp = spAddresses(provider, spec, baseUrl);
   const expected = requestIdFor(nonce);
   const cache: CacheProvider = {
@@ -162,8 +162,8 @@ function samlFor(
     issuer: sp.entityId,
     audience: sp.entityId,
     callbackUrl: sp.acsUrl,
-    privateKey: key,
-    signatureAlgorithm: 'sha256',
+    // AuthnRequests go unsigned: an IdP that shows a login form re-posts the request without its
+    // redirect signature (crewjam's does), and then refuses it for the SP's advertised key.
     // Rancher's rule: the assertion itself must be signed; a signed envelope around an unsigned
     // assertion is not enough.
     wantAssertionsSigned: true,
@@ -219,14 +219,19 @@ export function samlFlow(
   };
 }
 
-/** Corral's SP metadata for a provider, from its stored spCert (the IdP registers Corral with it). */
-export function spMetadata(provider: SamlProviderName, spec: Record<string, unknown>, baseUrl: string): string {
-  const cert = String(spec.spCert ?? '').trim();
-  if (!cert)
+/** Corral's SP metadata for a provider, from its stored pair (the IdP registers Corral with it). */
+export function spMetadata(
+  provider: SamlProviderName,
+  spec: Record<string, unknown>,
+  box: SecretBox,
+  baseUrl: string,
+): string {
+  if (!spec.spCert || !spec.spKey)
     throw new ApiError(
       'NotFound',
-      `${provider} has no SP certificate yet; set spCert and spKey (PUT or ?action=testAndApply) first`,
+      `${provider} has no SP certificate and key yet; set spCert and spKey with ?action=testAndApply first`,
     );
+  const { cert } = spKeyPair(spec, box);
   const sp = spAddresses(provider, spec, baseUrl);
   const saml = new SAML({
     issuer: sp.entityId,
@@ -235,8 +240,9 @@ export function spMetadata(provider: SamlProviderName, spec: Record<string, unkn
     wantAssertionsSigned: true,
     identifierFormat: null,
   });
-  // The cert is only the SP's signing key: assertions come signed, not encrypted.
-  return saml.generateServiceProviderMetadata(null, cert);
+  // No KeyDescriptor: AuthnRequests are unsigned (see samlFor) and assertions come signed, not
+  // encrypted, so an advertised SP key would only make IdPs demand signed requests.
+  return saml.generateServiceProviderMetadata(null, null);
 }
 
 /** shibbolethConfig / oktaConfig: testAndApply reads the IdP metadata and checks the SP pair. */
