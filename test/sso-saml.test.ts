@@ -1,15 +1,12 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
-import { CORRAL_BIN } from './helpers/cli.js';
-import { kubectlWith, registerDirect } from './helpers/clusters.js';
-import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
-import { eventually } from './helpers/eventually.js';
+import { startCliBrowserLogin } from './helpers/cli-login.js';
+import { bindGroupToReadConfigMaps, expectOnlyMemberReads, registerDirect } from './helpers/clusters.js';
+import { startTestControlPlane } from './helpers/control-plane.js';
 import { enableSaml, formOf, spKeyPair, startSamlIdp, type SamlIdp, type SamlUser } from './helpers/saml-idp.js';
 import { adminToken, startTestServer } from './helpers/server.js';
+import { everythingWritten } from './helpers/written.js';
 import { WebSession, type WebResponse } from './helpers/web-session.js';
 
 const USERS: Record<string, SamlUser> = {
@@ -173,17 +170,9 @@ test('SAML: signed assertions from a real IdP, groups, a tampered assertion and 
   expect((await server.call('/v3/users?me=true', { token: session! })).status).toBe(401);
   expect((await server.call('/v3/users?me=true', { token: admin })).status).toBe(200);
 
-  const files = await readdir(server.dataDir, { recursive: true });
-  const written = [server.stdout(), server.stderr()];
-  for (const f of files)
-    written.push(
-      await readFile(join(server.dataDir, f)).then(
-        (b) => b.toString('latin1'),
-        () => '',
-      ),
-    );
+  const written = await everythingWritten(server);
   const keyBody = sp.key.split('\n').slice(1, 3).join('\n');
-  for (const secret of [keyBody, session!.split(':')[1]!]) expect(written.join('\n')).not.toContain(secret);
+  for (const secret of [keyBody, session!.split(':')[1]!]) expect(written).not.toContain(secret);
 });
 
 test('corral login --auth-provider okta prints a URL; a group binding downstream applies through kubectl', async () => {
@@ -193,23 +182,7 @@ test('corral login --auth-provider okta prints a URL; a group binding downstream
   const applied = await enableSaml(server, admin, idp, 'oktaConfigs/okta', await spKeyPair());
   expect(applied.status, applied.text).toBe(200);
 
-  const home = await testDir('cli');
-  await writeFile(join(home, 'ca.pem'), server.ca);
-  const env = { ...process.env, CORRAL_CONFIG: join(home, 'config'), HOME: home };
-  const child = spawn(
-    process.execPath,
-    [CORRAL_BIN, 'login', server.url, '--auth-provider', 'okta', '--cacert', join(home, 'ca.pem')],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  const loginUrl = await eventually(async () => {
-    const m = /(https:\/\/\S+\/v3-public\/browserLogin\/okta\?request=\S+)/.exec(out);
-    if (!m) throw new Error(`no URL yet: ${out}`);
-    return m[1]!;
-  }, 'the CLI to print the login URL');
+  const { loginUrl, exited, out, configPath } = await startCliBrowserLogin(server, 'okta');
   const web = new WebSession([server.ca, idp.caPem]);
   const confirm = await web.send('GET', loginUrl);
   expect(confirm.body).toMatch(/Continue only if you just ran it yourself/);
@@ -218,8 +191,8 @@ test('corral login --auth-provider okta prints a URL; a group binding downstream
   const finished = await postToAcs(web, answer);
   expect(finished.status, finished.body).toBe(200);
   expect(finished.body).toMatch(/go back to the terminal/);
-  expect(await exited, out).toBe(0);
-  const token = String(parse(await readFile(env.CORRAL_CONFIG, 'utf8')).servers[0].token);
+  expect(await exited, out()).toBe(0);
+  const token = String(parse(await readFile(configPath, 'utf8')).servers[0].token);
   const me = (await server.call('/v3/users?me=true', { token })).json.data[0];
   expect(me.principalIds).toContain('okta_user://alice');
 
@@ -232,47 +205,8 @@ test('corral login --auth-provider okta prints a URL; a group binding downstream
   const bobToken = bobWeb.cookie(server.url, 'R_SESS')!;
   const cp = await startTestControlPlane();
   const clusterId = await registerDirect(server, admin, cp, 'saml-groups');
-  const dir = await testDir('kube');
-  await writeFile(
-    join(dir, 'binding.json'),
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'Role',
-          metadata: { name: 'read-configmaps', namespace: 'default' },
-          rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
-        },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: 'devs-read', namespace: 'default' },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-configmaps' },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'okta_group://devs' }],
-        },
-      ],
-    }),
-  );
-  await kubectl(cp, 'apply', '-f', join(dir, 'binding.json'));
-  await kubectl(cp, 'create', 'configmap', 'shared', '-n', 'default', '--from-literal=a=b');
-  const kubeconfigOf = async (name: string, t: string) => {
-    const path = join(dir, name);
-    await writeTokenKubeconfig(path, {
-      name,
-      server: `${server.url}/k8s/clusters/${clusterId}`,
-      caPem: server.ca,
-      token: t,
-    });
-    return path;
-  };
+  const kubeconfigOf = await bindGroupToReadConfigMaps(server, cp, clusterId, 'okta_group://devs');
   const alice = await kubeconfigOf('alice', token);
   const bob = await kubeconfigOf('bob', bobToken);
-  const allowed = await kubectlWith(alice, 'get', 'configmap', 'shared', '-n', 'default', '-o', 'name');
-  expect(allowed.stderr).toBe('');
-  expect(allowed.stdout.trim()).toBe('configmap/shared');
-  const denied = await kubectlWith(bob, 'get', 'configmap', 'shared', '-n', 'default');
-  expect(denied.code).not.toBe(0);
-  expect(denied.stderr).toMatch(/forbidden/i);
+  await expectOnlyMemberReads(alice, bob);
 });

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'node:https';
-import { onTestFinished } from 'vitest';
 import { createCA, issueCertificate, writePem } from '../../src/pki/index.js';
 import { freePort } from '../../src/localcluster/ports.js';
-import { packageRoot } from '../../src/util/package-root.js';
-import { pollUntil } from '../../src/util/poll.js';
 import { testDir } from './control-plane.js';
+import { runSsoTool } from './sso-process.js';
 import type { HttpResponse } from './http.js';
 import type { TestServer } from './server.js';
 
@@ -58,9 +55,9 @@ export async function startSamlIdp(users: Record<string, SamlUser>): Promise<Sam
   ]);
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
-  const bin = process.env.CORRAL_SSO_BIN_DIR ?? join(packageRoot(), '.cache', 'sso', 'bin');
-  const child = spawn(join(bin, 'saml-idp'), [], {
-    env: {
+  const log = await runSsoTool(
+    'saml-idp',
+    {
       BASE_URL: url,
       LISTEN: `127.0.0.1:${port}`,
       TLS_CERT: join(dir, 'cert.pem'),
@@ -68,35 +65,7 @@ export async function startSamlIdp(users: Record<string, SamlUser>): Promise<Sam
       SIGNING_CERT: join(dir, 'signing.pem'),
       SIGNING_KEY: join(dir, 'signing-key.pem'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  let exit: number | null | undefined;
-  child.once('exit', (code) => (exit = code));
-  child.once('error', (err) => {
-    log += `cannot run ${bin}/saml-idp (npm run sso:build builds it): ${String(err)}`;
-    exit = -1;
-  });
-  onTestFinished(async () => {
-    if (exit !== undefined) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
-  });
-  await pollUntil(
-    async () => {
-      if (!/INFO serving/.test(log)) throw new Error('not serving yet');
-    },
-    {
-      what: 'the SAML IdP to serve',
-      timeoutMs: 20_000,
-      intervalMs: 50,
-      abortIf: () => {
-        if (exit !== undefined) throw new Error(`saml-idp exited with ${exit}:\n${log}`);
-      },
-    },
+    /INFO serving/,
   );
   const call = (method: string, path: string, body: string, type: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -111,7 +80,7 @@ export async function startSamlIdp(users: Record<string, SamlUser>): Promise<Sam
     });
   const ok = async (what: string, r: Promise<{ status: number; body: string }>) => {
     const res = await r;
-    if (res.status >= 300) throw new Error(`${what}: ${res.status} ${res.body}\n${log}`);
+    if (res.status >= 300) throw new Error(`${what}: ${res.status} ${res.body}\n${log()}`);
     return res.body;
   };
   const idp: SamlIdp = {
@@ -127,7 +96,7 @@ export async function startSamlIdp(users: Record<string, SamlUser>): Promise<Sam
     putService: async (id, xml) => {
       await ok(`PUT /services/${id}`, call('PUT', `/services/${id}`, xml, 'application/xml'));
     },
-    log: () => log,
+    log,
   };
   for (const [name, user] of Object.entries(users)) await idp.putUser(name, user);
   return idp;
