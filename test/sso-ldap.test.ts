@@ -155,6 +155,8 @@ test('OpenLDAP over StartTLS: login, groups, search, access modes, refresh and d
     ['genericoidc', false],
     ['keycloakoidc', false],
     ['github', false],
+    ['shibboleth', false],
+    ['okta', false],
   ]);
   expect((await server.call('/v3-public/authProviders')).json.data.map((p: { id: string }) => p.id)).toEqual([
     'local',

@@ -54,8 +54,8 @@ export const isSamlProvider = (name: string): name is SamlProviderName => Object
 /** Providers whose login happens on their own site, in a browser, and comes back to /verify-auth. */
 export const BROWSER_PROVIDERS = {
   ...OIDC_PROVIDERS,
-  ...SAML_PROVIDERS,
   github: { schema: githubConfig, publicType: 'githubProvider', publicPlural: 'githubProviders' },
+  ...SAML_PROVIDERS,
 } as const;
 export type BrowserProviderName = keyof typeof BROWSER_PROVIDERS;
 export const isBrowserProvider = (name: string): name is BrowserProviderName => Object.hasOwn(BROWSER_PROVIDERS, name);
