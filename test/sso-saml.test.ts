@@ -113,6 +113,17 @@ test('SAML: signed assertions from a real IdP, groups, a tampered assertion and 
   const principals = await server.call('/v3/principals', { token: session! });
   expect(principals.json.data.map((p: { id: string }) => p.id)).toContain('shibboleth_group://ops');
 
+  // Bad posts to the ACS: said plainly, nothing happens.
+  const acs = `${server.url}/v1-saml/shibboleth/saml/acs`;
+  const asJson = await server.call('/v1-saml/shibboleth/saml/acs', { body: { SAMLResponse: 'x' } });
+  expect(asJson.status, asJson.text).toBe(415);
+  const empty = await web.send('POST', acs, { RelayState: 'login-none.x' });
+  expect(empty.status, empty.body).toBe(400);
+  expect(empty.body).toMatch(/post SAMLResponse and RelayState/);
+  const unknown = await web.send('POST', acs, { SAMLResponse: 'PHg+', RelayState: 'login-none.x' });
+  expect(unknown.status, unknown.body).toBe(404);
+  expect((await server.call('/v1-saml/nosuch/saml/metadata')).status).toBe(404);
+
   // The same response again: its login is used up.
   const replay = await postToAcs(web, answer);
   expect([404, 409]).toContain(replay.status);

@@ -409,6 +409,11 @@ export function createApp(deps: AppDeps) {
         handle: async ({ req, url, params }) => {
           const provider = samlProvider(params.provider!);
           const form = await readForm(req, 512 * 1024);
+          if (!form.SAMLResponse || !form.RelayState)
+            throw new ApiError(
+              'InvalidBodyContent',
+              'post SAMLResponse and RelayState here, as the identity provider’s form does; start the login again',
+            );
           return loggedIn(
             await browserLogin.callback(url, req.headers.cookie, await baseUrlFor(req), { provider, form }),
           );

@@ -100,6 +100,20 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   return { entityId, ssoUrl, certs };
 }
 
+/**
+ * A PEM block with its line breaks back: a key pasted into a single-line (password) input loses
+ * them, and the PEM reader then refuses it.
+ */
+function pemLines(pem: string): string {
+  const m = /-----BEGIN ([A-Z ]+)-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END \1-----/.exec(pem);
+  if (!m) return pem;
+  const body = m[2]!
+    .replace(/\s+/g, '')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return `-----BEGIN ${m[1]}-----\n${body}\n-----END ${m[1]}-----\n`;
+}
+
 /** Checks the SP pair and returns the key in PEM; a wrong pair is a 422 naming the field. */
 function spKeyPair(spec: Record<string, unknown>, box: SecretBox): { cert: string; key: string } {
   const cert = String(spec.spCert ?? '').trim();
@@ -113,7 +127,7 @@ function spKeyPair(spec: Record<string, unknown>, box: SecretBox): { cert: strin
   } catch {
     throw new ApiError('InvalidValue', 'spCert is not a PEM certificate', 'spCert');
   }
-  const key = box.decrypt(sealed);
+  const key = pemLines(box.decrypt(sealed));
   try {
     if (!x509.checkPrivateKey(createPrivateKey(key))) throw new Error('mismatch');
   } catch {
@@ -197,12 +211,10 @@ export function samlFlow(
       return samlFor(provider, spec, box, baseUrl, p.nonce).getAuthorizeUrlAsync(p.state, undefined, {});
     },
     async finish(p) {
-      const form = p.form ?? {};
-      if (!form.SAMLResponse) throw new ApiError('InvalidBodyContent', 'no SAMLResponse was posted');
       let profile: Profile | null;
       try {
         ({ profile } = await samlFor(provider, spec, box, baseUrl, p.nonce).validatePostResponseAsync({
-          SAMLResponse: form.SAMLResponse,
+          SAMLResponse: p.form?.SAMLResponse ?? '',
         }));
       } catch (err) {
         // node-saml's message says which check failed (signature, InResponseTo, audience, time).

@@ -124,7 +124,11 @@ function ConfigureDialog(props: { provider: (typeof PROVIDERS)[number]; onClose:
               ? {
                   issuer: `register ${String(data.rancherUrl || `${location.origin}/verify-auth`)} as the redirect URI`,
                 }
-              : undefined
+              : provider.kind === 'saml'
+                ? {
+                    idpMetadataContent: `then register ${location.origin}/v1-saml/${provider.id}/saml/metadata (Corral's SP metadata) with the IdP`,
+                  }
+                : undefined
           }
           submitLabel="Test and enable"
           onCancel={props.onClose}
