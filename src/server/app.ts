@@ -325,7 +325,7 @@ export function createApp(deps: AppDeps) {
           return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
         },
       })),
-      // OpenID Connect and GitHub: the login page's button (or the CLI's printed URL) starts here and goes
+      // OpenID Connect, GitHub and SAML: the login page's button (or the CLI's printed URL) starts here and goes
       // on to the provider; the provider sends the browser back to /verify-auth.
       {
         methods: GET,

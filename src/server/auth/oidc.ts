@@ -222,7 +222,8 @@ export interface StartedLogin {
 }
 
 /**
- * Browser logins (OpenID Connect, GitHub): authorization code flow with PKCE (S256), state and nonce. A login in
+ * Browser logins (OpenID Connect, GitHub: authorization code flow with PKCE (S256), state and nonce; SAML: an
+ * AuthnRequest whose ID and RelayState stand in for the nonce and state). A login in
  * progress is a store object (any replica may receive the callback) holding the PKCE verifier
  * sealed, and hashes of the browser binding and, for the CLI, of its poll secret.
  */

@@ -51,7 +51,7 @@ export const SAML_PROVIDERS = {
 export type SamlProviderName = keyof typeof SAML_PROVIDERS;
 export const isSamlProvider = (name: string): name is SamlProviderName => Object.hasOwn(SAML_PROVIDERS, name);
 
-/** Providers whose login happens on their own site, in a browser, and comes back to /verify-auth. */
+/** Providers whose login happens on their own site, in a browser, and comes back to /verify-auth (SAML: its ACS). */
 export const BROWSER_PROVIDERS = {
   ...OIDC_PROVIDERS,
   github: { schema: githubConfig, publicType: 'githubProvider', publicPlural: 'githubProviders' },
