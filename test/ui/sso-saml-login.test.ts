@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { enableSaml, SAML_ATTRS, spKeyPair, startSamlIdp } from '../helpers/saml-idp.js';
 import { adminToken, startTestServer } from '../helpers/server.js';
-import { goto } from './navigation.js';
+import { goto, openAuthenticationPage } from './navigation.js';
 
 // Needs `npm run build:ui` (npm test runs it), `npm run build` and `npm run sso:build`.
 
@@ -39,12 +39,7 @@ test('an admin configures Okta (SAML) on the Authentication page: metadata witho
   const idp = await startSamlIdp({});
   const sp = await spKeyPair();
   const { page, errors } = await launchBrowser({ baseURL: server.url });
-  await goto(page, '/');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill('admin-password-changed-1');
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Authentication' }).click();
-  const table = page.getByRole('table', { name: 'Authentication providers' });
+  const table = await openAuthenticationPage(page, 'admin-password-changed-1');
   await table.getByRole('row', { name: /Okta \(SAML\)\s+Disabled/ }).waitFor();
   await page.getByRole('button', { name: 'Configure Okta (SAML)' }).click();
   await page.getByText('/v1-saml/okta/saml/metadata').waitFor();
