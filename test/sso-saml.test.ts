@@ -155,6 +155,18 @@ test('SAML: signed assertions from a real IdP, groups, a tampered assertion and 
   expect(stripped.body).toMatch(/signature/i);
   expect(carol.cookie(server.url, 'R_SESS')).toBeUndefined();
 
+  // A real response for another login (InResponseTo names that login's AuthnRequest) is refused.
+  const one = new WebSession([server.ca, idp.caPem]);
+  const two = new WebSession([server.ca, idp.caPem]);
+  const firstAnswer = await toIdpResponse(one, start, 'bob', idp);
+  const secondAnswer = await toIdpResponse(two, start, 'bob', idp);
+  const swapped = await postToAcs(two, secondAnswer, (fields) => {
+    fields.SAMLResponse = formOf(firstAnswer.body, firstAnswer.url).fields.SAMLResponse!;
+  });
+  expect(swapped.status, swapped.body).toBe(401);
+  expect(swapped.body).toMatch(/InResponseTo/);
+  expect(two.cookie(server.url, 'R_SESS')).toBeUndefined();
+
   // A response posted from a browser that did not start the login is refused.
   const dave = new WebSession([server.ca, idp.caPem]);
   const daveAnswer = await toIdpResponse(dave, start, 'bob', idp);
