@@ -1,12 +1,12 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { writeTokenKubeconfig } from '../src/kube/kubeconfig.js';
 import { CORRAL_BIN, runProgram } from './helpers/cli.js';
-import { kubectlWith, registerDirect } from './helpers/clusters.js';
-import { kubectl, startTestControlPlane, testDir } from './helpers/control-plane.js';
+import { bindGroupToReadConfigMaps, expectOnlyMemberReads, kubectlWith, registerDirect } from './helpers/clusters.js';
+import { startTestControlPlane, testDir } from './helpers/control-plane.js';
 import { eventually } from './helpers/eventually.js';
+import { everythingWritten } from './helpers/written.js';
 import { ADMIN_PASSWORD, adminToken, startTestServer, type TestServer } from './helpers/server.js';
 import { entry, openLdapConfigFor, startSlapd, SUFFIX, type Slapd } from './helpers/slapd.js';
 
@@ -66,20 +66,6 @@ async function userOf(server: TestServer, token: string): Promise<Record<string,
   const r = await server.call('/v3/users?me=true', { token });
   expect(r.status, r.text).toBe(200);
   return r.json.data[0];
-}
-
-/** Everything the server wrote to disk or its logs, to look for secrets in. */
-async function everythingWritten(server: TestServer): Promise<string> {
-  const files = await readdir(server.dataDir, { recursive: true });
-  const contents = await Promise.all(
-    files.map((f) =>
-      readFile(join(server.dataDir, f)).then(
-        (b) => b.toString('latin1'),
-        () => '',
-      ),
-    ),
-  );
-  return [server.stdout(), server.stderr(), ...contents].join('\n');
 }
 
 test('OpenLDAP: a misconfigured directory is refused with a plain error, and nothing is enabled', async () => {
@@ -169,6 +155,8 @@ test('OpenLDAP over StartTLS: login, groups, search, access modes, refresh and d
     ['genericoidc', false],
     ['keycloakoidc', false],
     ['github', false],
+    ['shibboleth', false],
+    ['okta', false],
   ]);
   expect((await server.call('/v3-public/authProviders')).json.data.map((p: { id: string }) => p.id)).toEqual([
     'local',
@@ -322,51 +310,11 @@ test('a RoleBinding to a directory group downstream lets its members in through 
   ).toBe(200);
   const cp = await startTestControlPlane();
   const clusterId = await registerDirect(server, admin, cp, 'groups');
-  // A manifest, not `create rolebinding --group`: that flag splits the DN at its commas.
-  const dir = await testDir('kube');
-  // A Role of its own: the built-in `view` gets its rules from kube-controller-manager's aggregation.
-  const rbac = {
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: 'read-configmaps', namespace: 'default' },
-        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
-      },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: 'devs-read', namespace: 'default' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-configmaps' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: principal('group', group('devs')) }],
-      },
-    ],
-  };
-  await writeFile(join(dir, 'binding.json'), JSON.stringify(rbac));
-  await kubectl(cp, 'apply', '-f', join(dir, 'binding.json'));
-  await kubectl(cp, 'create', 'configmap', 'shared', '-n', 'default', '--from-literal=a=b');
-
-  const kubeconfigOf = async (name: string, token: string) => {
-    const path = join(dir, name);
-    await writeTokenKubeconfig(path, {
-      name,
-      server: `${server.url}/k8s/clusters/${clusterId}`,
-      caPem: server.ca,
-      token,
-    });
-    return path;
-  };
+  const kubeconfigOf = await bindGroupToReadConfigMaps(server, cp, clusterId, principal('group', group('devs')));
   const alice = await kubeconfigOf('alice', await loginToken(server, 'alice'));
   const bob = await kubeconfigOf('bob', await loginToken(server, 'bob'));
 
-  const allowed = await kubectlWith(alice, 'get', 'configmap', 'shared', '-n', 'default', '-o', 'name');
-  expect(allowed.stderr).toBe('');
-  expect(allowed.stdout.trim()).toBe('configmap/shared');
-  const denied = await kubectlWith(bob, 'get', 'configmap', 'shared', '-n', 'default');
-  expect(denied.code).not.toBe(0);
-  expect(denied.stderr).toMatch(/forbidden/i);
+  await expectOnlyMemberReads(alice, bob);
   // The group grants reading, not more.
   expect((await kubectlWith(alice, 'delete', 'configmap', 'shared', '-n', 'default')).stderr).toMatch(/forbidden/i);
 

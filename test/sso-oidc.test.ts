@@ -1,13 +1,11 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { CORRAL_BIN } from './helpers/cli.js';
-import { testDir } from './helpers/control-plane.js';
+import { startCliBrowserLogin } from './helpers/cli-login.js';
 import { eventually } from './helpers/eventually.js';
 import { enableOidc, startOidcProvider, type OidcProvider } from './helpers/oidc-provider.js';
 import { adminToken, startTestServer, type TestServer } from './helpers/server.js';
+import { everythingWritten } from './helpers/written.js';
 import { WebSession, type WebResponse } from './helpers/web-session.js';
 
 const USERS = {
@@ -146,16 +144,8 @@ test('OpenID Connect: code flow with PKCE against a real provider, groups claim,
   expect((await web.send('GET', `${server.url}/v3-public/browserLogin/genericoidc`)).status).toBe(422);
   expect((await server.call('/v3/users?me=true', { token: admin })).status).toBe(200);
 
-  const files = await readdir(server.dataDir, { recursive: true });
-  const written = [server.stdout(), server.stderr()];
-  for (const f of files)
-    written.push(
-      await readFile(join(server.dataDir, f)).then(
-        (b) => b.toString('latin1'),
-        () => '',
-      ),
-    );
-  for (const secret of [idp.clientSecret, session!.split(':')[1]!]) expect(written.join('\n')).not.toContain(secret);
+  const written = await everythingWritten(server);
+  for (const secret of [idp.clientSecret, session!.split(':')[1]!]) expect(written).not.toContain(secret);
 });
 
 test('corral login --auth-provider keycloakoidc prints a URL; logging in there in a browser logs the CLI in', async () => {
@@ -163,23 +153,7 @@ test('corral login --auth-provider keycloakoidc prints a URL; logging in there i
   const applied = await enableOidc(server, admin, idp, 'keyCloakOIDCConfigs/keycloakoidc');
   expect(applied.status, applied.text).toBe(200);
 
-  const home = await testDir('cli');
-  await writeFile(join(home, 'ca.pem'), server.ca);
-  const env = { ...process.env, CORRAL_CONFIG: join(home, 'config'), HOME: home };
-  const child = spawn(
-    process.execPath,
-    [CORRAL_BIN, 'login', server.url, '--auth-provider', 'keycloakoidc', '--cacert', join(home, 'ca.pem')],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  const loginUrl = await eventually(async () => {
-    const m = /(https:\/\/\S+\/v3-public\/browserLogin\/keycloakoidc\?request=\S+)/.exec(out);
-    if (!m) throw new Error(`no URL yet: ${out}`);
-    return m[1]!;
-  }, 'the CLI to print the login URL');
+  const { loginUrl, exited, out, configPath } = await startCliBrowserLogin(server, 'keycloakoidc');
 
   const web = new WebSession([server.ca, idp.caPem]);
   // First a page saying what this is; its link works only in the browser that saw the page.
@@ -201,9 +175,9 @@ test('corral login --auth-provider keycloakoidc prints a URL; logging in there i
   const lateNext = new URL(/href="([^"]+)"/.exec(latePage.body)![1]!.replaceAll('&amp;', '&'), server.url).href;
   expect((await late.send('GET', lateNext)).status).toBeGreaterThanOrEqual(400);
 
-  expect(await exited, out).toBe(0);
-  expect(out).toMatch(/Logged in to/);
-  const saved = parse(await readFile(env.CORRAL_CONFIG, 'utf8'));
+  expect(await exited, out()).toBe(0);
+  expect(out()).toMatch(/Logged in to/);
+  const saved = parse(await readFile(configPath, 'utf8'));
   const me = (await server.call('/v3/users?me=true', { token: saved.servers[0].token })).json.data[0];
   expect(me.principalIds).toContain('keycloakoidc_user://sub-alice');
   expect(me.groupPrincipalIds).toEqual(['keycloakoidc_group://devs', 'keycloakoidc_group://ops']);

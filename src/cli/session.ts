@@ -14,7 +14,7 @@ export function loginCommand(): Command {
       .option('--password-stdin', 'read the password from stdin (with --username)')
       .option(
         '--auth-provider <name>',
-        'local, openldap, activedirectory (with --username), or genericoidc, keycloakoidc, github (prints a URL to log in at in a browser)',
+        'local, openldap, activedirectory (with --username), or genericoidc, keycloakoidc, github, shibboleth, okta (prints a URL to log in at in a browser)',
         'local',
       )
       .option('--cacert <file>', "the server's CA certificate (PEM)")

@@ -13,6 +13,8 @@ import {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
+  shibbolethConfig,
   openLdapConfig,
   app as appType,
   appRevision,
@@ -49,7 +51,15 @@ import { AuditLog } from './audit.js';
 import { authenticate } from './auth/authenticate.js';
 import { LocalLogin } from './auth/login.js';
 import { authConfigBehavior, directoryConfigBehavior, DirectoryLogin, publicProviders } from './auth/directory.js';
-import { DIRECTORY_PROVIDERS, isBrowserProvider, type DirectoryProviderName } from './auth/providers.js';
+import {
+  BROWSER_PROVIDERS,
+  DIRECTORY_PROVIDERS,
+  isBrowserProvider,
+  isSamlProvider,
+  readProviderConfig,
+  type DirectoryProviderName,
+} from './auth/providers.js';
+import { samlConfigBehavior, spMetadata } from './auth/saml.js';
 import { BrowserLogin, CALLBACK_PATH, githubConfigBehavior, oidcConfigBehavior } from './auth/oidc.js';
 import { principalBehavior } from './auth/principals.js';
 import { tokenBehavior } from './auth/tokens.js';
@@ -72,7 +82,7 @@ import { agentManifest } from './clusters/manifest.js';
 import type { Memberships } from './clusters/memberships.js';
 import { readThrough, type HotObjects, type ObjectReader } from './hot-objects.js';
 import { findRegistration, parseManifestName, registrationTokenBehavior } from './clusters/registration.js';
-import { readJsonObject } from './http/body.js';
+import { readForm, readJsonObject } from './http/body.js';
 import {
   clusterAlertGroupBehavior,
   clusterAlertRuleBehavior,
@@ -144,6 +154,8 @@ export function createApp(deps: AppDeps) {
     serve(oidcConfig, oidcConfigBehavior('genericoidc')),
     serve(keyCloakOIDCConfig, oidcConfigBehavior('keycloakoidc')),
     serve(githubConfig, githubConfigBehavior),
+    serve(shibbolethConfig, samlConfigBehavior('shibboleth')),
+    serve(oktaConfig, samlConfigBehavior('okta')),
     serve(cluster, clusterBehavior),
     serve(clusterRegistrationToken, registrationTokenBehavior),
     serve(clusterRoleTemplateBinding, crtbBehavior),
@@ -184,9 +196,22 @@ export function createApp(deps: AppDeps) {
   const browserLogin = new BrowserLogin(deps.store, deps.settings, deps.services.secretBox);
   const browserProvider = (name: string) => {
     if (!isBrowserProvider(name))
-      throw new ApiError('NotFound', `no browser login "${name}" (genericoidc, keycloakoidc, github)`);
+      throw new ApiError('NotFound', `no browser login "${name}" (${Object.keys(BROWSER_PROVIDERS).join(', ')})`);
     return name;
   };
+  const samlProvider = (name: string) => {
+    if (!isSamlProvider(name)) throw new ApiError('NotFound', `no SAML provider "${name}" (shibboleth, okta)`);
+    return name;
+  };
+  /** After a browser login: the CLI's page, or the UI with the session cookies. */
+  const loggedIn = (done: Awaited<ReturnType<BrowserLogin['callback']>>): Reply =>
+    done.cli
+      ? {
+          status: 200,
+          body: 'Logged in. You can close this window and go back to the terminal.\n',
+          contentType: 'text/plain; charset=utf-8',
+        }
+      : reply(302, '', { location: '/', 'set-cookie': done.result.cookies });
   const proxy = k8sProxy({
     hot: deps.hot,
     connections: deps.services.connections,
@@ -318,7 +343,7 @@ export function createApp(deps: AppDeps) {
           return reply(result.status, result.body, result.cookies.length ? { 'set-cookie': result.cookies } : {});
         },
       })),
-      // OpenID Connect and GitHub: the login page's button (or the CLI's printed URL) starts here and goes
+      // OpenID Connect, GitHub and SAML: the login page's button (or the CLI's printed URL) starts here and goes
       // on to the provider; the provider sends the browser back to /verify-auth.
       {
         methods: GET,
@@ -376,14 +401,40 @@ export function createApp(deps: AppDeps) {
         path: CALLBACK_PATH,
         auth: 'public',
         handle: async ({ req, url }) => {
-          const done = await browserLogin.callback(url, req.headers.cookie, await baseUrlFor(req));
-          if (done.cli)
-            return {
-              status: 200,
-              body: 'Logged in. You can close this window and go back to the terminal.\n',
-              contentType: 'text/plain; charset=utf-8',
-            };
-          return reply(302, '', { location: '/', 'set-cookie': done.result.cookies });
+          return loggedIn(await browserLogin.callback(url, req.headers.cookie, await baseUrlFor(req)));
+        },
+      },
+      // SAML (Rancher's paths): the SP metadata an IdP registers Corral with, and the ACS its
+      // browser form posts the signed response to.
+      {
+        methods: GET,
+        path: '/v1-saml/:provider/saml/metadata',
+        auth: 'public',
+        handle: async ({ req, params }) => {
+          const provider = samlProvider(params.provider!);
+          const config = await readProviderConfig(deps.store, provider);
+          return {
+            status: 200,
+            body: spMetadata(provider, config.spec, deps.services.secretBox, await baseUrlFor(req)),
+            contentType: 'application/samlmetadata+xml',
+          };
+        },
+      },
+      {
+        methods: ['POST'],
+        path: '/v1-saml/:provider/saml/acs',
+        auth: 'public',
+        handle: async ({ req, url, params }) => {
+          const provider = samlProvider(params.provider!);
+          const form = await readForm(req, 512 * 1024);
+          if (!form.SAMLResponse || !form.RelayState)
+            throw new ApiError(
+              'InvalidBodyContent',
+              'post SAMLResponse and RelayState here, as the identity provider’s form does; start the login again',
+            );
+          return loggedIn(
+            await browserLogin.callback(url, req.headers.cookie, await baseUrlFor(req), { provider, form }),
+          );
         },
       },
       {

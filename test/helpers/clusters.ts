@@ -2,12 +2,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { binaryPath } from '../../src/kube/binaries.js';
 import { kubeconfigCaPem, writeTokenKubeconfig } from '../../src/kube/kubeconfig.js';
 import type { ControlPlane } from '../../src/localcluster/control-plane.js';
 import { CORRAL_BIN } from './cli.js';
-import { testDir } from './control-plane.js';
+import { kubectl, testDir } from './control-plane.js';
 import { eventually } from './eventually.js';
 import type { TestServer } from './server.js';
 import { cluster, clusterRegistrationToken } from '../../src/schema/types/cluster.js';
@@ -150,4 +150,61 @@ export async function kubectlWith(kubeconfig: string, ...args: string[]): Promis
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * A Role reading ConfigMaps in `default`, bound downstream to the Group `group` (a manifest, not
+ * `create rolebinding --group`, which splits a DN at its commas; a Role of its own because the
+ * built-in `view` gets its rules from kube-controller-manager's aggregation), and a ConfigMap
+ * `shared` to read. Returns a function writing a token's kubeconfig through Corral's proxy.
+ */
+export async function bindGroupToReadConfigMaps(
+  server: TestServer,
+  cp: ControlPlane,
+  clusterId: string,
+  group: string,
+): Promise<(name: string, token: string) => Promise<string>> {
+  const dir = await testDir('kube');
+  const rbac = {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'read-configmaps', namespace: 'default' },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'group-read', namespace: 'default' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-configmaps' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+      },
+    ],
+  };
+  await writeFile(join(dir, 'binding.json'), JSON.stringify(rbac));
+  await kubectl(cp, 'apply', '-f', join(dir, 'binding.json'));
+  await kubectl(cp, 'create', 'configmap', 'shared', '-n', 'default', '--from-literal=a=b');
+  return async (name, token) => {
+    const path = join(dir, name);
+    await writeTokenKubeconfig(path, {
+      name,
+      server: `${server.url}/k8s/clusters/${clusterId}`,
+      caPem: server.ca,
+      token,
+    });
+    return path;
+  };
+}
+
+/** After bindGroupToReadConfigMaps: the group's member reads `shared` through the proxy, the outsider is forbidden. */
+export async function expectOnlyMemberReads(member: string, outsider: string): Promise<void> {
+  const allowed = await kubectlWith(member, 'get', 'configmap', 'shared', '-n', 'default', '-o', 'name');
+  expect(allowed.stderr).toBe('');
+  expect(allowed.stdout.trim()).toBe('configmap/shared');
+  const denied = await kubectlWith(outsider, 'get', 'configmap', 'shared', '-n', 'default');
+  expect(denied.code).not.toBe(0);
+  expect(denied.stderr).toMatch(/forbidden/i);
 }

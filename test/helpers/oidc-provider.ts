@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { onTestFinished } from 'vitest';
 import { createCA, issueCertificate, writePem } from '../../src/pki/index.js';
 import { freePort } from '../../src/localcluster/ports.js';
-import { packageRoot } from '../../src/util/package-root.js';
-import { pollUntil } from '../../src/util/poll.js';
 import { testDir } from './control-plane.js';
+import { runSsoTool } from './sso-process.js';
 import type { HttpResponse } from './http.js';
 import type { TestServer } from './server.js';
 
@@ -49,9 +46,9 @@ export async function startOidcProvider(opts: {
   const issuer = `https://127.0.0.1:${port}/`;
   const clientId = 'corral';
   const clientSecret = 'client-secret-of-the-test-provider';
-  const bin = process.env.CORRAL_SSO_BIN_DIR ?? join(packageRoot(), '.cache', 'sso', 'bin');
-  const child = spawn(join(bin, 'oidc-provider'), [], {
-    env: {
+  const log = await runSsoTool(
+    'oidc-provider',
+    {
       ISSUER: issuer,
       LISTEN: `127.0.0.1:${port}`,
       TLS_CERT: join(dir, 'cert.pem'),
@@ -61,36 +58,9 @@ export async function startOidcProvider(opts: {
       CLIENT_SECRET: clientSecret,
       REDIRECT_URI: opts.redirectUri,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  let exit: number | null | undefined;
-  child.once('exit', (code) => (exit = code));
-  child.once('error', (err) => {
-    log += `cannot run ${bin}/oidc-provider (npm run sso:build builds it): ${String(err)}`;
-    exit = -1;
-  });
-  onTestFinished(async () => {
-    if (exit !== undefined) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
-  });
-  await pollUntil(
-    async () => {
-      if (!log.includes('msg=serving')) throw new Error('not serving yet');
-    },
-    {
-      what: 'the OpenID provider to serve',
-      timeoutMs: 20_000,
-      intervalMs: 50,
-      abortIf: () => {
-        if (exit !== undefined) throw new Error(`oidc-provider exited with ${exit}:\n${log}`);
-      },
-    },
+    /msg=serving/,
   );
-  return { issuer, caPem: ca.certPem, clientId, clientSecret, setUsers, log: () => log };
+  return { issuer, caPem: ca.certPem, clientId, clientSecret, setUsers, log };
 }
 
 /** Points Corral's provider (`oidcConfigs/genericoidc` or `keyCloakOIDCConfigs/keycloakoidc`) at `idp` and enables it. */

@@ -16,3 +16,13 @@ export async function goto(page: Page, path: string): Promise<void> {
     }
   }
 }
+
+/** Logs the admin in on the login page and opens Administration → Authentication; returns its providers table. */
+export async function openAuthenticationPage(page: Page, adminPassword: string) {
+  await goto(page, '/');
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(adminPassword);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Authentication' }).click();
+  return page.getByRole('table', { name: 'Authentication providers' });
+}

@@ -3,7 +3,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { enableOidc, startOidcProvider } from '../helpers/oidc-provider.js';
 import { adminToken, startTestServer } from '../helpers/server.js';
 import { entry, openLdapConfigFor, startSlapd, SUFFIX } from '../helpers/slapd.js';
-import { goto } from './navigation.js';
+import { goto, openAuthenticationPage } from './navigation.js';
 
 // Needs `npm run build:ui` (npm test runs it), `npm run build` and `npm run sso:build`.
 
@@ -103,12 +103,7 @@ test('an admin sees the providers on the Authentication page and disables one th
   const oidc = await enableOidc(server, admin, idp, 'keyCloakOIDCConfigs/keycloakoidc');
   expect(oidc.status, oidc.text).toBe(200);
   const { page, errors } = await launchBrowser({ baseURL: server.url });
-  await goto(page, '/');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill('admin-password-changed-1');
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Authentication' }).click();
-  const table = page.getByRole('table', { name: 'Authentication providers' });
+  const table = await openAuthenticationPage(page, 'admin-password-changed-1');
   await table.getByRole('row', { name: /Keycloak \(OIDC\)\s+Enabled/ }).waitFor();
   await table.getByRole('row', { name: /OpenLDAP\s+Disabled/ }).waitFor();
   // The form is the type's declaration: the client secret is never filled back in.

@@ -87,7 +87,7 @@ const LOGIN_PATHS: Record<string, string> = {
 };
 
 /** OpenID Connect and GitHub: the login happens in a browser, the CLI waits for its token. */
-const BROWSER_PROVIDERS = ['genericoidc', 'keycloakoidc', 'github'];
+const BROWSER_PROVIDERS = ['genericoidc', 'keycloakoidc', 'github', 'shibboleth', 'okta'];
 
 function loginPath(provider: string): string {
   const path = LOGIN_PATHS[provider];

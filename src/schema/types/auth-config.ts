@@ -277,3 +277,70 @@ export const githubTestAndApplyInput = defineSubtype({
     enabled: f.boolean({ default: true }),
   },
 });
+
+/**
+ * What SAML 2.0 providers share (Rancher's SamlConfig: shibbolethConfig, oktaConfig, ...). Corral
+ * is the service provider: `spCert`/`spKey` sign its AuthnRequests, the IdP's metadata gives its
+ * SSO URL and signing certificate. The *Field settings name SAML attributes (their Name, as the
+ * IdP sends it); an empty uidField takes the assertion's NameID.
+ */
+function samlFields() {
+  const attr = (def: string, description: string) => f.string({ default: def, maxLength: 1024, description });
+  return {
+    ...accessFields,
+    idpMetadataContent: f.string({
+      default: '',
+      maxLength: 262144,
+      label: 'IdP metadata',
+      description: "the identity provider's SAML metadata XML (its EntityDescriptor)",
+    }),
+    spCert: f.string({
+      default: '',
+      maxLength: 65536,
+      label: 'SP certificate',
+      description: "PEM certificate of Corral's SAML key, published in its metadata",
+    }),
+    spKey: f.password({ writeOnly: true, label: 'SP private key', description: 'PEM; stored encrypted; never shown' }),
+    uidField: attr('', 'attribute holding the unique user id (empty: the NameID)'),
+    userNameField: attr('', 'attribute holding the login name (empty: the user id)'),
+    displayNameField: attr('', 'attribute holding the display name (empty: the login name)'),
+    groupsField: attr('', 'attribute listing the groups (empty: no groups)'),
+    rancherApiHost: f.string({
+      default: '',
+      maxLength: 2048,
+      pattern: /^(https:\/\/[^/\s]+)?$/,
+      patternHint: "must be https://host[:port], the server's address as the browser sees it (empty: this request's)",
+    }),
+    entityID: f.string({
+      default: '',
+      maxLength: 2048,
+      label: 'SP entity ID',
+      description: 'empty: <rancherApiHost>/v1-saml/<provider>/saml/metadata',
+    }),
+  } satisfies Record<string, FieldDef>;
+}
+
+export const shibbolethConfig = providerConfigType(
+  'shibbolethConfig',
+  'shibbolethConfigs',
+  samlFields(),
+  'samlTestAndApplyInput',
+  'rancherApiHost',
+);
+
+export const oktaConfig = providerConfigType(
+  'oktaConfig',
+  'oktaConfigs',
+  samlFields(),
+  'samlTestAndApplyInput',
+  'rancherApiHost',
+);
+
+/** Checks the IdP metadata (signing certificate, SSO URL) and the SP key pair before saving and enabling. */
+export const samlTestAndApplyInput = defineSubtype({
+  id: 'samlTestAndApplyInput',
+  fields: {
+    samlConfig: f.json<Record<string, unknown>>({ required: true }),
+    enabled: f.boolean({ default: true }),
+  },
+});

@@ -5,7 +5,9 @@ import {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
   openLdapConfig,
+  shibbolethConfig,
 } from './auth-config.js';
 import { clusterAlertGroup, clusterAlertRule, notifier, projectAlertGroup, projectAlertRule } from './alerting.js';
 import { app, appRevision, catalog, clusterCatalog, projectCatalog, template, templateVersion } from './catalog.js';
@@ -39,6 +41,8 @@ export const TYPES: TypeDef[] = [
   oidcConfig,
   keyCloakOIDCConfig,
   githubConfig,
+  shibbolethConfig,
+  oktaConfig,
   cluster,
   clusterRegistrationToken,
   clusterRoleTemplateBinding,
@@ -69,12 +73,14 @@ export {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
   openLdapConfig,
   clusterAlertGroup,
   clusterAlertRule,
   notifier,
   projectAlertGroup,
   projectAlertRule,
+  shibbolethConfig,
   app,
   appRevision,
   catalog,

@@ -14,6 +14,7 @@ import {
   principalsOf,
   readProviderConfig,
   userIdForPrincipal,
+  isSamlProvider,
   type BrowserProviderName,
   type OidcProviderName,
 } from './providers.js';
@@ -21,6 +22,7 @@ import type { DirectoryUser } from './ldap.js';
 import { checkGithub, githubFlow } from './github.js';
 import { providerConfigBehavior, syncDirectoryUser } from './directory.js';
 import { randomSuffix } from './token-secret.js';
+import { samlFlow, samlPaths } from './saml.js';
 
 /** Where every OpenID provider sends people back (Rancher's path). */
 export const CALLBACK_PATH = '/verify-auth';
@@ -137,6 +139,8 @@ export interface RedirectFlow {
   /** Exchanges what the provider sent back (code, state) for the person and their groups. */
   finish(p: {
     currentUrl: URL;
+    /** What the provider posted back (SAML's SAMLResponse and RelayState). */
+    form?: Record<string, string>;
     redirectUri: string;
     verifier: string;
     state: string;
@@ -189,8 +193,24 @@ async function oidcFlow(spec: Record<string, unknown>, box: SecretBox): Promise<
   };
 }
 
-function flowFor(provider: BrowserProviderName, spec: Record<string, unknown>, box: SecretBox): Promise<RedirectFlow> {
+function flowFor(
+  provider: BrowserProviderName,
+  spec: Record<string, unknown>,
+  box: SecretBox,
+  baseUrl: string,
+): Promise<RedirectFlow> {
+  if (isSamlProvider(provider)) return Promise.resolve(samlFlow(provider, spec, box, baseUrl));
   return provider === 'github' ? Promise.resolve(githubFlow(spec, box)) : oidcFlow(spec, box);
+}
+
+/**
+ * Where the provider sends the browser back, and so the path the browser-binding cookie is sent
+ * to. SAML IdPs post there from their own site: only a SameSite=None cookie survives that POST.
+ */
+function returnPath(provider: BrowserProviderName): { path: string; sameSite: 'Lax' | 'None' } {
+  return isSamlProvider(provider)
+    ? { path: samlPaths(provider).acs, sameSite: 'None' }
+    : { path: CALLBACK_PATH, sameSite: 'Lax' };
 }
 
 export interface StartedLogin {
@@ -202,7 +222,8 @@ export interface StartedLogin {
 }
 
 /**
- * Browser logins (OpenID Connect, GitHub): authorization code flow with PKCE (S256), state and nonce. A login in
+ * Browser logins (OpenID Connect, GitHub: authorization code flow with PKCE (S256), state and nonce; SAML: an
+ * AuthnRequest whose ID and RelayState stand in for the nonce and state). A login in
  * progress is a store object (any replica may receive the callback) holding the PKCE verifier
  * sealed, and hashes of the browser binding and, for the CLI, of its poll secret.
  */
@@ -223,7 +244,7 @@ export class BrowserLogin {
   /** Starts a login; `cli` also returns a secret the CLI polls with for the resulting token. */
   async start(provider: BrowserProviderName, baseUrl: string, opts: { cli?: boolean } = {}) {
     const config = await this.enabledConfig(provider);
-    const flow = await flowFor(provider, config.spec, this.box);
+    const flow = await flowFor(provider, config.spec, this.box, baseUrl);
     // Starting is unauthenticated: bound what anyone can make the server keep.
     if ((await this.removeExpired()) >= MAX_PENDING)
       throw new ApiError('TooManyRequests', 'too many logins in progress; try again in a few minutes', undefined, {
@@ -262,15 +283,16 @@ export class BrowserLogin {
     return {
       requestId,
       authorizationUrl,
-      cookie: this.browserCookie(requestId, browserKey),
+      cookie: this.browserCookie(provider, requestId, browserKey),
       pollSecret,
       loginUrl: `${baseUrl}/v3-public/browserLogin/${provider}?request=${requestId}`,
     };
   }
 
-  private browserCookie(requestId: string, key: string): string {
+  private browserCookie(provider: BrowserProviderName, requestId: string, key: string): string {
     const maxAge = Math.floor(REQUEST_TTL_MS / 1000);
-    return `${BROWSER_COOKIE}=${requestId}.${key}; Path=${CALLBACK_PATH}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Lax`;
+    const back = returnPath(provider);
+    return `${BROWSER_COOKIE}=${requestId}.${key}; Path=${back.path}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=${back.sameSite}`;
   }
 
   /**
@@ -314,7 +336,10 @@ Continue only if you just ran it yourself: whoever ran it gets your access.</p>
       throw new ApiError('Conflict', 'this login was already opened in a browser; start again');
     const browserKey = randomBytes(24).toString('hex');
     await this.store.update({ ...req, spec: { ...req.spec, browserKeyHash: sha256(browserKey) } });
-    return { authorizationUrl: String(req.spec.authorizationUrl), cookie: this.browserCookie(requestId, browserKey) };
+    return {
+      authorizationUrl: String(req.spec.authorizationUrl),
+      cookie: this.browserCookie(String(req.spec.provider) as BrowserProviderName, requestId, browserKey),
+    };
   }
 
   private async request(requestId: string): Promise<StoredObject> {
@@ -348,6 +373,8 @@ Continue only if you just ran it yourself: whoever ran it gets your access.</p>
     url: URL,
     cookieHeader: string | undefined,
     baseUrl: string,
+    /** A SAML IdP's POST to its ACS: which provider's ACS, and the form. */
+    posted?: { provider: BrowserProviderName; form: Record<string, string> },
   ): Promise<{ cli: boolean; result: LoginResult }> {
     const error = url.searchParams.get('error');
     if (error)
@@ -355,9 +382,15 @@ Continue only if you just ran it yourself: whoever ran it gets your access.</p>
         'Unauthorized',
         `the provider refused the login: ${error} ${url.searchParams.get('error_description') ?? ''}`.trim(),
       );
-    const state = url.searchParams.get('state') ?? '';
+    // SAML carries the state as RelayState in the posted form.
+    const state = (posted ? posted.form.RelayState : url.searchParams.get('state')) ?? '';
     const requestId = state.split('.')[0] ?? '';
     const req = await this.request(requestId);
+    if (posted ? req.spec.provider !== posted.provider : isSamlProvider(String(req.spec.provider)))
+      throw new ApiError(
+        'InvalidAction',
+        `this login was started with ${String(req.spec.provider)}, not here; start again`,
+      );
     const [cookieId, key] = (parseCookies(cookieHeader).get(BROWSER_COOKIE) ?? '').split('.');
     if (
       cookieId !== requestId ||
@@ -374,8 +407,9 @@ Continue only if you just ran it yourself: whoever ran it gets your access.</p>
     });
     const provider = String(req.spec.provider) as BrowserProviderName;
     const config = await this.enabledConfig(provider);
-    const flow = await flowFor(provider, config.spec, this.box);
+    const flow = await flowFor(provider, config.spec, this.box, baseUrl);
     const found = await flow.finish({
+      form: posted?.form,
       currentUrl: new URL(`${baseUrl}${CALLBACK_PATH}${url.search}`),
       redirectUri: `${baseUrl}${CALLBACK_PATH}`,
       verifier: this.box.decrypt(String(req.spec.verifier)),

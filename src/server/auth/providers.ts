@@ -8,7 +8,9 @@ import {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
   openLdapConfig,
+  shibbolethConfig,
 } from '../../schema/types/auth-config.js';
 import type { TypeDef } from '../../schema/schema.js';
 import type { SecretBox } from '../secrets/encryption.js';
@@ -41,10 +43,19 @@ export const OIDC_PROVIDERS = {
 } as const;
 export type OidcProviderName = keyof typeof OIDC_PROVIDERS;
 
-/** Providers whose login happens on their own site, in a browser, and comes back to /verify-auth. */
+/** SAML 2.0 identity providers, one implementation (saml.ts) under Rancher's names. */
+export const SAML_PROVIDERS = {
+  shibboleth: { schema: shibbolethConfig, publicType: 'shibbolethProvider', publicPlural: 'shibbolethProviders' },
+  okta: { schema: oktaConfig, publicType: 'oktaProvider', publicPlural: 'oktaProviders' },
+} as const;
+export type SamlProviderName = keyof typeof SAML_PROVIDERS;
+export const isSamlProvider = (name: string): name is SamlProviderName => Object.hasOwn(SAML_PROVIDERS, name);
+
+/** Providers whose login happens on their own site, in a browser, and comes back to /verify-auth (SAML: its ACS). */
 export const BROWSER_PROVIDERS = {
   ...OIDC_PROVIDERS,
   github: { schema: githubConfig, publicType: 'githubProvider', publicPlural: 'githubProviders' },
+  ...SAML_PROVIDERS,
 } as const;
 export type BrowserProviderName = keyof typeof BROWSER_PROVIDERS;
 export const isBrowserProvider = (name: string): name is BrowserProviderName => Object.hasOwn(BROWSER_PROVIDERS, name);

@@ -63,3 +63,14 @@ export async function readJsonObject(req: IncomingMessage, limit?: number): Prom
   }
   return parsed as Record<string, unknown>;
 }
+
+/** Reads an HTML form post (application/x-www-form-urlencoded), as a SAML IdP's browser sends it. */
+export async function readForm(req: IncomingMessage, limit?: number): Promise<Record<string, string>> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+    throw new ApiError(
+      'UnsupportedMediaType',
+      `post the form as application/x-www-form-urlencoded (this request has ${type || 'no content type'})`,
+    );
+  return Object.fromEntries(new URLSearchParams((await readBody(req, limit)).toString('utf8')));
+}

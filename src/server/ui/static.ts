@@ -212,7 +212,7 @@ export function staticUi(opts: StaticOptions = {}) {
 }
 
 /** Paths the SPA must never shadow, even for a GET the API does not answer. */
-const API_PATH = /^\/(v1|v1-public|v3|v3-public|k8s|cacerts|healthz|ping|metrics)(\/|$)/i;
+const API_PATH = /^\/(v1|v1-public|v1-saml|v3|v3-public|k8s|cacerts|healthz|ping|metrics)(\/|$)/i;
 
 export function isApiPath(path: string): boolean {
   return API_PATH.test(path);

@@ -7,7 +7,9 @@ import {
   githubConfig,
   keyCloakOIDCConfig,
   oidcConfig,
+  oktaConfig,
   openLdapConfig,
+  shibbolethConfig,
 } from '../../../src/schema/types/auth-config.js';
 import type { TypeDef } from '../../../src/schema/schema.js';
 import { Button } from '../components/Button';
@@ -16,13 +18,18 @@ import { Field } from '../components/Field';
 import { SchemaForm } from '../components/SchemaForm';
 
 /** Each provider's page: its type (one declaration, forms derived) and what testAndApply wants. */
-const PROVIDERS: { id: string; title: string; type: TypeDef; kind: 'directory' | 'oidc' | 'github' }[] = [
+const PROVIDERS: { id: string; title: string; type: TypeDef; kind: 'directory' | 'oidc' | 'github' | 'saml' }[] = [
   { id: 'openldap', title: 'OpenLDAP', type: openLdapConfig, kind: 'directory' },
   { id: 'activedirectory', title: 'Active Directory', type: activeDirectoryConfig, kind: 'directory' },
   { id: 'genericoidc', title: 'OpenID Connect', type: oidcConfig, kind: 'oidc' },
   { id: 'keycloakoidc', title: 'Keycloak (OIDC)', type: keyCloakOIDCConfig, kind: 'oidc' },
   { id: 'github', title: 'GitHub', type: githubConfig, kind: 'github' },
+  { id: 'shibboleth', title: 'Shibboleth (SAML)', type: shibbolethConfig, kind: 'saml' },
+  { id: 'okta', title: 'Okta (SAML)', type: oktaConfig, kind: 'saml' },
 ];
+
+/** The body field each kind's testAndApply takes the configuration in. */
+const INPUT_FIELD = { oidc: 'oidcConfig', github: 'githubConfig', saml: 'samlConfig' } as const;
 
 type AuthConfig = V3Resource & { enabled?: boolean; accessMode?: string };
 
@@ -117,7 +124,11 @@ function ConfigureDialog(props: { provider: (typeof PROVIDERS)[number]; onClose:
               ? {
                   issuer: `register ${String(data.rancherUrl || `${location.origin}/verify-auth`)} as the redirect URI`,
                 }
-              : undefined
+              : provider.kind === 'saml'
+                ? {
+                    idpMetadataContent: `then register ${location.origin}/v1-saml/${provider.id}/saml/metadata (Corral's SP metadata) with the IdP`,
+                  }
+                : undefined
           }
           submitLabel="Test and enable"
           onCancel={props.onClose}
@@ -150,7 +161,7 @@ function ConfigureDialog(props: { provider: (typeof PROVIDERS)[number]; onClose:
             const input =
               provider.kind === 'directory'
                 ? { ldapConfig: body, username, password }
-                : { [provider.kind === 'oidc' ? 'oidcConfig' : 'githubConfig']: body };
+                : { [INPUT_FIELD[provider.kind]]: body };
             await api('POST', `/v3/${provider.type.plural}/${provider.id}?action=testAndApply`, input);
             props.onClose();
           }}

@@ -12,6 +12,8 @@ const PROVIDER_NAMES: Record<string, { title: string; redirect?: boolean }> = {
   genericoidc: { title: 'OpenID Connect', redirect: true },
   keycloakoidc: { title: 'Keycloak', redirect: true },
   github: { title: 'GitHub', redirect: true },
+  shibboleth: { title: 'Shibboleth (SAML)', redirect: true },
+  okta: { title: 'Okta (SAML)', redirect: true },
 };
 
 export function LoginPage() {
