@@ -17,18 +17,27 @@ const hook = (r: Received) => r.body as unknown as Hook;
 const GROUP_WAIT = 3;
 const REPEAT = 8;
 
+/**
+ * A server that evaluates rules every second, an HTTPS receiver it trusts, and a real control plane
+ * registered as `clusterName`.
+ */
+async function alertWorld(clusterName: string) {
+  const tls = await loopbackTls();
+  const recv = await httpsReceiver(tls);
+  const server = await startTestServer({
+    env: { NODE_EXTRA_CA_CERTS: tls.caFile, CORRAL_ALERT_EVAL_SECONDS: '1' },
+  });
+  // Stopped cleanly first, so Alertmanager and Prometheus stop with it.
+  onTestFinished(() => server.stop().then(() => undefined));
+  const admin = await adminToken(server);
+  const cp = await startTestControlPlane();
+  const clusterId = await registerDirect(server, admin, cp, clusterName);
+  return { recv, server, admin, cp, clusterId };
+}
+
 describe('alerts', () => {
   test('a node turning NotReady, a Warning event and a crash-looping pod fire through a real Alertmanager: one message per group after group wait, repeats, resolution; state in the API', async () => {
-    const tls = await loopbackTls();
-    const recv = await httpsReceiver(tls);
-    const server = await startTestServer({
-      env: { NODE_EXTRA_CA_CERTS: tls.caFile, CORRAL_ALERT_EVAL_SECONDS: '1' },
-    });
-    // Stopped cleanly first, so Alertmanager and Prometheus stop with it.
-    onTestFinished(() => server.stop().then(() => undefined));
-    const admin = await adminToken(server);
-    const cp = await startTestControlPlane();
-    const clusterId = await registerDirect(server, admin, cp, 'prod');
+    const { recv, server, admin, cp, clusterId } = await alertWorld('prod');
     const call = (path: string, body?: unknown, method?: string) =>
       server.call(path, { token: admin, ...(body !== undefined ? { body } : {}), ...(method ? { method } : {}) });
 
@@ -395,15 +404,7 @@ describe('alerts', () => {
     expect(server.stderr()).not.toMatch(/alert relay/);
   });
   test('a node whose pods request more than the threshold of its CPU or memory fires, and resolves when they go', async () => {
-    const tls = await loopbackTls();
-    const recv = await httpsReceiver(tls);
-    const server = await startTestServer({
-      env: { NODE_EXTRA_CA_CERTS: tls.caFile, CORRAL_ALERT_EVAL_SECONDS: '1' },
-    });
-    onTestFinished(() => server.stop().then(() => undefined));
-    const admin = await adminToken(server);
-    const cp = await startTestControlPlane();
-    const clusterId = await registerDirect(server, admin, cp, 'reserved');
+    const { recv, server, admin, cp, clusterId } = await alertWorld('reserved');
     const call = (path: string, body?: unknown) =>
       server.call(path, { token: admin, ...(body !== undefined ? { body } : {}) });
     // A node that can allocate one CPU and 1 GiB, as a kubelet would report it.

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { TYPES } from '../../schema/types/index.js';
 import { clusterAlertRule, notifier, projectAlertRule } from '../../schema/types/alerting.js';
+import { readStdin } from '../prompt.js';
 import { UsageError } from '../usage-error.js';
 import { pollUntil } from '../../util/poll.js';
 import {
@@ -23,12 +24,6 @@ async function readBodyFile(file: string): Promise<Row> {
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new UsageError(`${file} must hold one object (YAML or JSON)`);
   return body as Row;
-}
-
-async function readStdin(): Promise<string> {
-  let s = '';
-  for await (const chunk of process.stdin) s += String(chunk);
-  return s;
 }
 
 export async function createFromFile([typeId]: unknown[], opts: Opts): Promise<void> {
